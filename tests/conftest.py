@@ -1,0 +1,155 @@
+"""Fixtures shared by the whole suite.
+
+Every database test runs once on SQLite and, when ULR_TEST_DATABASE_URL is set (as .ci/run
+does), once more on PostgreSQL. The schema is built by the real migrations, once per backend;
+reference data (regions, local authorities, vocabularies) is loaded once and kept, everything
+else is emptied after each test.
+"""
+from __future__ import annotations
+
+import os
+import re
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import text
+
+from ulr_app import create_app
+from ulr_app.extensions import db, limiter
+
+PASSWORD = "correct horse battery staple"
+KEEP_TABLES = {"alembic_version", "region", "local_authority", "reference_term"}
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("ULR_TEST_DATABASE_URL") else [])
+
+
+def test_config(database_url: str, instance: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    return os.environ["ULR_TEST_DATABASE_URL"]
+
+
+@pytest.fixture(scope="session")
+def session_app(database_url, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["ULR_INSTANCE_PATH"] = str(instance)
+    app = create_app(test_config(database_url, str(instance)))
+    from flask_migrate import downgrade, upgrade
+
+    with app.app_context():
+        if not database_url.startswith("sqlite"):
+            downgrade(revision="base")  # a database left by an earlier run starts empty
+        upgrade()
+        from ulr_app.reference.loader import load_all
+
+        load_all()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(session_app):
+    """The app, with an empty database (but for reference data) and fresh rate limits."""
+    with session_app.app_context():
+        limiter.reset()
+        yield session_app
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+
+
+class Client:
+    """A test client that fills in the CSRF token the way a browser would."""
+
+    TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+    def __init__(self, flask_client):
+        self.c = flask_client
+
+    def __getattr__(self, name):
+        return getattr(self.c, name)
+
+    def token(self, url: str = "/sign-in") -> str:
+        page = self.c.get(url).get_data(as_text=True)
+        found = self.TOKEN.search(page)
+        assert found, f"no CSRF token on {url}"
+        return found.group(1)
+
+    def submit(self, url: str, data: dict | None = None, *, page: str | None = None, **kw):
+        """POST a form the way the browser does, with a token from ``page`` (default: ``url``)."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token(page or url))
+        return self.c.post(url, data=data, **kw)
+
+    def login(self, email: str, password: str = PASSWORD):
+        response = self.submit("/sign-in", {"email": email, "password": password})
+        assert response.status_code == 302, f"sign-in failed for {email}: {response.status_code}"
+        return response
+
+    def logout(self):
+        return self.submit("/sign-out", page="/")
+
+
+@pytest.fixture
+def client(app):
+    return Client(app.test_client())
+
+
+@pytest.fixture
+def make_client(app):
+    return lambda: Client(app.test_client())
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(app):
+    """A small organisation in two regions with a user of every role in and out of scope."""
+    from tests.factories import build_world
+
+    return build_world()
+
+
+@pytest.fixture
+def login_as(make_client, world):
+    """``login_as('convenor_a')`` -> a signed-in Client for that world user."""
+
+    def _login(key: str):
+        c = make_client()
+        c.login(getattr(world.users, key).email)
+        return c
+
+    return _login
+
+
+__all__ = ["PASSWORD", "SimpleNamespace"]

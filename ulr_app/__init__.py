@@ -1,0 +1,195 @@
+"""ULR Case Manager: the application factory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_login import current_user
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import HTTPException
+
+from . import config as config_module
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = PROJECT_ROOT / "templates"
+MIGRATIONS = PROJECT_ROOT / "migrations"
+
+#: every blueprint, in one explicit list (module path, attribute)
+BLUEPRINTS = (
+    ("ulr_app.accounts.views", "bp"),
+    ("ulr_app.organisation.views", "bp"),
+    ("ulr_app.home.views", "bp"),
+    ("ulr_app.admin.views", "bp"),
+    ("ulr_app.api", "bp"),
+)
+
+ERROR_TITLES = {
+    400: ("Something was wrong with that request", "Go back and try again."),
+    401: ("Sign in to continue", "You need to sign in to see this page."),
+    403: ("You cannot do that", "Your role does not allow this. Ask your branch or an administrator if you think it should."),
+    404: ("Page not found", "If you typed the web address, check it is correct. The page may have been moved, or you may not have access to it."),
+    405: ("That action is not available here", "Go back and try again."),
+    409: ("Someone else changed this first", "The record was changed while you were working on it. Reload it, check the changes and try again."),
+    413: ("That file is too large", "Choose a smaller file."),
+    429: ("Too many attempts", "Wait a few minutes and try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered has been saved."),
+}
+
+
+def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
+    """Build the app. Pure: reads settings, binds extensions, registers blueprints and CLI."""
+    instance_path = os.environ.get("ULR_INSTANCE_PATH") or None
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATES),
+        instance_path=instance_path,
+        instance_relative_config=True,
+    )
+    settings = config_module.defaults()
+    settings.update(config_module.from_environment(os.environ))
+    settings.update(config or {})
+    settings = config_module.finalise(settings, Path(app.instance_path))
+    app.config.update(settings)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(TEMPLATES)),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    _import_models()
+    for module_name, attr in BLUEPRINTS:
+        module = __import__(module_name, fromlist=[attr])
+        app.register_blueprint(getattr(module, attr))
+
+    from .core import templating
+    from .accounts import sessions
+    from .cli import register_cli
+
+    templating.init_app(app)
+    sessions.init_app(app)
+    register_cli(app)
+    _register_request_boundary(app)
+    _register_error_handlers(app)
+    return app
+
+
+def _import_models() -> None:
+    """Import every domain's models so metadata (and Alembic) sees all tables."""
+    from .accounts import models as _a  # noqa: F401
+    from .core import audit_models as _c  # noqa: F401
+    from .organisation import models as _o  # noqa: F401
+    from .reference import models as _r  # noqa: F401
+    from .organisation import queries as _oq  # noqa: F401  (scope rules)
+    from .accounts import queries as _aq  # noqa: F401
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_request_boundary(app: Flask) -> None:
+    @app.before_request
+    def require_login() -> Any:
+        """Login by default: only views marked @public (and static files) are open."""
+        if request.endpoint is None or request.endpoint == "static" or _is_api():
+            return None
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "is_public", False) or current_user.is_authenticated:
+            return None
+        return login_manager.unauthorized()
+
+    @app.after_request
+    def commit_or_roll_back(response: Any) -> Any:
+        """One commit per request, after the handler succeeded; otherwise roll back."""
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        h = response.headers
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'",
+        )
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static":
+            # pages and API answers may hold personal data: never store them
+            h["Cache-Control"] = "no-store"
+            h.setdefault("Pragma", "no-cache")
+        return response
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from .core.errors import ServiceError
+
+    def render_error(code: int, message: Optional[str] = None, fields: Optional[dict] = None) -> Any:
+        title, advice = ERROR_TITLES.get(code, ERROR_TITLES[500])
+        if _is_api():
+            api_codes = {400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "not_found",
+                         405: "method_not_allowed", 409: "conflict", 413: "too_large",
+                         422: "validation_failed", 429: "too_many_requests", 500: "server_error"}
+            body = {"error": {"code": api_codes.get(code, "error"), "message": message or title, "fields": fields or {}}}
+            return jsonify(body), code
+        return render_template("errors/error.html", code=code, title=title, advice=advice), code
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        code = exc.code or 500
+        if code == 429 and request.endpoint == "accounts.login":
+            from .accounts.views import throttled_login_page
+
+            return throttled_login_page()
+        if code == 401 and not _is_api():
+            return login_manager.unauthorized()
+        message = exc.description if _is_api() and code in (400, 409, 422) else None
+        return render_error(code, message)
+
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError) -> Any:
+        return render_error(exc.status, exc.message, exc.fields)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        db.session.rollback()
+        current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise exc
+        return render_error(500)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput, GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput,
+)
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from ..core.forms import Form, optional_int
+from .models import ROLES
+
+
+class LoginForm(Form):
+    email = StringField("E-mail address", widget=GovTextInput(),
+                        validators=[DataRequired(message="Enter your e-mail address"), Length(max=254)])
+    password = PasswordField("Password", widget=GovPasswordInput(),
+                             validators=[DataRequired(message="Enter your password"), Length(max=256)])
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(Form):
+    current_password = PasswordField("Current password", widget=GovPasswordInput(),
+                                     validators=[DataRequired(message="Enter your current password")])
+    new_password = PasswordField("New password", widget=GovPasswordInput(),
+                                 validators=[DataRequired(message="Enter a new password")])
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class TokenForm(Form):
+    name = StringField("Token name", widget=GovTextInput(),
+                       validators=[DataRequired(message="Enter a name for the token, like 'branch spreadsheet'"),
+                                   Length(max=80, message="Token name must be 80 characters or fewer")])
+    submit = SubmitField("Create token", widget=GovSubmitInput())
+
+
+class ConfirmForm(Form):
+    """A button that changes something: CSRF-protected, nothing else."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class UserForm(Form):
+    name = StringField("Full name", widget=GovTextInput(),
+                       validators=[DataRequired(message="Enter the person's name"),
+                                   Length(max=120, message="Name must be 120 characters or fewer")])
+    email = StringField("E-mail address", widget=GovTextInput(),
+                        validators=[DataRequired(message="Enter an e-mail address"),
+                                    Email(message="Enter an e-mail address in the correct format, like name@example.org"),
+                                    Length(max=254)])
+    role = SelectField("Role", widget=GovSelect(), choices=[("", "Choose a role")] + list(ROLES.items()),
+                       validators=[DataRequired(message="Choose a role")])
+    region_id = SelectField("Region (regional organisers)", widget=GovSelect(), coerce=optional_int,
+                            validators=[Optional()], validate_choice=False)
+    branch_id = SelectField("Branch (convenors and ULRs)", widget=GovSelect(), coerce=optional_int,
+                            validators=[Optional()], validate_choice=False)
+    active = BooleanField("Can sign in", widget=GovCheckboxInput(), default=True)
+    submit = SubmitField("Save user", widget=GovSubmitInput())

@@ -1,0 +1,196 @@
+"""The only code that changes users, passwords and API tokens. Flushes; never commits."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from typing import Any, Mapping, Optional
+
+from sqlalchemy import func, select
+
+from ..core import audit
+from ..core.errors import Conflict, ValidationFailed
+from ..core.models import utcnow
+from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER
+from ..extensions import db
+from ..organisation.models import Branch, Region
+from . import sessions
+from .models import ROLES, ApiToken, User
+from .passwords import hash_password, needs_rehash, password_problems, verify_password
+
+USER_FIELDS = ("email", "name", "role", "region_id", "branch_id", "active")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _check_version(obj: Any, version: Optional[int]) -> None:
+    if version is not None and int(version) != obj.version:
+        raise Conflict(f"This {obj.__label__} was changed by someone else. Reload it and try again.")
+
+
+def _validate_user(data: dict[str, Any], *, existing: Optional[User] = None) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    clean = dict(data)
+    if "email" in data:
+        email = normalise_email(data["email"])
+        clean["email"] = email
+        if not email:
+            errors["email"] = ["Enter an e-mail address"]
+        elif not EMAIL_RE.match(email) or len(email) > 254:
+            errors["email"] = ["Enter an e-mail address in the correct format, like name@example.org"]
+        else:
+            q = select(User.id).where(func.lower(User.email) == email)
+            if existing is not None:
+                q = q.where(User.id != existing.id)
+            if db.session.scalar(q) is not None:
+                errors["email"] = ["A user with this e-mail address already exists"]
+    if "name" in data:
+        clean["name"] = (data["name"] or "").strip()
+        if not clean["name"]:
+            errors["name"] = ["Enter the person's name"]
+        elif len(clean["name"]) > 120:
+            errors["name"] = ["Name must be 120 characters or fewer"]
+    role = data.get("role", existing.role if existing else None)
+    if role not in ROLES:
+        errors["role"] = ["Choose a role"]
+    region_id = data.get("region_id", existing.region_id if existing else None)
+    branch_id = data.get("branch_id", existing.branch_id if existing else None)
+    if role == ADMIN:
+        clean["region_id"], clean["branch_id"] = None, None
+    elif role == REGIONAL_ORGANISER:
+        if not region_id or db.session.get(Region, region_id) is None:
+            errors["region_id"] = ["Choose the region this organiser works in"]
+        clean["region_id"], clean["branch_id"] = region_id, None
+    elif role in (BRANCH_CONVENOR, LEARNING_REP):
+        branch = db.session.get(Branch, branch_id) if branch_id else None
+        if branch is None:
+            errors["branch_id"] = ["Choose the branch this person belongs to"]
+        else:
+            clean["region_id"], clean["branch_id"] = branch.region_id, branch.id
+    if errors:
+        raise ValidationFailed("Check the details you entered", errors)
+    return clean
+
+
+def create_user(data: Mapping[str, Any], password: Optional[str] = None) -> User:
+    clean = _validate_user({**{"active": True}, **data})
+    if password is not None:
+        problems = password_problems(password, email=clean["email"])
+        if problems:
+            raise ValidationFailed("Check the password", {"password": problems})
+    user = User(**{k: clean.get(k) for k in USER_FIELDS})
+    if password is not None:
+        user.password_hash = hash_password(password)
+        user.password_changed_at = utcnow()
+    db.session.add(user)
+    db.session.flush()
+    audit.record(db.session, "create", user, summary=f"Created user {user.email} ({user.role_label})",
+                 changes=audit.snapshot(user, USER_FIELDS))
+    return user
+
+
+def update_user(user: User, data: Mapping[str, Any], *, version: Optional[int] = None, actor: Optional[User] = None) -> dict:
+    _check_version(user, version)
+    clean = _validate_user(dict(data), existing=user)
+    if actor is not None and actor.id == user.id:
+        if clean.get("active") is False or clean.get("role", user.role) != user.role:
+            raise ValidationFailed("You cannot disable yourself or change your own role",
+                                   {"active": ["Ask another administrator to do this"]})
+    changes = audit.apply_changes(user, clean, USER_FIELDS)
+    if changes:
+        if "active" in changes and not user.active:
+            sessions.revoke_all(user.id, "user_disabled")
+            _revoke_tokens(user)
+        if "role" in changes or "branch_id" in changes or "region_id" in changes:
+            sessions.revoke_all(user.id, "scope_changed")
+        db.session.flush()
+        audit.record(db.session, "update", user, summary=f"Changed user {user.email}", changes=changes)
+    return changes
+
+
+def set_password(user: User, password: str, *, reason: str, keep_session=None) -> None:
+    problems = password_problems(password, email=user.email, name=user.name)
+    if problems:
+        raise ValidationFailed("Check the password", {"password": problems})
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    sessions.revoke_all(user.id, "password_changed", keep=keep_session)
+    db.session.flush()
+    audit.record(db.session, "update", user, summary=f"Password {reason} for {user.email}",
+                 changes={"password_hash": ("x", "y")})
+
+
+def change_own_password(user: User, current: str, new: str, keep_session=None) -> None:
+    if not verify_password(user.password_hash, current):
+        raise ValidationFailed("Check the password", {"current_password": ["Your current password is not correct"]})
+    set_password(user, new, reason="changed by its owner", keep_session=keep_session)
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def authenticate(email: str, password: str) -> Optional[User]:
+    """The user for these credentials, or None. Audits failures (without the password)."""
+    email = normalise_email(email)
+    user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first() if email else None
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.active:
+        audit.record(db.session, "sign_in_failed", None, object_type="user_account",
+                     object_id=user.id if user else None,
+                     summary=f"Failed sign-in for {email[:200] or '(no e-mail)'}"
+                     + (" (account disabled)" if user is not None and ok and not user.active else ""))
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("Check the token name", {"name": ["Enter a name for the token, like 'branch spreadsheet'"]})
+    if len(name) > 80:
+        raise ValidationFailed("Check the token name", {"name": ["Token name must be 80 characters or fewer"]})
+    if not user.active:
+        raise ValidationFailed("This user is disabled", {"user": ["A disabled user cannot have tokens"]})
+    secret = "ulr_" + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=token_hash(secret), prefix=secret[:10])
+    db.session.add(token)
+    db.session.flush()
+    audit.record(db.session, "create", token, summary=f"Created API token '{name}' for {user.email}")
+    return token, secret
+
+
+def revoke_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(db.session, "update", token, summary=f"Revoked API token '{token.name}'",
+                     changes={"revoked_at": (None, token.revoked_at)})
+
+
+def _revoke_tokens(user: User) -> None:
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        token.revoked_at = utcnow()
+
+
+def user_for_token(secret: str) -> Optional[User]:
+    if not secret:
+        return None
+    token = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash(secret))).first()
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        token.last_used_at = now
+    return token.user

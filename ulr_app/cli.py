@@ -1,0 +1,148 @@
+"""``flask --app ulr_app ...`` commands. Each one commits once at the end, or not at all."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, g
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from .core.errors import ServiceError
+from .extensions import db
+
+
+def _fail(message: str, fields: dict | None = None) -> None:
+    db.session.rollback()
+    click.echo(f"Error: {message}", err=True)
+    for name, problems in (fields or {}).items():
+        for problem in problems:
+            click.echo(f"  {name}: {problem}", err=True)
+    sys.exit(1)
+
+
+reference_cli = AppGroup("reference", help="Reference data: regions, local authorities, vocabularies.")
+users_cli = AppGroup("users", help="Create users and API tokens.")
+schools_cli = AppGroup("schools", help="Import schools from a GIAS extract.")
+
+
+@reference_cli.command("load")
+def reference_load() -> None:
+    """Load (or refresh) regions, local authorities, staff categories, barriers and levels."""
+    from .reference.loader import load_all
+
+    g.audit_actor_label = "command line"
+    added = load_all()
+    db.session.commit()
+    click.echo("Reference data loaded: " + ", ".join(f"{n} new {k.replace('_', ' ')}" for k, n in added.items()))
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "regional_organiser", "branch_convenor", "learning_rep"]))
+@click.option("--region-id", type=int)
+@click.option("--branch-id", type=int)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
+def users_create(email, name, role, region_id, branch_id, password_stdin) -> None:
+    """Create a user; prints a generated password unless --password-stdin is given."""
+    from .accounts import services
+
+    g.audit_actor_label = "command line"
+    generated = not password_stdin
+    password = services.generate_password() if generated else sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = services.create_user(
+            {"email": email, "name": name, "role": role, "region_id": region_id, "branch_id": branch_id},
+            password=password,
+        )
+    except ServiceError as exc:
+        _fail(exc.message, exc.fields)
+    db.session.commit()
+    click.echo(f"Created user {user.id}: {user.email} ({user.role_label})")
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="command line", show_default=True, help="What the token is for.")
+def users_token(email, name) -> None:
+    """Print a new API token for EMAIL (only its hash is stored)."""
+    from .accounts import services
+    from .accounts.models import User
+
+    g.audit_actor_label = "command line"
+    user = db.session.scalars(select(User).where(func.lower(User.email) == services.normalise_email(email))).first()
+    if user is None:
+        _fail(f"No user with the e-mail address {email}")
+    try:
+        _token, secret = services.create_token(user, name)
+    except ServiceError as exc:
+        _fail(exc.message, exc.fields)
+    db.session.commit()
+    click.echo(secret)
+
+
+@schools_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--employer-id", type=int, help="Attach every school to this employer.")
+@click.option("--match-la", is_flag=True, help="Attach each school to the local-authority employer with its LA code.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows and report the rows skipped.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report, without saving anything.")
+def schools_import(path, employer_id, match_la, skip_invalid, dry_run) -> None:
+    """Create or update school workplaces by URN from a GIAS CSV extract."""
+    from .organisation.schools_import import ImportFailed, import_schools
+
+    g.audit_actor_label = "command line"
+    if bool(employer_id) == bool(match_la):
+        _fail("Give either --employer-id E or --match-la")
+    try:
+        result = import_schools(path, employer_id=employer_id, match_la=match_la, skip_invalid=skip_invalid)
+    except ImportFailed as exc:
+        db.session.rollback()
+        click.echo(exc.report(), err=True)
+        sys.exit(1)
+    if dry_run:
+        db.session.rollback()
+        click.echo(result.report() + "\nDry run: nothing was saved.")
+        return
+    db.session.commit()
+    click.echo(result.report())
+
+
+@click.command("demo-data")
+@click.option("--scale", type=click.Choice(["small", "national"]), default="small", show_default=True)
+@click.option("--seed", type=int, default=2008, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing if there are users already (for make run).")
+@click.option("--logins-file", type=click.Path(dir_okay=False), help="Also write the demo logins to this file.")
+def demo_data(scale, seed, if_empty, logins_file) -> None:
+    """Build a believable demo world (deterministic for a given seed)."""
+    from .accounts.models import User
+    from .demo import build_demo
+
+    g.audit_actor_label = "demo data"
+    if if_empty and db.session.scalar(select(func.count()).select_from(User)):
+        click.echo("Demo data not loaded: the database already has users.")
+        return
+    try:
+        logins = build_demo(scale=scale, seed=seed)
+    except ServiceError as exc:
+        _fail(exc.message, exc.fields)
+    db.session.commit()
+    lines = [f"{role:<20} {email:<40} {password}" for role, email, password in logins]
+    text = "Demo logins (role, e-mail, password):\n" + "\n".join(lines)
+    click.echo(text)
+    if logins_file:
+        import os
+
+        fd = os.open(logins_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text + "\n")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(reference_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(schools_cli)
+    app.cli.add_command(demo_data)

@@ -1,0 +1,107 @@
+"""Settings: safe defaults, then ULR_* environment variables, then an explicit mapping.
+
+Every setting the product reads is named here, so the README's configuration table and
+this file can be checked against each other.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Mapping
+
+#: name of the setting -> (environment variable, parser)
+_ENV: dict[str, tuple[str, Any]] = {
+    "SQLALCHEMY_DATABASE_URI": ("ULR_DATABASE_URL", str),
+    "SECRET_KEY": ("ULR_SECRET_KEY", str),
+    "REDIS_URL": ("ULR_REDIS_URL", str),
+    "ENV_MODE": ("ULR_ENV", str),
+    "SESSION_IDLE_MINUTES": ("ULR_SESSION_IDLE_MINUTES", int),
+    "SESSION_MAX_HOURS": ("ULR_SESSION_MAX_HOURS", int),
+    "LOGIN_LIMIT_PER_ADDRESS": ("ULR_LOGIN_LIMIT_PER_ADDRESS", str),
+    "LOGIN_LIMIT_PER_ACCOUNT": ("ULR_LOGIN_LIMIT_PER_ACCOUNT", str),
+    "TRUSTED_PROXIES": ("ULR_TRUSTED_PROXIES", int),
+    "PER_PAGE": ("ULR_PER_PAGE", int),
+    "SESSION_COOKIE_SECURE": ("ULR_SECURE_COOKIES", lambda v: v.lower() in {"1", "true", "yes"}),
+}
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def defaults() -> dict[str, Any]:
+    return {
+        "ENV_MODE": "development",  # "production" refuses a missing secret key
+        "DEBUG": False,
+        "TESTING": False,
+        "SQLALCHEMY_DATABASE_URI": None,  # default: SQLite in the instance folder
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": None,
+        "REDIS_URL": None,  # set at scale: rate limits and the job queue
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_MAX_HOURS": 12,
+        "LOGIN_LIMIT_PER_ADDRESS": "20 per 10 minutes",
+        "LOGIN_LIMIT_PER_ACCOUNT": "5 per 10 minutes",
+        "TRUSTED_PROXIES": 0,
+        "PER_PAGE": 25,
+        "API_MAX_PER_PAGE": 500,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_NAME": "ulr_session",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST": 65536,
+    }
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, (var, parse) in _ENV.items():
+        if environ.get(var):
+            try:
+                out[key] = parse(environ[var])
+            except ValueError as exc:
+                raise ConfigError(f"{var} is not valid: {exc}") from exc
+    return out
+
+
+def finalise(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
+    """Fill what depends on the instance folder and refuse unsafe production settings."""
+    production = config.get("ENV_MODE") == "production"
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        if production:
+            raise ConfigError("ULR_DATABASE_URL must be set in production.")
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'ulr.db'}"
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):
+        uri = "postgresql://" + uri[len("postgres://"):]
+    if uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
+    config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    if not config.get("SECRET_KEY"):
+        if production:
+            raise ConfigError("ULR_SECRET_KEY must be set in production (at least 32 characters).")
+        config["SECRET_KEY"] = instance_secret_key(instance_path)
+    if production and len(str(config["SECRET_KEY"])) < 32:
+        raise ConfigError("ULR_SECRET_KEY is too short for production (at least 32 characters).")
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["SESSION_MAX_HOURS"])
+    return config
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Read the key generated on first run into the instance folder, or generate it now."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

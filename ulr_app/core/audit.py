@@ -1,0 +1,96 @@
+"""Writing the audit trail. Services call these inside their transaction; never commit here."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable, Mapping, Optional
+
+from flask import g, has_request_context, request
+from flask_login import current_user
+
+from .audit_models import AuditEntry
+from .models import Base
+
+MASK = "[special category: changed]"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Base):
+        return getattr(value, "id", None)
+    return value
+
+
+def current_actor() -> tuple[Optional[int], str]:
+    """The user a change is done for: the signed-in user, or one set by the CLI."""
+    actor = getattr(g, "audit_actor", None)
+    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    if actor is None:
+        return None, getattr(g, "audit_actor_label", "command line")
+    return actor.id, f"{actor.name} <{actor.email}>"
+
+
+def masked_changes(model: type[Base], changes: Mapping[str, tuple[Any, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for field, (old, new) in changes.items():
+        if field in model.__secret_fields__:
+            out[field] = "[changed]"
+        elif field in model.__special_category__:
+            out[field] = MASK
+        else:
+            out[field] = [_plain(old), _plain(new)]
+    return out
+
+
+def record(
+    session,
+    action: str,
+    obj: Optional[Base] = None,
+    *,
+    summary: str,
+    changes: Optional[Mapping[str, tuple[Any, Any]]] = None,
+    object_type: Optional[str] = None,
+    object_id: Optional[int] = None,
+) -> AuditEntry:
+    actor_id, actor_label = current_actor()
+    if obj is not None:
+        object_type = object_type or obj.__tablename__
+        if object_id is None:
+            session.flush()
+            object_id = obj.id
+    entry = AuditEntry(
+        actor_id=actor_id,
+        actor_label=actor_label[:300],
+        action=action,
+        object_type=object_type or "system",
+        object_id=object_id,
+        summary=summary[:500],
+        changes=masked_changes(type(obj), changes) if (changes and obj is not None) else (dict(changes) if changes else None),
+        ip_address=request.remote_addr if has_request_context() else None,
+    )
+    session.add(entry)
+    return entry
+
+
+def apply_changes(obj: Base, data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, tuple[Any, Any]]:
+    """Set ``fields`` from ``data`` on ``obj``; return only what really changed, as old -> new."""
+    changed: dict[str, tuple[Any, Any]] = {}
+    for field in fields:
+        if field not in data:
+            continue
+        old, new = getattr(obj, field), data[field]
+        if old != new:
+            setattr(obj, field, new)
+            changed[field] = (old, new)
+    return changed
+
+
+def snapshot(obj: Base, fields: Iterable[str]) -> dict[str, tuple[Any, Any]]:
+    """A 'created' diff: every field from None to its value."""
+    return {f: (None, getattr(obj, f)) for f in fields if getattr(obj, f) is not None}

@@ -1,0 +1,47 @@
+"""Template helpers shared by every page."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, request
+from zoneinfo import ZoneInfo
+
+UK = ZoneInfo("Europe/London")
+
+
+def uk_date(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(UK).date()
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    return str(value)
+
+
+def uk_datetime(value: Any) -> str:
+    if not isinstance(value, datetime):
+        return uk_date(value)
+    local = value.astimezone(UK)
+    hour = local.strftime("%I").lstrip("0") or "12"
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{local:%p}".replace("AM", "am").replace("PM", "pm")
+
+
+def url_with(**changes: Any) -> str:
+    """The current URL with some query arguments changed (for pagination and filters)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = str(value)
+    return request.path + ("?" + urlencode(args) if args else "")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["uk_date"] = uk_date
+    app.jinja_env.filters["uk_datetime"] = uk_datetime
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["SERVICE_NAME"] = "ULR Case Manager"

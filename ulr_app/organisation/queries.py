@@ -1,0 +1,129 @@
+"""Read side for the organisation: scope rules and the lists behind the pages and the API."""
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import func, or_, select
+
+from ..core.permissions import BRANCH_CONVENOR, REGIONAL_ORGANISER, scope_rule, visible
+from ..extensions import db
+from .models import Branch, Employer, Region, Workplace, branch_employer
+
+
+def _branch_employer_ids(user):
+    return select(branch_employer.c.employer_id).where(branch_employer.c.branch_id == user.branch_id)
+
+
+@scope_rule(Region)
+def _regions(user):
+    return Region.id == user.region_id
+
+
+@scope_rule(Branch)
+def _branches(user):
+    if user.role == REGIONAL_ORGANISER:
+        return Branch.region_id == user.region_id
+    return Branch.id == user.branch_id
+
+
+@scope_rule(Employer)
+def _employers(user):
+    if user.role == REGIONAL_ORGANISER:
+        return Employer.region_id == user.region_id
+    return Employer.id.in_(_branch_employer_ids(user))
+
+
+@scope_rule(Workplace)
+def _workplaces(user):
+    if user.role == REGIONAL_ORGANISER:
+        return Workplace.employer_id.in_(select(Employer.id).where(Employer.region_id == user.region_id))
+    return Workplace.employer_id.in_(_branch_employer_ids(user))
+
+
+def _like(q: str) -> str:
+    return f"%{q.strip().lower()}%"
+
+
+def regions(user, q: str = ""):
+    stmt = visible(select(Region), user).order_by(Region.name)
+    if q:
+        stmt = stmt.where(func.lower(Region.name).like(_like(q)))
+    return stmt
+
+
+def branches(user, q: str = "", region_id: Optional[int] = None):
+    stmt = visible(select(Branch), user).order_by(Branch.name)
+    if q:
+        stmt = stmt.where(func.lower(Branch.name).like(_like(q)))
+    if region_id:
+        stmt = stmt.where(Branch.region_id == region_id)
+    return stmt
+
+
+def employers(user, q: str = "", kind: str = "", region_id: Optional[int] = None, branch_id: Optional[int] = None):
+    stmt = visible(select(Employer), user).order_by(Employer.name)
+    if q:
+        stmt = stmt.where(or_(func.lower(Employer.name).like(_like(q)), Employer.la_code == q.strip()))
+    if kind:
+        stmt = stmt.where(Employer.kind == kind)
+    if region_id:
+        stmt = stmt.where(Employer.region_id == region_id)
+    if branch_id:
+        stmt = stmt.where(Employer.id.in_(
+            select(branch_employer.c.employer_id).where(branch_employer.c.branch_id == branch_id)))
+    return stmt
+
+
+def workplaces(user, q: str = "", kind: str = "", employer_id: Optional[int] = None, phase: str = ""):
+    stmt = visible(select(Workplace), user).order_by(Workplace.name)
+    if q:
+        term = q.strip()
+        cond = [func.lower(Workplace.name).like(_like(term)), func.lower(Workplace.postcode).like(_like(term))]
+        if term.isdigit():
+            cond.append(Workplace.urn == int(term))
+        stmt = stmt.where(or_(*cond))
+    if kind:
+        stmt = stmt.where(Workplace.kind == kind)
+    if employer_id:
+        stmt = stmt.where(Workplace.employer_id == employer_id)
+    if phase:
+        stmt = stmt.where(Workplace.phase == phase)
+    return stmt
+
+
+def counts_by_employer(employer_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Workplace counts by kind for several employers in one query."""
+    out: dict[int, dict[str, int]] = {}
+    if not employer_ids:
+        return out
+    rows = db.session.execute(
+        select(Workplace.employer_id, Workplace.kind, func.count())
+        .where(Workplace.employer_id.in_(employer_ids))
+        .group_by(Workplace.employer_id, Workplace.kind)
+    )
+    for employer_id, kind, n in rows:
+        out.setdefault(employer_id, {})[kind] = n
+    return out
+
+
+def region_summary(region_id: int) -> dict[str, int]:
+    return {
+        "branches": db.session.scalar(select(func.count()).select_from(Branch).where(Branch.region_id == region_id)) or 0,
+        "employers": db.session.scalar(select(func.count()).select_from(Employer).where(Employer.region_id == region_id)) or 0,
+    }
+
+
+def editable_employer_ids(user):
+    """Employers whose records this user may change (admins: all; convenors: their branch's)."""
+    if user.role == "admin":
+        return None
+    if user.role == BRANCH_CONVENOR:
+        return set(db.session.scalars(_branch_employer_ids(user)))
+    return set()
+
+
+def can_edit_employer(user, employer: Employer) -> bool:
+    allowed = editable_employer_ids(user)
+    return allowed is None or employer.id in allowed
+
+

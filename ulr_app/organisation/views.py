@@ -1,0 +1,245 @@
+"""Regions, branches, employers and workplaces: lists with search and pagination, details, edits."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..core.errors import ServiceError
+from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required, visible
+from ..extensions import db
+from . import queries, services
+from .forms import BranchForm, EmployerForm, WorkplaceForm
+from .models import EMPLOYER_KINDS, WORKPLACE_KINDS, Branch, Employer, Region, Workplace
+
+bp = Blueprint("organisation", __name__)
+
+
+def _page(stmt):
+    return db.paginate(stmt, per_page=request.args.get("per_page", type=int) or None, max_per_page=100, error_out=False)
+
+
+def _region_choices():
+    return [("", "Choose a region")] + [(r.id, r.name) for r in db.session.scalars(visible(select(Region), current_user).order_by(Region.name))]
+
+
+def _employer_choices():
+    stmt = queries.employers(current_user)
+    allowed = queries.editable_employer_ids(current_user)
+    rows = [e for e in db.session.scalars(stmt) if allowed is None or e.id in allowed]
+    return [("", "Choose an employer")] + [(e.id, e.name) for e in rows]
+
+
+# --- regions ----------------------------------------------------------------------------
+
+@bp.route("/regions")
+def regions():
+    q = request.args.get("q", "").strip()
+    page = _page(queries.regions(current_user, q))
+    return render_template("organisation/regions.html", page=page, q=q)
+
+
+@bp.route("/regions/<int:region_id>")
+def region(region_id: int):
+    region = get_visible_or_404(db.session, Region, region_id, current_user)
+    branches = db.session.scalars(queries.branches(current_user, region_id=region.id)).all()
+    return render_template("organisation/region.html", region=region, branches=branches,
+                           summary=queries.region_summary(region.id))
+
+
+# --- branches ---------------------------------------------------------------------------
+
+@bp.route("/branches")
+def branches():
+    q = request.args.get("q", "").strip()
+    region_id = request.args.get("region_id", type=int)
+    page = _page(queries.branches(current_user, q, region_id))
+    return render_template("organisation/branches.html", page=page, q=q)
+
+
+@bp.route("/branches/<int:branch_id>")
+def branch(branch_id: int):
+    branch = get_visible_or_404(db.session, Branch, branch_id, current_user)
+    employers = db.session.scalars(queries.employers(current_user, branch_id=branch.id)).all()
+    return render_template("organisation/branch.html", branch=branch, employers=employers,
+                           counts=queries.counts_by_employer([e.id for e in employers]))
+
+
+@bp.route("/branches/new", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def new_branch():
+    form = BranchForm()
+    form.region_id.choices = _region_choices()
+    if form.validate_on_submit():
+        try:
+            branch = services.create_branch(form.data_for("name", "region_id"))
+        except ServiceError as exc:
+            form.show_service_error(exc)
+        else:
+            flash(f"Branch {branch.name} added.", "success")
+            return redirect(url_for(".branch", branch_id=branch.id))
+    return render_template("organisation/form.html", form=form, title="Add a branch",
+                           back=url_for(".branches")), 400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/branches/<int:branch_id>/edit", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def edit_branch(branch_id: int):
+    branch = get_visible_or_404(db.session, Branch, branch_id, current_user)
+    form = BranchForm(obj=branch)
+    form.region_id.choices = _region_choices()
+    if form.validate_on_submit():
+        try:
+            services.update_branch(branch, form.data_for("name", "region_id"), version=request.form.get("version", type=int))
+        except ServiceError as exc:
+            if exc.status == 409:
+                raise
+            form.show_service_error(exc)
+        else:
+            flash("Branch saved.", "success")
+            return redirect(url_for(".branch", branch_id=branch.id))
+    return render_template("organisation/form.html", form=form, title=f"Change {branch.name}", version=branch.version,
+                           back=url_for(".branch", branch_id=branch.id)), 400 if form.errors or form.form_errors else 200
+
+
+# --- employers --------------------------------------------------------------------------
+
+@bp.route("/employers")
+def employers():
+    q = request.args.get("q", "").strip()
+    kind = request.args.get("kind", "")
+    page = _page(queries.employers(current_user, q, kind if kind in EMPLOYER_KINDS else ""))
+    return render_template("organisation/employers.html", page=page, q=q, kind=kind, kinds=EMPLOYER_KINDS,
+                           counts=queries.counts_by_employer([e.id for e in page.items]),
+                           can_add=current_user.role in (ADMIN, BRANCH_CONVENOR))
+
+
+@bp.route("/employers/<int:employer_id>")
+def employer(employer_id: int):
+    employer = get_visible_or_404(db.session, Employer, employer_id, current_user)
+    q = request.args.get("q", "").strip()
+    kind = request.args.get("kind", "")
+    page = _page(queries.workplaces(current_user, q, kind if kind in WORKPLACE_KINDS else "", employer_id=employer.id))
+    return render_template("organisation/employer.html", employer=employer, page=page, q=q, kind=kind,
+                           kinds=WORKPLACE_KINDS, counts=queries.counts_by_employer([employer.id]).get(employer.id, {}),
+                           can_edit=queries.can_edit_employer(current_user, employer))
+
+
+@bp.route("/employers/new", methods=["GET", "POST"])
+@roles_required(ADMIN, BRANCH_CONVENOR)
+def new_employer():
+    form = EmployerForm()
+    form.region_id.choices = _region_choices()
+    if request.method == "GET" and current_user.region_id:
+        form.region_id.data = current_user.region_id
+    if form.validate_on_submit():
+        try:
+            branch = current_user.branch if current_user.role == BRANCH_CONVENOR else None
+            data = form.data_for("name", "kind", "la_code", "region_id")
+            if branch is not None:
+                data["region_id"] = branch.region_id
+            employer = services.create_employer(data, branch=branch)
+        except ServiceError as exc:
+            form.show_service_error(exc)
+        else:
+            flash(f"Employer {employer.name} added.", "success")
+            return redirect(url_for(".employer", employer_id=employer.id))
+    return render_template("organisation/form.html", form=form, title="Add an employer",
+                           back=url_for(".employers")), 400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/employers/<int:employer_id>/edit", methods=["GET", "POST"])
+@roles_required(ADMIN, BRANCH_CONVENOR)
+def edit_employer(employer_id: int):
+    employer = get_visible_or_404(db.session, Employer, employer_id, current_user)
+    if not queries.can_edit_employer(current_user, employer):
+        abort(403)
+    form = EmployerForm(obj=employer)
+    form.region_id.choices = _region_choices()
+    if form.validate_on_submit():
+        try:
+            data = form.data_for("name", "kind", "la_code", "region_id")
+            if current_user.role != ADMIN:
+                data.pop("region_id")
+            services.update_employer(employer, data, version=request.form.get("version", type=int))
+        except ServiceError as exc:
+            if exc.status == 409:
+                raise
+            form.show_service_error(exc)
+        else:
+            flash("Employer saved.", "success")
+            return redirect(url_for(".employer", employer_id=employer.id))
+    return render_template("organisation/form.html", form=form, title=f"Change {employer.name}", version=employer.version,
+                           back=url_for(".employer", employer_id=employer.id)), 400 if form.errors or form.form_errors else 200
+
+
+# --- workplaces -------------------------------------------------------------------------
+
+@bp.route("/workplaces")
+def workplaces():
+    q = request.args.get("q", "").strip()
+    kind = request.args.get("kind", "")
+    employer_id = request.args.get("employer_id", type=int)
+    page = _page(queries.workplaces(current_user, q, kind if kind in WORKPLACE_KINDS else "", employer_id=employer_id))
+    return render_template("organisation/workplaces.html", page=page, q=q, kind=kind, kinds=WORKPLACE_KINDS,
+                           can_add=current_user.role in (ADMIN, BRANCH_CONVENOR))
+
+
+@bp.route("/workplaces/<int:workplace_id>")
+def workplace(workplace_id: int):
+    workplace = get_visible_or_404(db.session, Workplace, workplace_id, current_user)
+    return render_template("organisation/workplace.html", workplace=workplace,
+                           can_edit=queries.can_edit_employer(current_user, workplace.employer))
+
+
+def _workplace_data(form: WorkplaceForm) -> dict:
+    return form.data_for("employer_id", "name", "kind", "urn", "establishment_type", "phase", "service", "town", "postcode")
+
+
+@bp.route("/workplaces/new", methods=["GET", "POST"])
+@roles_required(ADMIN, BRANCH_CONVENOR)
+def new_workplace():
+    form = WorkplaceForm()
+    form.employer_id.choices = _employer_choices()
+    if request.method == "GET":
+        form.employer_id.data = request.args.get("employer_id", type=int)
+    if form.validate_on_submit():
+        allowed = queries.editable_employer_ids(current_user)
+        if allowed is not None and form.employer_id.data not in allowed:
+            form.employer_id.errors = ["Choose one of your branch's employers"]
+        else:
+            try:
+                workplace = services.create_workplace(_workplace_data(form))
+            except ServiceError as exc:
+                form.show_service_error(exc)
+            else:
+                flash(f"Workplace {workplace.name} added.", "success")
+                return redirect(url_for(".workplace", workplace_id=workplace.id))
+    return render_template("organisation/form.html", form=form, title="Add a workplace",
+                           back=url_for(".workplaces")), 400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/workplaces/<int:workplace_id>/edit", methods=["GET", "POST"])
+@roles_required(ADMIN, BRANCH_CONVENOR)
+def edit_workplace(workplace_id: int):
+    workplace = get_visible_or_404(db.session, Workplace, workplace_id, current_user)
+    if not queries.can_edit_employer(current_user, workplace.employer):
+        abort(403)
+    form = WorkplaceForm(obj=workplace)
+    form.employer_id.choices = _employer_choices()
+    if form.validate_on_submit():
+        allowed = queries.editable_employer_ids(current_user)
+        if allowed is not None and form.employer_id.data not in allowed:
+            form.employer_id.errors = ["Choose one of your branch's employers"]
+        else:
+            try:
+                services.update_workplace(workplace, _workplace_data(form), version=request.form.get("version", type=int))
+            except ServiceError as exc:
+                if exc.status == 409:
+                    raise
+                form.show_service_error(exc)
+            else:
+                flash("Workplace saved.", "success")
+                return redirect(url_for(".workplace", workplace_id=workplace.id))
+    return render_template("organisation/form.html", form=form, title=f"Change {workplace.name}", version=workplace.version,
+                           back=url_for(".workplace", workplace_id=workplace.id)), 400 if form.errors or form.form_errors else 200
