@@ -90,14 +90,27 @@ class Client:
 
     TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
+    REQUEST_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "open"}
+
     def __init__(self, flask_client):
         self.c = flask_client
+        self.app = flask_client.application
 
     def __getattr__(self, name):
-        return getattr(self.c, name)
+        attr = getattr(self.c, name)
+        if name not in self.REQUEST_METHODS:
+            return attr
+
+        def in_own_context(*args, **kwargs):
+            # each request gets its own app context (and so its own ``g`` and database
+            # session), as in production; otherwise the test's context would be reused
+            with self.app.app_context():
+                return attr(*args, **kwargs)
+
+        return in_own_context
 
     def token(self, url: str = "/sign-in") -> str:
-        page = self.c.get(url).get_data(as_text=True)
+        page = self.get(url).get_data(as_text=True)
         found = self.TOKEN.search(page)
         assert found, f"no CSRF token on {url}"
         return found.group(1)
@@ -106,7 +119,7 @@ class Client:
         """POST a form the way the browser does, with a token from ``page`` (default: ``url``)."""
         data = dict(data or {})
         data.setdefault("csrf_token", self.token(page or url))
-        return self.c.post(url, data=data, **kw)
+        return self.post(url, data=data, **kw)
 
     def login(self, email: str, password: str = PASSWORD):
         response = self.submit("/sign-in", {"email": email, "password": password})

@@ -126,7 +126,10 @@ def set_password(user: User, password: str, *, reason: str, keep_session=None) -
 def change_own_password(user: User, current: str, new: str, keep_session=None) -> None:
     if not verify_password(user.password_hash, current):
         raise ValidationFailed("Check the password", {"current_password": ["Your current password is not correct"]})
-    set_password(user, new, reason="changed by its owner", keep_session=keep_session)
+    try:
+        set_password(user, new, reason="changed by its owner", keep_session=keep_session)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, {"new_password": exc.fields.get("password", [])}) from exc
 
 
 def generate_password() -> str:

@@ -99,7 +99,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_own_password(current_user, form.current_password.data, form.new_password.data,
+            services.change_own_password(current_user._get_current_object(), form.current_password.data, form.new_password.data,
                                          keep_session=g.get("user_session"))
         except ValidationFailed as exc:
             form.show_service_error(exc)
@@ -116,7 +116,7 @@ def create_token():
     new_secret = None
     if form.validate_on_submit():
         try:
-            _token, new_secret = services.create_token(current_user, form.name.data)
+            _token, new_secret = services.create_token(current_user._get_current_object(), form.name.data)
         except ValidationFailed as exc:
             form.show_service_error(exc)
     status = 200 if new_secret else 400

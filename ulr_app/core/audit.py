@@ -59,6 +59,8 @@ def record(
     object_id: Optional[int] = None,
 ) -> AuditEntry:
     actor_id, actor_label = current_actor()
+    if obj is not None and hasattr(obj, "_get_current_object"):  # current_user and friends
+        obj = obj._get_current_object()
     if obj is not None:
         object_type = object_type or obj.__tablename__
         if object_id is None:

@@ -243,3 +243,8 @@ def edit_workplace(workplace_id: int):
                 return redirect(url_for(".workplace", workplace_id=workplace.id))
     return render_template("organisation/form.html", form=form, title=f"Change {workplace.name}", version=workplace.version,
                            back=url_for(".workplace", workplace_id=workplace.id)), 400 if form.errors or form.form_errors else 200
+
+
+@bp.app_context_processor
+def _kinds():
+    return {"EMPLOYER_KINDS": EMPLOYER_KINDS, "WORKPLACE_KINDS": WORKPLACE_KINDS}

@@ -1,0 +1,162 @@
+"""Every registered URL rule, requested as anonymous and as each role, in and out of scope.
+
+A rule missing from ``EXPECTED`` fails the suite, so a new page cannot ship without a decision
+about who may use it. Out-of-scope records must answer 404, exactly as missing ones do.
+"""
+from __future__ import annotations
+
+import pytest
+
+from ulr_app.accounts import services as account_services
+from ulr_app.extensions import db
+
+ROLES = ("admin", "organiser_a", "convenor_a1", "ulr_a1")
+ROLE_OF = {"admin": "admin", "organiser_a": "regional_organiser", "convenor_a1": "branch_convenor", "ulr_a1": "learning_rep"}
+ALL = frozenset(ROLE_OF.values())
+ADMIN = frozenset({"admin"})
+EDITORS = frozenset({"admin", "branch_convenor"})
+
+
+def _scoped(kind: str):
+    """(in-scope, out-of-scope) record ids for each role, for a kind of record."""
+
+    def resolve(w, role_key):
+        u = getattr(w.users, role_key)
+        if kind == "region":
+            return ({"region_id": w.regions.a.id}, {"region_id": w.regions.b.id}) if role_key != "admin" else ({"region_id": w.regions.b.id}, None)
+        if kind == "branch":
+            table = {"organiser_a": (w.branches.a2, w.branches.b1), "convenor_a1": (w.branches.a1, w.branches.a2),
+                     "ulr_a1": (w.branches.a1, w.branches.b1), "admin": (w.branches.b1, None)}
+            inside, outside = table[role_key]
+            return {"branch_id": inside.id}, ({"branch_id": outside.id} if outside else None)
+        if kind == "employer":
+            table = {"organiser_a": (w.employers.a2, w.employers.b1), "convenor_a1": (w.employers.a1, w.employers.a2),
+                     "ulr_a1": (w.employers.a1, w.employers.b1), "admin": (w.employers.b1, None)}
+            inside, outside = table[role_key]
+            return {"employer_id": inside.id}, ({"employer_id": outside.id} if outside else None)
+        if kind == "workplace":
+            table = {"organiser_a": (w.workplaces.school_a2, w.workplaces.school_b1),
+                     "convenor_a1": (w.workplaces.school_a1, w.workplaces.school_a2),
+                     "ulr_a1": (w.workplaces.service_a1, w.workplaces.school_b1), "admin": (w.workplaces.school_b1, None)}
+            inside, outside = table[role_key]
+            return {"workplace_id": inside.id}, ({"workplace_id": outside.id} if outside else None)
+        if kind == "user":
+            # only admins manage users; for them every user is in scope
+            return {"user_id": w.users.ulr_b1.id}, None
+        if kind == "own_token":
+            mine, _ = account_services.create_token(u, "mine")
+            theirs, _ = account_services.create_token(w.users.convenor_b1, "theirs")
+            db.session.commit()
+            return {"token_id": mine.id}, {"token_id": theirs.id}
+        raise AssertionError(kind)
+
+    return resolve
+
+
+# endpoint -> (methods to try, roles allowed, scope resolver or None, public?)
+EXPECTED = {
+    "static": None,  # files, checked separately
+    "home.health": (("GET",), ALL, None, True),
+    "home.index": (("GET",), ALL, None, False),
+    "accounts.login": (("GET",), ALL, None, True),
+    "accounts.logout": (("POST",), ALL, None, False),
+    "accounts.profile": (("GET",), ALL, None, False),
+    "accounts.change_password": (("POST",), ALL, None, False),
+    "accounts.create_token": (("POST",), ALL, None, False),
+    "accounts.revoke_token": (("POST",), ALL, _scoped("own_token"), False),
+    "organisation.regions": (("GET",), ALL, None, False),
+    "organisation.region": (("GET",), ALL, _scoped("region"), False),
+    "organisation.branches": (("GET",), ALL, None, False),
+    "organisation.branch": (("GET",), ALL, _scoped("branch"), False),
+    "organisation.new_branch": (("GET", "POST"), ADMIN, None, False),
+    "organisation.edit_branch": (("GET", "POST"), ADMIN, _scoped("branch"), False),
+    "organisation.employers": (("GET",), ALL, None, False),
+    "organisation.employer": (("GET",), ALL, _scoped("employer"), False),
+    "organisation.new_employer": (("GET", "POST"), EDITORS, None, False),
+    "organisation.edit_employer": (("GET", "POST"), EDITORS, _scoped("employer"), False),
+    "organisation.workplaces": (("GET",), ALL, None, False),
+    "organisation.workplace": (("GET",), ALL, _scoped("workplace"), False),
+    "organisation.new_workplace": (("GET", "POST"), EDITORS, None, False),
+    "organisation.edit_workplace": (("GET", "POST"), EDITORS, _scoped("workplace"), False),
+    "admin.users": (("GET",), ADMIN, None, False),
+    "admin.new_user": (("GET", "POST"), ADMIN, None, False),
+    "admin.user": (("GET",), ADMIN, _scoped("user"), False),
+    "admin.edit_user": (("GET", "POST"), ADMIN, _scoped("user"), False),
+    "admin.disable_user": (("GET",), ADMIN, _scoped("user"), False),
+    "admin.reset_password": (("GET",), ADMIN, _scoped("user"), False),
+    "admin.audit_log": (("GET",), ADMIN, None, False),
+}
+
+
+def page_rules(app):
+    return [r for r in app.url_map.iter_rules() if not r.endpoint.startswith("api.")]
+
+
+def test_every_page_rule_has_an_expectation(app):
+    missing = sorted({r.endpoint for r in page_rules(app)} - set(EXPECTED))
+    assert not missing, f"add these endpoints to EXPECTED in {__file__}: {missing}"
+
+
+def _request(client, method, url):
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data={"csrf_token": client.token("/sign-in" if not client.logged_in else "/")})
+
+
+def _url(app, endpoint, kwargs):
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **kwargs)
+
+
+@pytest.mark.parametrize("role_key", (None,) + ROLES)
+def test_role_by_route(app, world, make_client, role_key):
+    """One client per role walks every rule; a table of who got what is compared at the end."""
+    client = make_client()
+    client.logged_in = False
+    if role_key:
+        client.login(getattr(world.users, role_key).email)
+        client.logged_in = True
+    problems = []
+    for rule in page_rules(app):
+        spec = EXPECTED[rule.endpoint]
+        if spec is None:
+            continue
+        methods, allowed, resolver, is_public = spec
+        inside, outside = (resolver(world, role_key or "admin") if resolver else ({}, None))
+        for method in methods:
+            url = _url(app, rule.endpoint, inside)
+            got = _request(client, method, url).status_code
+            if role_key is None:
+                want = "open" if is_public else "sign-in"
+                ok = (got < 400 and got != 302) if is_public else got == 302
+                if not is_public and method == "POST":
+                    ok = got == 302
+            elif ROLE_OF[role_key] in allowed:
+                want, ok = "allowed", got not in (401, 403, 404) and got < 500
+                if rule.endpoint == "accounts.logout":
+                    client.login(getattr(world.users, role_key).email)
+            else:
+                want, ok = "403", got == 403
+            if not ok:
+                problems.append(f"{method} {url} as {role_key or 'anonymous'}: got {got}, want {want}")
+            if role_key and outside is not None and ROLE_OF[role_key] in allowed:
+                url_out = _url(app, rule.endpoint, outside)
+                got = _request(client, method, url_out).status_code
+                if got != 404:
+                    problems.append(f"{method} {url_out} (out of scope) as {role_key}: got {got}, want 404")
+    assert not problems, "\n".join(problems)
+
+
+def test_missing_records_answer_404(login_as):
+    c = login_as("admin")
+    for url in ("/regions/999999", "/branches/999999", "/employers/999999", "/workplaces/999999", "/admin/users/999999"):
+        assert c.get(url).status_code == 404, url
+
+
+def test_static_files_are_public(client):
+    response = client.get("/static/govuk/app.min.css")
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+    response.close()
