@@ -23,7 +23,7 @@ KEEP_TABLES = {"alembic_version", "region", "local_authority", "reference_term"}
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("ULR_TEST_DATABASE_URL") else [])
 
 
-def test_config(database_url: str, instance: str) -> dict:
+def make_test_config(database_url: str, instance: str) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-" + "x" * 32,
@@ -46,7 +46,7 @@ def database_url(request, tmp_path_factory):
 def session_app(database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     os.environ["ULR_INSTANCE_PATH"] = str(instance)
-    app = create_app(test_config(database_url, str(instance)))
+    app = create_app(make_test_config(database_url, str(instance)))
     from flask_migrate import downgrade, upgrade
 
     with app.app_context():
