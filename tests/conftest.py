@@ -166,3 +166,27 @@ def login_as(make_client, world):
 
 
 __all__ = ["PASSWORD", "SimpleNamespace"]
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as q: ...`` then ``q.count``: SQL statements run inside the block."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        box = SimpleNamespace(count=0, statements=[])
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            box.count += 1
+            box.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield box
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting

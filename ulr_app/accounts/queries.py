@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from ..core.permissions import scope_rule, visible
 from ..extensions import db
@@ -15,7 +16,7 @@ def _users_in_scope(user):
 
 
 def user_list(user, *, q: str = "", role: str = "", active: str = ""):
-    stmt = visible(select(User), user).order_by(User.name)
+    stmt = visible(select(User), user).options(selectinload(User.branch), selectinload(User.region)).order_by(User.name)
     if q:
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(or_(User.name.ilike(like), User.email.ilike(like)))

@@ -13,6 +13,7 @@ from ..accounts.forms import ConfirmForm, UserForm
 from ..accounts.models import ROLES, User
 from ..core.audit_models import AuditEntry
 from ..core.errors import ServiceError
+from ..core.pagination import paginate
 from ..core.permissions import ADMIN, get_visible_or_404, roles_required
 from ..extensions import db
 from ..organisation.models import Branch, Region
@@ -33,8 +34,7 @@ def users():
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
     active = request.args.get("active", "")
-    page = db.paginate(account_queries.user_list(current_user, q=q, role=role if role in ROLES else "", active=active),
-                       max_per_page=100, error_out=False)
+    page = paginate(account_queries.user_list(current_user, q=q, role=role if role in ROLES else "", active=active))
     return render_template("admin/users.html", page=page, q=q, role=role, active=active, roles=ROLES)
 
 
@@ -146,7 +146,7 @@ def audit_log():
                 errors[name] = "Enter a date like 2026-11-23"
             else:
                 stmt = stmt.where(AuditEntry.at >= moment if not end else AuditEntry.at <= moment)
-    page = db.paginate(stmt, max_per_page=200, error_out=False)
+    page = paginate(stmt, max_per_page=200)
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
     return render_template("admin/audit.html", page=page, args=args, errors=errors, actions=actions, types=types)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..core.permissions import BRANCH_CONVENOR, REGIONAL_ORGANISER, scope_rule, visible
 from ..extensions import db
@@ -52,7 +53,7 @@ def regions(user, q: str = ""):
 
 
 def branches(user, q: str = "", region_id: Optional[int] = None):
-    stmt = visible(select(Branch), user).order_by(Branch.name)
+    stmt = visible(select(Branch), user).options(selectinload(Branch.region)).order_by(Branch.name)
     if q:
         stmt = stmt.where(func.lower(Branch.name).like(_like(q)))
     if region_id:

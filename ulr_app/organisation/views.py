@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..core.errors import ServiceError
+from ..core.pagination import paginate
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required, visible
 from ..extensions import db
 from . import queries, services
@@ -15,8 +16,7 @@ from .models import EMPLOYER_KINDS, WORKPLACE_KINDS, Branch, Employer, Region, W
 bp = Blueprint("organisation", __name__)
 
 
-def _page(stmt):
-    return db.paginate(stmt, per_page=request.args.get("per_page", type=int) or None, max_per_page=100, error_out=False)
+_page = paginate
 
 
 def _region_choices():
