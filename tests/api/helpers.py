@@ -1,0 +1,88 @@
+"""Helpers for the JSON API tests: a client that sends a token, tokens, audit and error checks."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ulr_app.accounts import services as account_services
+from ulr_app.core.audit_models import AuditEntry
+from ulr_app.extensions import db
+
+BASE = "/api/v1"
+
+
+def url(path: str) -> str:
+    return path if path.startswith(BASE) else BASE + path
+
+
+class Api:
+    """A test client that sends ``Authorization: Bearer <token>`` (or nothing, if token is None)."""
+
+    def __init__(self, client: Any, token: str | None):
+        self.client = client
+        self.token = token
+
+    def _headers(self, kw: dict) -> dict:
+        headers = dict(kw.pop("headers", {}) or {})
+        if self.token is not None:
+            headers.setdefault("Authorization", f"Bearer {self.token}")
+        return headers
+
+    def get(self, path: str, **kw: Any):
+        return self.client.get(url(path), headers=self._headers(kw), **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any):
+        if json is not None:
+            kw["json"] = json
+        return self.client.post(url(path), headers=self._headers(kw), **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any):
+        if json is not None:
+            kw["json"] = json
+        return self.client.patch(url(path), headers=self._headers(kw), **kw)
+
+    def open(self, path: str, method: str, **kw: Any):
+        return self.client.open(url(path), method=method, headers=self._headers(kw), **kw)
+
+
+def new_token(user, name: str = "test") -> str:
+    _token, secret = account_services.create_token(user, name)
+    db.session.commit()
+    return secret
+
+
+
+def fresh() -> None:
+    """Forget what the test's own session holds, to read what the requests committed."""
+    db.session.rollback()
+    db.session.expire_all()
+
+
+def audit_entries(object_type: str, object_id: int | None = None, action: str | None = None) -> list[AuditEntry]:
+    fresh()
+    stmt = select(AuditEntry).where(AuditEntry.object_type == object_type).order_by(AuditEntry.id)
+    if object_id is not None:
+        stmt = stmt.where(AuditEntry.object_id == object_id)
+    if action is not None:
+        stmt = stmt.where(AuditEntry.action == action)
+    return list(db.session.scalars(stmt))
+
+
+def count(model) -> int:
+    fresh()
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def assert_error(response, status: int, code: str, *, fields: tuple[str, ...] = ()) -> dict:
+    """The contract's error shape, with the given status and (at least) these fields."""
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
+    assert response.is_json, response.get_data(as_text=True)
+    error = response.json["error"]
+    assert error["code"] == code
+    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["fields"], dict)
+    for name in fields:
+        assert name in error["fields"], (name, error)
+        assert all(isinstance(m, str) and m for m in error["fields"][name])
+    return error
