@@ -116,6 +116,19 @@ def _is_api() -> bool:
 
 def _register_request_boundary(app: Flask) -> None:
     @app.before_request
+    def refuse_nul_bytes() -> Any:
+        """No text field may hold a NUL character (PostgreSQL cannot store one): 400 at the door."""
+        from flask import abort
+
+        if _is_api():
+            return None  # the API names the offending parameter itself
+        for source in (request.args, request.form):
+            for values in source.listvalues():
+                if any("\x00" in v for v in values):
+                    abort(400, "Text must not contain NUL characters.")
+        return None
+
+    @app.before_request
     def require_login() -> Any:
         """Login by default: only views marked @public (and static files) are open."""
         if request.endpoint is None or request.endpoint == "static" or _is_api():
@@ -180,7 +193,14 @@ def _register_error_handlers(app: Flask) -> None:
         if code == 401 and not _is_api():
             return login_manager.unauthorized()
         message = exc.description if _is_api() and code in (400, 409, 422) else None
-        return render_error(code, message)
+        response, status = render_error(code, message)
+        if code == 405 and getattr(exc, "valid_methods", None):
+            from flask import make_response
+
+            response = make_response(response, status)
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+            return response
+        return response, status
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError) -> Any:

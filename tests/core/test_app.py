@@ -110,3 +110,32 @@ def test_api_errors_are_json(client):
 
 def test_debug_is_off_by_default(app):
     assert app.debug is False
+
+
+def test_nul_characters_are_refused_cleanly(login_as, world):
+    c = login_as("admin")
+    for url in ("/regions?q=%00", "/employers?q=a%00b", "/workplaces?q=%00", "/admin/users?q=%00"):
+        response = c.get(url)
+        assert response.status_code == 400, url
+    response = c.submit("/employers/new", {"name": "Bad\x00Name", "kind": "other", "region_id": world.regions.a.id})
+    assert response.status_code == 400
+
+
+def test_405_keeps_the_allow_header(login_as):
+    response = login_as("admin").get("/sign-out")
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]
+
+
+def test_create_user_service_validates_missing_and_wrong_types(app):
+    import pytest as _pytest
+
+    from ulr_app.accounts import services
+    from ulr_app.core.errors import ValidationFailed
+
+    for data, field in [({"name": "X", "role": "admin"}, "email"), ({"email": "x@example.org", "role": "admin"}, "name"),
+                        ({"email": 5, "name": "X", "role": "admin"}, "email"),
+                        ({"email": "x@example.org", "name": ["X"], "role": "admin"}, "name"),
+                        ({"email": "x@example.org", "name": "X"}, "role")]:
+        with _pytest.raises(ValidationFailed) as info:
+            services.create_user(data)
+        assert field in info.value.fields, (data, info.value.fields)

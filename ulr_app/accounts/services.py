@@ -34,6 +34,17 @@ def _check_version(obj: Any, version: Optional[int]) -> None:
 def _validate_user(data: dict[str, Any], *, existing: Optional[User] = None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     clean = dict(data)
+    for field in ("email", "name", "role"):
+        if field in clean and clean[field] is not None and not isinstance(clean[field], str):
+            errors[field] = [f"{field.capitalize()} must be text"]
+            clean.pop(field)
+    if "active" in clean and not isinstance(clean["active"], bool):
+        errors["active"] = ["Active must be true or false"]
+    for field in ("email", "name"):
+        if isinstance(clean.get(field), str) and "\x00" in clean[field]:
+            errors[field] = ["Remove the NUL character"]
+    if errors:
+        raise ValidationFailed("Check the details you entered", errors)
     if "email" in data:
         email = normalise_email(data["email"])
         clean["email"] = email
@@ -76,7 +87,8 @@ def _validate_user(data: dict[str, Any], *, existing: Optional[User] = None) -> 
 
 
 def create_user(data: Mapping[str, Any], password: Optional[str] = None) -> User:
-    clean = _validate_user({**{"active": True}, **data})
+    clean = _validate_user({"email": "", "name": "", "role": None, "active": True,
+                            **{k: v for k, v in data.items() if v is not None or k in ("region_id", "branch_id")}})
     if password is not None:
         problems = password_problems(password, email=clean["email"])
         if problems:

@@ -36,6 +36,8 @@ def _text(data: dict, errors: dict, field: str, label: str, max_len: int, requir
             errors[field] = [f"Enter {label}"]
     elif not isinstance(value, str):
         errors[field] = [f"{label[0].upper() + label[1:]} must be text"]
+    elif "\x00" in value:
+        errors[field] = ["Remove the NUL character"]
     elif len(value) > max_len:
         errors[field] = [f"{label[0].upper() + label[1:]} must be {max_len} characters or fewer"]
     data[field] = value
