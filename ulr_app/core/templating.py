@@ -40,7 +40,25 @@ def url_with(**changes: Any) -> str:
     return request.path + ("?" + urlencode(args) if args else "")
 
 
+_PLURALS = {"regions": "region", "branches": "branch", "employers": "employer", "workplaces": "workplace", "users": "user"}
+
+
+def nav_section(endpoint: str | None) -> str:
+    """Which menu item a page belongs to: 'organisation.new_employer' -> 'employer'."""
+    if not endpoint:
+        return ""
+    blueprint, _, name = endpoint.partition(".")
+    if blueprint == "accounts":
+        return "account"
+    if blueprint == "admin":
+        return "audit" if name == "audit_log" else "user"
+    for prefix in ("new_", "edit_"):
+        name = name.removeprefix(prefix)
+    return _PLURALS.get(name, name)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["nav_section"] = nav_section
     app.jinja_env.filters["uk_date"] = uk_date
     app.jinja_env.filters["uk_datetime"] = uk_datetime
     app.jinja_env.globals["url_with"] = url_with
