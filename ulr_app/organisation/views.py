@@ -19,6 +19,27 @@ bp = Blueprint("organisation", __name__)
 _page = paginate
 
 
+def _form_page(form, save, *, title: str, back: str, version=None):
+    """The one create/edit flow: validate, ``save()`` returns where to go (or None after it has
+    put an error on a field); service errors go onto the form, a stale version answers 409."""
+    if form.validate_on_submit():
+        try:
+            target = save()
+        except ServiceError as exc:
+            if exc.status == 409:
+                raise
+            form.show_service_error(exc)
+        else:
+            if target:
+                return redirect(target)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("organisation/form.html", form=form, title=title, back=back, version=version), status
+
+
+def _version():
+    return request.form.get("version", type=int)
+
+
 def _region_choices():
     return [("", "Choose a region")] + [(r.id, r.name) for r in db.session.scalars(visible(select(Region), current_user).order_by(Region.name))]
 
@@ -70,16 +91,13 @@ def branch(branch_id: int):
 def new_branch():
     form = BranchForm()
     form.region_id.choices = _region_choices()
-    if form.validate_on_submit():
-        try:
-            branch = services.create_branch(form.data_for("name", "region_id"))
-        except ServiceError as exc:
-            form.show_service_error(exc)
-        else:
-            flash(f"Branch {branch.name} added.", "success")
-            return redirect(url_for(".branch", branch_id=branch.id))
-    return render_template("organisation/form.html", form=form, title="Add a branch",
-                           back=url_for(".branches")), 400 if form.errors or form.form_errors else 200
+
+    def save():
+        branch = services.create_branch(form.data_for("name", "region_id"))
+        flash(f"Branch {branch.name} added.", "success")
+        return url_for(".branch", branch_id=branch.id)
+
+    return _form_page(form, save, title="Add a branch", back=url_for(".branches"))
 
 
 @bp.route("/branches/<int:branch_id>/edit", methods=["GET", "POST"])
@@ -88,18 +106,14 @@ def edit_branch(branch_id: int):
     branch = get_visible_or_404(db.session, Branch, branch_id, current_user)
     form = BranchForm(obj=branch)
     form.region_id.choices = _region_choices()
-    if form.validate_on_submit():
-        try:
-            services.update_branch(branch, form.data_for("name", "region_id"), version=request.form.get("version", type=int))
-        except ServiceError as exc:
-            if exc.status == 409:
-                raise
-            form.show_service_error(exc)
-        else:
-            flash("Branch saved.", "success")
-            return redirect(url_for(".branch", branch_id=branch.id))
-    return render_template("organisation/form.html", form=form, title=f"Change {branch.name}", version=branch.version,
-                           back=url_for(".branch", branch_id=branch.id)), 400 if form.errors or form.form_errors else 200
+
+    def save():
+        services.update_branch(branch, form.data_for("name", "region_id"), version=_version())
+        flash("Branch saved.", "success")
+        return url_for(".branch", branch_id=branch.id)
+
+    return _form_page(form, save, title=f"Change {branch.name}", back=url_for(".branch", branch_id=branch.id),
+                      version=branch.version)
 
 
 # --- employers --------------------------------------------------------------------------
@@ -132,20 +146,17 @@ def new_employer():
     form.region_id.choices = _region_choices()
     if request.method == "GET" and current_user.region_id:
         form.region_id.data = current_user.region_id
-    if form.validate_on_submit():
-        try:
-            branch = current_user.branch if current_user.role == BRANCH_CONVENOR else None
-            data = form.data_for("name", "kind", "la_code", "region_id")
-            if branch is not None:
-                data["region_id"] = branch.region_id
-            employer = services.create_employer(data, branch=branch)
-        except ServiceError as exc:
-            form.show_service_error(exc)
-        else:
-            flash(f"Employer {employer.name} added.", "success")
-            return redirect(url_for(".employer", employer_id=employer.id))
-    return render_template("organisation/form.html", form=form, title="Add an employer",
-                           back=url_for(".employers")), 400 if form.errors or form.form_errors else 200
+
+    def save():
+        branch = current_user.branch if current_user.role == BRANCH_CONVENOR else None
+        data = form.data_for("name", "kind", "la_code", "region_id")
+        if branch is not None:
+            data["region_id"] = branch.region_id  # a convenor's employer is in their branch's region
+        employer = services.create_employer(data, branch=branch)
+        flash(f"Employer {employer.name} added.", "success")
+        return url_for(".employer", employer_id=employer.id)
+
+    return _form_page(form, save, title="Add an employer", back=url_for(".employers"))
 
 
 @bp.route("/employers/<int:employer_id>/edit", methods=["GET", "POST"])
@@ -156,21 +167,17 @@ def edit_employer(employer_id: int):
         abort(403)
     form = EmployerForm(obj=employer)
     form.region_id.choices = _region_choices()
-    if form.validate_on_submit():
-        try:
-            data = form.data_for("name", "kind", "la_code", "region_id")
-            if current_user.role != ADMIN:
-                data.pop("region_id")
-            services.update_employer(employer, data, version=request.form.get("version", type=int))
-        except ServiceError as exc:
-            if exc.status == 409:
-                raise
-            form.show_service_error(exc)
-        else:
-            flash("Employer saved.", "success")
-            return redirect(url_for(".employer", employer_id=employer.id))
-    return render_template("organisation/form.html", form=form, title=f"Change {employer.name}", version=employer.version,
-                           back=url_for(".employer", employer_id=employer.id)), 400 if form.errors or form.form_errors else 200
+
+    def save():
+        data = form.data_for("name", "kind", "la_code", "region_id")
+        if current_user.role != ADMIN:
+            data.pop("region_id")
+        services.update_employer(employer, data, version=_version())
+        flash("Employer saved.", "success")
+        return url_for(".employer", employer_id=employer.id)
+
+    return _form_page(form, save, title=f"Change {employer.name}", back=url_for(".employer", employer_id=employer.id),
+                      version=employer.version)
 
 
 # --- workplaces -------------------------------------------------------------------------
@@ -192,6 +199,14 @@ def workplace(workplace_id: int):
                            can_edit=queries.can_edit_employer(current_user, workplace.employer))
 
 
+def _may_use_employer(form: WorkplaceForm) -> bool:
+    allowed = queries.editable_employer_ids(current_user)
+    if allowed is not None and form.employer_id.data not in allowed:
+        form.employer_id.errors = ["Choose one of your branch's employers"]
+        return False
+    return True
+
+
 def _workplace_data(form: WorkplaceForm) -> dict:
     return form.data_for("employer_id", "name", "kind", "urn", "establishment_type", "phase", "service", "town", "postcode")
 
@@ -203,20 +218,15 @@ def new_workplace():
     form.employer_id.choices = _employer_choices()
     if request.method == "GET":
         form.employer_id.data = request.args.get("employer_id", type=int)
-    if form.validate_on_submit():
-        allowed = queries.editable_employer_ids(current_user)
-        if allowed is not None and form.employer_id.data not in allowed:
-            form.employer_id.errors = ["Choose one of your branch's employers"]
-        else:
-            try:
-                workplace = services.create_workplace(_workplace_data(form))
-            except ServiceError as exc:
-                form.show_service_error(exc)
-            else:
-                flash(f"Workplace {workplace.name} added.", "success")
-                return redirect(url_for(".workplace", workplace_id=workplace.id))
-    return render_template("organisation/form.html", form=form, title="Add a workplace",
-                           back=url_for(".workplaces")), 400 if form.errors or form.form_errors else 200
+
+    def save():
+        if not _may_use_employer(form):
+            return None
+        workplace = services.create_workplace(_workplace_data(form))
+        flash(f"Workplace {workplace.name} added.", "success")
+        return url_for(".workplace", workplace_id=workplace.id)
+
+    return _form_page(form, save, title="Add a workplace", back=url_for(".workplaces"))
 
 
 @bp.route("/workplaces/<int:workplace_id>/edit", methods=["GET", "POST"])
@@ -227,22 +237,16 @@ def edit_workplace(workplace_id: int):
         abort(403)
     form = WorkplaceForm(obj=workplace)
     form.employer_id.choices = _employer_choices()
-    if form.validate_on_submit():
-        allowed = queries.editable_employer_ids(current_user)
-        if allowed is not None and form.employer_id.data not in allowed:
-            form.employer_id.errors = ["Choose one of your branch's employers"]
-        else:
-            try:
-                services.update_workplace(workplace, _workplace_data(form), version=request.form.get("version", type=int))
-            except ServiceError as exc:
-                if exc.status == 409:
-                    raise
-                form.show_service_error(exc)
-            else:
-                flash("Workplace saved.", "success")
-                return redirect(url_for(".workplace", workplace_id=workplace.id))
-    return render_template("organisation/form.html", form=form, title=f"Change {workplace.name}", version=workplace.version,
-                           back=url_for(".workplace", workplace_id=workplace.id)), 400 if form.errors or form.form_errors else 200
+
+    def save():
+        if not _may_use_employer(form):
+            return None
+        services.update_workplace(workplace, _workplace_data(form), version=_version())
+        flash("Workplace saved.", "success")
+        return url_for(".workplace", workplace_id=workplace.id)
+
+    return _form_page(form, save, title=f"Change {workplace.name}", back=url_for(".workplace", workplace_id=workplace.id),
+                      version=workplace.version)
 
 
 @bp.app_context_processor
