@@ -106,6 +106,9 @@ def _import_models() -> None:
     from .core import audit_models as _c  # noqa: F401
     from .organisation import models as _o  # noqa: F401
     from .reference import models as _r  # noqa: F401
+    from .core import timeline as _t  # noqa: F401
+    from .agreements import models as _ag  # noqa: F401
+    from .agreements import queries as _agq  # noqa: F401  (scope rules)
     from .organisation import queries as _oq  # noqa: F401  (scope rules)
     from .accounts import queries as _aq  # noqa: F401
 
