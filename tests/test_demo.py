@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date, timedelta
 from importlib import resources
 
 import pytest
@@ -215,3 +216,130 @@ def test_demo_passwords_are_not_derived_from_the_seed():
     first, second = plan_small(2008), plan_small(2008)
     assert first == second and first.fingerprint() == second.fingerprint()
     assert [u.password for u in first.users] != [u.password for u in second.users]
+
+
+# --- learning agreements ------------------------------------------------------------------
+
+def _agreements():
+    from ulr_app.agreements.models import Agreement
+
+    return {a.title: a for a in db.session.scalars(select(Agreement).order_by(Agreement.id))}
+
+
+def test_small_world_has_agreements_in_every_status_and_scope(app, runner):
+    from ulr_app.agreements.models import SCHOOLS_SCOPES, STATUSES
+
+    run_small(runner)
+    agreements = _agreements()
+    assert {a.status for a in agreements.values()} == set(STATUSES)
+    assert {a.schools_scope for a in agreements.values()} == set(SCHOOLS_SCOPES)
+    councils = {a.employer.la_code for a in agreements.values() if a.employer.kind == "local_authority"}
+    assert councils == {"302", "202", "391", "390"}
+    assert {a.employer.kind for a in agreements.values()} >= {"local_authority", "academy_trust"}
+    for a in agreements.values():  # every employer is one its branch deals with
+        assert a.branch_id in {b.id for b in a.employer.branches}
+    named = [s for a in agreements.values() for s in a.named_schools]
+    assert {s.inclusion for s in named} == {"in", "out"}
+    assert all(s.workplace.kind == "school" for s in named)
+
+
+def test_the_barnet_agreement(app, runner):
+    from ulr_app.agreements import queries
+    from ulr_app.core.timeline import TimelineEntry
+
+    run_small(runner)
+    a = _agreements()["Barnet UNISON and London Borough of Barnet learning agreement"]
+    assert (a.branch.name, a.employer.name, a.kind, a.status, a.schools_scope) == (
+        "Barnet", "London Borough of Barnet", "partnership", "signed", "included")
+    assert [(p.service, p.places) for p in a.ulr_places_by_service] == [
+        ("Housing", 2), ("Environment", 2), ("Children's services", 3), ("Adult social care", 2), ("Resources", 1)]
+    assert a.ulr_places == 10
+    assert (a.partnership_group, a.partnership_employer_members, a.partnership_union_members,
+            a.partnership_meeting_frequency) == (True, 4, 4, "quarterly")
+    assert a.coordinator and a.coordinator_release_days == 1 and a.learning_centre and a.learning_centre_details
+    assert {t.course_category: t.arrangement for t in a.learner_time_by_course} == {
+        "skills_for_life": "paid", "vocational": "matched", "higher_education": "own_time"}
+    assert a.signed_on == demo.REFERENCE_DATE - timedelta(days=300)
+    assert a.review_due_on == demo.REFERENCE_DATE + timedelta(days=430)
+    assert a.expires_on == demo.REFERENCE_DATE + timedelta(days=795)
+    assert a.employer_signatory and a.union_signatory and "Barnet UNISON" in a.union_signatory_role
+    assert a.needs_analysis_learning_only and a.confidentiality and "JNC" in a.disputes_route
+    # every school the council maintains is covered (the academies are the trust's, not the council's)
+    council_schools = db.session.scalar(select(func.count()).select_from(Workplace).where(
+        Workplace.employer_id == a.employer_id, Workplace.kind == "school"))
+    assert council_schools > 50
+    assert queries.coverage_summary(queries.coverage(a)) == {"covered": council_schools, "not_covered": 0, "unclear": 0}
+    # made through the services: audited as the demo data, with a timeline
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "agreement",
+                                                          AuditEntry.object_id == a.id)).all()
+    assert {e.actor_label for e in entries} == {"demo data"} and entries[0].action == "create"
+    timeline = db.session.scalars(select(TimelineEntry).where(TimelineEntry.object_type == "agreement",
+                                                              TimelineEntry.object_id == a.id)
+                                  .order_by(TimelineEntry.id)).all()
+    assert [t.kind for t in timeline] == ["created", "status_changed", "edited", "status_changed"]
+    assert "Joint Negotiating Committee" in timeline[-1].text
+
+
+def test_the_demo_has_reminders_on_the_day_it_is_built(app, runner):
+    from ulr_app.agreements import queries, rules
+
+    run_small(runner)
+    agreements = _agreements()
+    today = date.today()
+    reminders = rules.reminders(queries.reminder_facts(None), today)
+    by_kind = {}
+    for r in reminders:
+        by_kind.setdefault(r.kind, []).append(r)
+    assert set(by_kind) == {"review_overdue", "review_due", "stale_draft"}
+    due = [agreements_by_id(agreements)[r.agreement_id] for r in by_kind["review_due"]]
+    assert [a.title for a in due] == ["Gateshead Council and Gateshead UNISON learning agreement"]
+    assert due[0].review_due_on == today + timedelta(days=40)
+    overdue = {agreements_by_id(agreements)[r.agreement_id].title for r in by_kind["review_overdue"]}
+    assert "Newcastle City Council and UNISON learning agreement" in overdue
+    stale = agreements_by_id(agreements)[by_kind["stale_draft"][0].agreement_id]
+    assert stale.status == "draft" and stale.last_activity_at.date() == demo.REFERENCE_DATE - timedelta(days=120)
+    # and still on a later day (the overdue and the stale ones do not depend on the build date)
+    later = {r.kind for r in rules.reminders(queries.reminder_facts(None), today + timedelta(days=400))}
+    assert {"review_overdue", "stale_draft"} <= later
+
+
+def agreements_by_id(agreements):
+    return {a.id: a for a in agreements.values()}
+
+
+def test_agreement_plan_is_deterministic_and_dated_from_the_reference_date():
+    plan = demo.plan_small(2008)
+    assert plan.agreements == demo.plan_small(2008).agreements
+    by_key = {a.key: a for a in plan.agreements}
+    assert by_key["agreement:gateshead"].field("review_due_on") == (demo.REFERENCE_DATE + timedelta(days=40)).isoformat()
+    later = demo.plan_small(2008, today=date(2027, 5, 1))
+    assert {a.key: a for a in later.agreements}["agreement:gateshead"].field("review_due_on") == "2027-06-10"
+    # only that agreement moves with the build date
+    changed = [a.key for a, b in zip(plan.agreements, later.agreements) if a != b]
+    assert changed == ["agreement:gateshead"]
+    # another seed: other signatories, the same agreements
+    other = demo.plan_small(1)
+    assert [(a.key, a.status, a.values) for a in other.agreements] == [(a.key, a.status, a.values) for a in plan.agreements]
+    assert [a.field("union_signatory") for a in other.agreements] != [a.field("union_signatory") for a in plan.agreements]
+    # named schools are schools of the agreement's employer in the plan
+    schools = {w.urn: w for w in plan.workplaces if w.urn}
+    for a in plan.agreements:
+        for urn in a.named_in + a.named_out:
+            assert schools[urn].employer_key == a.employer_key
+
+
+def test_national_scale_has_a_few_agreements_per_region(app, runner, tmp_path, monkeypatch):
+    from ulr_app.agreements.models import Agreement
+
+    path = tmp_path / "schools.csv"
+    write_fake_national(path)
+    monkeypatch.setenv("ULR_SCHOOLS_CSV", str(path))
+    result = runner.invoke(args=["demo-data", "--scale", "national"])
+    assert result.exit_code == 0, result.output
+    agreements = db.session.scalars(select(Agreement)).all()
+    by_branch = {}
+    for a in agreements:
+        by_branch.setdefault(a.branch.name, []).append(a)
+    assert {"Barnet", "Newcastle City", "Hartlepool"} <= set(by_branch)
+    assert "Barnet UNISON and London Borough of Barnet learning agreement" in {a.title for a in by_branch["Barnet"]}
+    assert [a.title for a in by_branch["Hartlepool"]] == ["Hartlepool Council and Hartlepool UNISON learning agreement"]

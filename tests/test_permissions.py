@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ulr_app.accounts import services as account_services
+from ulr_app.agreements import services as agreement_services
 from ulr_app.extensions import db
 
 ROLES = ("admin", "organiser_a", "convenor_a1", "ulr_a1")
@@ -40,6 +41,24 @@ def _scoped(kind: str):
                      "ulr_a1": (w.workplaces.service_a1, w.workplaces.school_b1), "admin": (w.workplaces.school_b1, None)}
             inside, outside = table[role_key]
             return {"workplace_id": inside.id}, ({"workplace_id": outside.id} if outside else None)
+        if kind in ("agreement", "agreement_document"):
+            branches = {"organiser_a": (w.branches.a2, w.branches.b1), "convenor_a1": (w.branches.a1, w.branches.a2),
+                        "ulr_a1": (w.branches.a1, w.branches.b1), "admin": (w.branches.b1, None)}
+            employers = {w.branches.a1.id: w.employers.a1, w.branches.a2.id: w.employers.a2, w.branches.b1.id: w.employers.b1}
+            out = []
+            for branch in branches[role_key]:
+                if branch is None:
+                    out.append(None)
+                    continue
+                a = agreement_services.create_agreement(
+                    {"title": f"{branch.name} learning agreement", "employer_id": employers[branch.id].id}, branch=branch)
+                ids = {"agreement_id": a.id}
+                if kind == "agreement_document":
+                    ids["document_id"] = agreement_services.record_generated(a, b"%PDF-1.7 test", clause_set="test",
+                                                                             flagged=[]).id
+                out.append(ids)
+            db.session.commit()
+            return out[0], out[1]
         if kind == "user":
             # only admins manage users; for them every user is in scope
             return {"user_id": w.users.ulr_b1.id}, None
@@ -78,6 +97,19 @@ EXPECTED = {
     "organisation.workplace": (("GET",), ALL, _scoped("workplace"), False),
     "organisation.new_workplace": (("GET", "POST"), EDITORS, None, False),
     "organisation.edit_workplace": (("GET", "POST"), EDITORS, _scoped("workplace"), False),
+    "agreements.agreements": (("GET",), ALL, None, False),
+    "agreements.new_agreement": (("GET", "POST"), EDITORS, None, False),
+    "agreements.agreement": (("GET",), ALL, _scoped("agreement"), False),
+    "agreements.edit_agreement": (("GET", "POST"), EDITORS, _scoped("agreement"), False),
+    "agreements.change_status": (("GET", "POST"), EDITORS, _scoped("agreement"), False),
+    "agreements.named_schools": (("GET", "POST"), EDITORS, _scoped("agreement"), False),
+    "agreements.places": (("GET", "POST"), EDITORS, _scoped("agreement"), False),
+    "agreements.coverage": (("GET",), ALL, _scoped("agreement"), False),
+    "agreements.coverage_csv": (("GET",), ALL, _scoped("agreement"), False),
+    "agreements.draft": (("GET",), ALL, _scoped("agreement"), False),
+    "agreements.generate_pdf": (("POST",), EDITORS, _scoped("agreement"), False),
+    "agreements.document": (("GET",), ALL, _scoped("agreement_document"), False),
+    "agreements.upload_signed": (("GET", "POST"), EDITORS, _scoped("agreement"), False),
     "admin.users": (("GET",), ADMIN, None, False),
     "admin.new_user": (("GET", "POST"), ADMIN, None, False),
     "admin.user": (("GET",), ADMIN, _scoped("user"), False),
@@ -151,7 +183,8 @@ def test_role_by_route(app, world, make_client, role_key):
 
 def test_missing_records_answer_404(login_as):
     c = login_as("admin")
-    for url in ("/regions/999999", "/branches/999999", "/employers/999999", "/workplaces/999999", "/admin/users/999999"):
+    for url in ("/regions/999999", "/branches/999999", "/employers/999999", "/workplaces/999999", "/admin/users/999999",
+                "/agreements/999999", "/agreements/999999/coverage.csv", "/agreements/999999/documents/1"):
         assert c.get(url).status_code == 404, url
 
 

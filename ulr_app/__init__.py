@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
@@ -21,6 +21,7 @@ MIGRATIONS = PROJECT_ROOT / "migrations"
 BLUEPRINTS = (
     ("ulr_app.accounts.views", "bp"),
     ("ulr_app.organisation.views", "bp"),
+    ("ulr_app.agreements.views", "bp"),
     ("ulr_app.home.views", "bp"),
     ("ulr_app.admin.views", "bp"),
     ("ulr_app.api", "bp"),

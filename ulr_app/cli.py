@@ -141,8 +141,70 @@ def demo_data(scale, seed, if_empty, logins_file) -> None:
             fh.write(text + "\n")
 
 
+@click.command("reminders")
+@click.option("--date", "as_of", metavar="YYYY-MM-DD", help="Run as of this day instead of today.")
+@click.option("--dry-run", is_flag=True, help="Print the new reminders without recording them as sent.")
+@click.option("--all", "show_all", is_flag=True, help="Print the reminders already sent too.")
+def reminders(as_of, dry_run, show_all) -> None:
+    """List the reminders due (for a daily cron), each only once, grouped by branch.
+
+    Prints each new reminder with the branch convenors to tell, and records it as sent, so the
+    next run does not print it again.
+    """
+    import re
+    from datetime import date
+
+    from .accounts.models import User
+    from .core import reminders as reminder_registry
+    from .organisation.models import Branch
+
+    today = date.today()
+    if as_of is not None:
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of.strip()):
+                raise ValueError(as_of)
+            today = date.fromisoformat(as_of.strip())
+        except ValueError:
+            _fail(f"--date must be a real date as YYYY-MM-DD, like 2026-03-31 (not {as_of!r})")
+    notices = reminder_registry.due(today)
+    sent = reminder_registry.already_sent(db.session, (n.key for n in notices))
+    new = [n for n in notices if n.key not in sent]
+    shown = notices if show_all else new
+    if not shown:
+        db.session.rollback()
+        click.echo(f"No new reminders{'' if as_of is None else ' for ' + today.isoformat()}.")
+        return
+
+    branch_ids = sorted({n.branch_id for n in shown})
+    branches = {b.id: b for b in db.session.scalars(select(Branch).where(Branch.id.in_(branch_ids)))}
+    convenors: dict[int, list[User]] = {}
+    for user in db.session.scalars(select(User).where(User.branch_id.in_(branch_ids), User.role == "branch_convenor",
+                                                      User.active.is_(True)).order_by(User.name, User.id)):
+        convenors.setdefault(user.branch_id, []).append(user)
+
+    heading = f"Reminders for {today.isoformat()}: {len(new)} new"
+    click.echo(heading + (f", {len(shown) - len(new)} already sent" if show_all else "") + ".")
+    for branch_id in sorted(branch_ids, key=lambda b: (branches[b].name if b in branches else "", b)):
+        branch = branches.get(branch_id)
+        tell = ", ".join(f"{u.name} <{u.email}>" for u in convenors.get(branch_id, [])) \
+            or "nobody: the branch has no active convenor (tell the regional organiser)"
+        click.echo("")
+        click.echo(f"{branch.name if branch else f'Branch {branch_id}'} branch. Tell: {tell}")
+        for n in (n for n in shown if n.branch_id == branch_id):
+            done = " (already sent)" if n.key in sent else ""
+            click.echo(f"  - {n.label}{done}: {n.subject} ({n.subject_kind}), due {n.due_on.isoformat()}. {n.message}.")
+    if dry_run:
+        db.session.rollback()
+        click.echo("\nDry run: nothing was recorded as sent.")
+        return
+    if new:
+        reminder_registry.record_sent(db.session, (n.key for n in new))
+    db.session.commit()
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(reference_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(schools_cli)
     app.cli.add_command(demo_data)
+    app.cli.add_command(reminders)

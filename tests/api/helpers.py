@@ -86,3 +86,23 @@ def assert_error(response, status: int, code: str, *, fields: tuple[str, ...] = 
         assert name in error["fields"], (name, error)
         assert all(isinstance(m, str) and m for m in error["fields"][name])
     return error
+
+
+def agreements_of(world):
+    """One draft learning agreement per world branch (made once per world, committed): world.agreements.a1..."""
+    from types import SimpleNamespace
+
+    from flask import g
+
+    from ulr_app.agreements import services as agreement_services
+
+    if getattr(world, "agreements", None) is None:
+        g.audit_actor_label = "test set-up"
+        made = {}
+        for key in ("a1", "a2", "b1"):
+            branch, employer = getattr(world.branches, key), getattr(world.employers, key)
+            made[key] = agreement_services.create_agreement(
+                {"title": f"{branch.name} learning agreement", "employer_id": employer.id}, branch=branch)
+        db.session.commit()
+        world.agreements = SimpleNamespace(**made)
+    return world.agreements

@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 
 from ulr_app.accounts.models import User
+from ulr_app.agreements.models import Agreement
 from ulr_app.organisation.models import Branch, Employer, Workplace
 
-from .helpers import count
+from .helpers import agreements_of, count
 
 BAD_BODIES = [
     {"json": []},
@@ -27,7 +28,8 @@ BAD_QUERIES = ["page=%FF", "per_page=1%00", "kind=%00", "q=%00", "employer_id=-1
 
 def _urls(app, world):
     ids = {"region_id": world.regions.a.id, "branch_id": world.branches.a1.id, "employer_id": world.employers.a1.id,
-           "workplace_id": world.workplaces.school_a1.id, "user_id": world.users.ulr_a1.id}
+           "workplace_id": world.workplaces.school_a1.id, "user_id": world.users.ulr_a1.id,
+           "agreement_id": agreements_of(world).a1.id}
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("api."):
             continue
@@ -40,7 +42,8 @@ def _urls(app, world):
 @pytest.mark.parametrize("role_key", ["admin", "convenor_a1"])
 def test_nonsense_never_gets_a_500(app, world, api_as, role_key):
     api = api_as(role_key)
-    before = (count(Branch), count(Employer), count(Workplace), count(User))
+    agreements_of(world)
+    before = (count(Branch), count(Employer), count(Workplace), count(User), count(Agreement))
     for url, methods in _urls(app, world):
         for method in methods:
             attempts = BAD_BODIES if method in ("POST", "PATCH") else [{}]
@@ -55,7 +58,7 @@ def test_nonsense_never_gets_a_500(app, world, api_as, role_key):
                     assert response.status_code < 500, (url, query)
                     if response.status_code >= 400:
                         assert response.json["error"]["code"]
-    assert (count(Branch), count(Employer), count(Workplace), count(User)) == before
+    assert (count(Branch), count(Employer), count(Workplace), count(User), count(Agreement)) == before
 
 
 @pytest.mark.parametrize("path", ["/api/v1/employers/abc", "/api/v1/employers/-1", "/api/v1/employers/1.5",

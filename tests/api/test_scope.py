@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import assert_error
+from .helpers import agreements_of, assert_error
 
 ROLES = ("admin", "organiser_a", "convenor_a1", "ulr_a1")
 ROLE_OF = {"admin": "admin", "organiser_a": "regional_organiser", "convenor_a1": "branch_convenor",
@@ -33,6 +33,10 @@ def _ids(kind):
                           "convenor_a1": (w.workplaces.school_a1, w.workplaces.school_a2),
                           "ulr_a1": (w.workplaces.service_a1, w.workplaces.school_b1)},
             "user": {k: (w.users.ulr_b1, None) for k in ROLES},
+            "agreement": {} if kind != "agreement" else {
+                "admin": (agreements_of(w).b1, None), "organiser_a": (agreements_of(w).a2, agreements_of(w).b1),
+                "convenor_a1": (agreements_of(w).a1, agreements_of(w).a2),
+                "ulr_a1": (agreements_of(w).a1, agreements_of(w).b1)},
         }[kind][key]
         return table[0].id, (table[1].id if table[1] is not None else None)
 
@@ -60,6 +64,10 @@ EXPECTED = {
     "api.get_user": (ADMIN, _ids("user")),
     "api.create_user": (ADMIN, None),
     "api.update_user": (ADMIN, _ids("user")),
+    "api.list_agreements": (ALL, None),
+    "api.get_agreement": (ALL, _ids("agreement")),
+    "api.create_agreement": (EDITORS, None),
+    "api.update_agreement": (EDITORS, _ids("agreement")),
 }
 
 

@@ -21,6 +21,18 @@ RECORDS = {
 }
 
 
+def _agreement(world, branch: str, employer: str) -> int:
+    """A learning agreement in the role's scope (silent on schools, so the warning shows too)."""
+    from ulr_app.agreements import services
+    from ulr_app.extensions import db
+
+    b = getattr(world.branches, branch)
+    a = services.create_agreement({"title": f"{b.name} learning agreement", "employer_id": getattr(world.employers, employer).id,
+                                   "ulr_places": 10}, branch=b)
+    db.session.commit()
+    return a.id
+
+
 def _pages_for(world, role: str) -> list[tuple[str, str]]:
     """(screenshot name, path) for every GET page ``role`` may use, with in-scope records."""
     r = RECORDS[role]
@@ -28,6 +40,7 @@ def _pages_for(world, role: str) -> list[tuple[str, str]]:
     branch = getattr(world.branches, r["branch"]).id
     employer = getattr(world.employers, r["employer"]).id
     workplace = getattr(world.workplaces, r["workplace"]).id
+    agreement = _agreement(world, r["branch"], r["employer"])
     pages = [
         ("home", "/"),
         ("regions", "/regions"),
@@ -39,9 +52,19 @@ def _pages_for(world, role: str) -> list[tuple[str, str]]:
         ("workplaces", "/workplaces"),
         ("workplace", f"/workplaces/{workplace}"),
         ("profile", "/profile"),
+        ("agreements", "/agreements"),
+        ("agreement", f"/agreements/{agreement}"),
+        ("agreement-coverage", f"/agreements/{agreement}/coverage"),
+        ("agreement-draft", f"/agreements/{agreement}/draft"),
     ]
     if role in ("admin", "convenor_a1"):
         pages += [
+            ("agreement-new", "/agreements/new"),
+            ("agreement-edit", f"/agreements/{agreement}/edit"),
+            ("agreement-status", f"/agreements/{agreement}/status"),
+            ("agreement-schools", f"/agreements/{agreement}/schools"),
+            ("agreement-places", f"/agreements/{agreement}/places"),
+            ("agreement-upload", f"/agreements/{agreement}/signed-copy"),
             ("employer-new", "/employers/new"),
             ("employer-edit", f"/employers/{employer}/edit"),
             ("workplace-new", "/workplaces/new"),

@@ -8,6 +8,9 @@ from ulr_app.core.templating import nav_section, uk_date
     ("organisation.branches", "branch"), ("organisation.new_branch", "branch"), ("organisation.edit_employer", "employer"),
     ("organisation.new_workplace", "workplace"), ("admin.users", "user"), ("admin.reset_password", "user"),
     ("admin.audit_log", "audit"), ("accounts.profile", "account"), (None, ""),
+    ("agreements.agreements", "agreement"), ("agreements.new_agreement", "agreement"), ("agreements.agreement", "agreement"),
+    ("agreements.edit_agreement", "agreement"), ("agreements.change_status", "agreement"), ("agreements.coverage_csv", "agreement"),
+    ("agreements.named_schools", "agreement"), ("agreements.draft", "agreement"), ("agreements.upload_signed", "agreement"),
 ])
 def test_nav_section(endpoint, section):
     assert nav_section(endpoint) == section

@@ -109,3 +109,13 @@ def employers_for_new_agreement(user):
 def schools_of(employer_id: int):
     return db.session.scalars(select(Workplace).where(Workplace.employer_id == employer_id, Workplace.kind == "school")
                               .order_by(Workplace.name)).all()
+
+
+def list_filter_options(user) -> tuple[list[Branch], list[Employer]]:
+    """The branches and employers to offer as filters on the list: those with agreements the user
+    can see (a few dozen, even for an administrator, rather than every employer in the country)."""
+    seen = visible(select(Agreement.branch_id, Agreement.employer_id), user).subquery()
+    branches = db.session.scalars(select(Branch).where(Branch.id.in_(select(seen.c.branch_id))).order_by(Branch.name)).all()
+    employers = db.session.scalars(select(Employer).where(Employer.id.in_(select(seen.c.employer_id)))
+                                   .order_by(Employer.name)).all()
+    return list(branches), list(employers)

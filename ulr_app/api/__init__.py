@@ -84,4 +84,5 @@ def forget_user(_exc: Optional[BaseException]) -> None:
 # the resource modules register their routes on ``bp``; imported last, as they import ``bp``
 from . import openapi  # noqa: E402,F401
 from ..organisation import api as _organisation_api  # noqa: E402,F401
+from ..agreements import api as _agreements_api  # noqa: E402,F401
 from ..accounts import api as _accounts_api  # noqa: E402,F401

@@ -36,6 +36,26 @@ def optional_int(value: Any) -> Optional[int]:
         return None
 
 
+def form_page(form, save, template: str, **context: Any):
+    """The one create/edit flow for every page form: validate; ``save()`` returns where to go
+    (or None once it has put an error on a field); service errors go onto the form; a stale
+    version or a forbidden change (409) propagates to the error page."""
+    from flask import redirect, render_template
+
+    if form.validate_on_submit():
+        try:
+            target = save()
+        except ServiceError as exc:
+            if exc.status == 409:
+                raise
+            form.show_service_error(exc)
+        else:
+            if target:
+                return redirect(target)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(template, form=form, **context), status
+
+
 class SearchForm(FlaskForm):
     """GET filter forms: no CSRF (they change nothing) and no 'form' prefix in the URL."""
 
@@ -46,4 +66,4 @@ class SearchForm(FlaskForm):
     submit = SubmitField("Search", widget=GovSubmitInput())
 
 
-__all__ = ["Form", "SearchForm", "optional_int", "GovSelect", "GovTextInput", "SelectField", "IntegerField"]
+__all__ = ["Form", "SearchForm", "form_page", "optional_int", "GovSelect", "GovTextInput", "SelectField", "IntegerField"]

@@ -40,7 +40,8 @@ def url_with(**changes: Any) -> str:
     return request.path + ("?" + urlencode(args) if args else "")
 
 
-_PLURALS = {"regions": "region", "branches": "branch", "employers": "employer", "workplaces": "workplace", "users": "user"}
+_PLURALS = {"regions": "region", "branches": "branch", "employers": "employer", "workplaces": "workplace", "users": "user",
+            "agreements": "agreement"}
 
 
 def nav_section(endpoint: str | None) -> str:
@@ -52,6 +53,8 @@ def nav_section(endpoint: str | None) -> str:
         return "account"
     if blueprint == "admin":
         return "audit" if name == "audit_log" else "user"
+    if blueprint == "agreements":
+        return "agreement"  # the list, one agreement and all its sub-pages (status, schools, coverage...)
     for prefix in ("new_", "edit_"):
         name = name.removeprefix(prefix)
     return _PLURALS.get(name, name)

@@ -1,11 +1,11 @@
 """Regions, branches, employers and workplaces: lists with search and pagination, details, edits."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..core.errors import ServiceError
+from ..core.forms import form_page
 from ..core.pagination import paginate
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required, visible
 from ..extensions import db
@@ -20,20 +20,7 @@ _page = paginate
 
 
 def _form_page(form, save, *, title: str, back: str, version=None):
-    """The one create/edit flow: validate, ``save()`` returns where to go (or None after it has
-    put an error on a field); service errors go onto the form, a stale version answers 409."""
-    if form.validate_on_submit():
-        try:
-            target = save()
-        except ServiceError as exc:
-            if exc.status == 409:
-                raise
-            form.show_service_error(exc)
-        else:
-            if target:
-                return redirect(target)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("organisation/form.html", form=form, title=title, back=back, version=version), status
+    return form_page(form, save, "organisation/form.html", title=title, back=back, version=version)
 
 
 def _version():
