@@ -110,6 +110,11 @@ def _import_models() -> None:
     from .core import timeline as _t  # noqa: F401
     from .agreements import models as _ag  # noqa: F401
     from .agreements import queries as _agq  # noqa: F401  (scope rules)
+    from .core import documents as _d  # noqa: F401
+    from .reps import models as _rp  # noqa: F401
+    from .timeoff import models as _to  # noqa: F401
+    from .reps import queries as _rpq  # noqa: F401  (scope rules)
+    from .timeoff import queries as _toq  # noqa: F401
     from .organisation import queries as _oq  # noqa: F401  (scope rules)
     from .accounts import queries as _aq  # noqa: F401
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -23,6 +23,9 @@ _ENV: dict[str, tuple[str, Any]] = {
     "LOGIN_LIMIT_PER_ACCOUNT": ("ULR_LOGIN_LIMIT_PER_ACCOUNT", str),
     "TRUSTED_PROXIES": ("ULR_TRUSTED_PROXIES", int),
     "PER_PAGE": ("ULR_PER_PAGE", int),
+    "TIME_OFF_NOTICE_DAYS": ("ULR_TIME_OFF_NOTICE_DAYS", int),
+    "TRAINING_NOTICE_DAYS": ("ULR_TRAINING_NOTICE_DAYS", int),
+    "ERA_2025_COMMENCEMENT": ("ULR_ERA_2025_COMMENCEMENT", lambda v: date.fromisoformat(v)),
     "SESSION_COOKIE_SECURE": ("ULR_SECURE_COOKIES", lambda v: v.lower() in {"1", "true", "yes"}),
 }
 
@@ -46,6 +49,11 @@ def defaults() -> dict[str, Any]:
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per 10 minutes",
         "TRUSTED_PROXIES": 0,
         "PER_PAGE": 25,
+        #: notice expected for a time-off request, in days (training and learner release: the second)
+        "TIME_OFF_NOTICE_DAYS": 7,
+        "TRAINING_NOTICE_DAYS": 21,
+        #: Employment Rights Act 2025: six-month tribunal limit for failures on or after this day
+        "ERA_2025_COMMENCEMENT": date(2026, 10, 1),
         "API_MAX_PER_PAGE": 500,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,0 +1,99 @@
+"""Read side for ULR appointments: scope rule, lists, and the computed state of each ULR."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
+from ..extensions import db
+from ..organisation.models import Branch, Workplace
+from . import rules
+from .models import Rep
+
+
+@scope_rule(Rep)
+def _reps(user):
+    if user.role == REGIONAL_ORGANISER:
+        return Rep.branch_id.in_(select(Branch.id).where(Branch.region_id == user.region_id))
+    if user.role == LEARNING_REP:
+        return Rep.user_id == user.id  # a ULR sees their own appointment(s)
+    return Rep.branch_id == user.branch_id
+
+
+def can_edit(user, rep: Rep) -> bool:
+    return user.role == ADMIN or (user.role == BRANCH_CONVENOR and rep.branch_id == user.branch_id)
+
+
+def facts(rep: Rep) -> rules.RepFacts:
+    return rules.RepFacts(appointed_on=rep.appointed_on, notice_given_on=rep.notice_given_on,
+                          training_route=rep.training_route, will_train_notice_on=rep.will_train_notice_on,
+                          trained_on=rep.trained_on, training_completion_notified_on=rep.training_completion_notified_on,
+                          stood_down_on=rep.stood_down_on)
+
+
+@dataclass(frozen=True)
+class RepState:
+    status: str
+    eligible_for_paid_time_off: bool
+    training_deadline: Optional[date]
+    school_based: bool
+    training_warning: bool
+    days_left: Optional[int]
+
+    @property
+    def status_label(self) -> str:
+        return rules.STATUSES[self.status]
+
+
+def state(rep: Rep, today: Optional[date] = None) -> RepState:
+    today = today or date.today()
+    f = facts(rep)
+    return RepState(status=rules.status(f, today), eligible_for_paid_time_off=rules.eligible_for_paid_time_off(f, today),
+                    training_deadline=rules.deadline_for(f, today),
+                    school_based=rules.school_based(rep.workplace.kind if rep.workplace else None),
+                    training_warning=rules.training_warning(f, today), days_left=rules.days_left(f, today))
+
+
+def rep_list(user, *, q: str = "", branch_id: Optional[int] = None, employer_id: Optional[int] = None,
+             workplace_kind: str = ""):
+    stmt = visible(select(Rep), user).options(selectinload(Rep.workplace), selectinload(Rep.employer),
+                                              selectinload(Rep.branch)).order_by(Rep.name, Rep.id)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Rep.name).like(like), func.lower(Rep.email).like(like)))
+    if branch_id:
+        stmt = stmt.where(Rep.branch_id == branch_id)
+    if employer_id:
+        stmt = stmt.where(Rep.employer_id == employer_id)
+    if workplace_kind:
+        stmt = stmt.where(Rep.workplace_id.in_(select(Workplace.id).where(Workplace.kind == workplace_kind)))
+    return stmt
+
+
+def with_status(reps, status: str = "", today: Optional[date] = None):
+    """Filter loaded reps by their computed status (status depends on today, so it is not a column)."""
+    today = today or date.today()
+    rows = [(r, state(r, today)) for r in reps]
+    return [(r, s) for r, s in rows if not status or s.status == status]
+
+
+def eligible(rep: Optional[Rep], today: Optional[date] = None) -> Optional[bool]:
+    return None if rep is None else state(rep, today).eligible_for_paid_time_off
+
+
+def reps_for_user(user):
+    """The appointments of a signed-in ULR (to request time off as themselves)."""
+    return db.session.scalars(select(Rep).where(Rep.user_id == user.id, Rep.stood_down_on.is_(None))).all()
+
+
+def training_reminder_facts(today: date):
+    """(rep, deadline) of every ULR in training whose deadline is within a month, for reminders."""
+    reps = db.session.scalars(select(Rep).where(Rep.training_route == "will_train", Rep.will_train_notice_on.is_not(None),
+                                                Rep.stood_down_on.is_(None))).all()
+    return [(r, rules.deadline_for(facts(r), today)) for r in reps if rules.training_warning(facts(r), today)]
+
+

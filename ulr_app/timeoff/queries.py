@@ -1,0 +1,136 @@
+"""Read side for time-off requests: scope, lists, computed notice and deadlines, facility time."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Optional
+
+from flask import current_app
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
+from ..extensions import db
+from ..organisation.models import Branch, Workplace
+from ..reps import queries as rep_queries
+from ..reps.models import Rep
+from . import rules
+from .models import TimeOffRequest
+
+
+@scope_rule(TimeOffRequest)
+def _requests(user):
+    if user.role == REGIONAL_ORGANISER:
+        return TimeOffRequest.branch_id.in_(select(Branch.id).where(Branch.region_id == user.region_id))
+    if user.role == LEARNING_REP:
+        # a ULR's own requests: as the ULR, or ones they recorded
+        return or_(TimeOffRequest.rep_id.in_(select(Rep.id).where(Rep.user_id == user.id)),
+                   TimeOffRequest.created_by_id == user.id)
+    return TimeOffRequest.branch_id == user.branch_id
+
+
+def can_record_decision(user, request: TimeOffRequest) -> bool:
+    """Convenors record employers' decisions for their branch (admins anywhere)."""
+    return user.role == ADMIN or (user.role == BRANCH_CONVENOR and request.branch_id == user.branch_id)
+
+
+def can_edit(user, request: TimeOffRequest) -> bool:
+    """Before a decision: the convenor, or the ULR who made it. After: convenor/admin only."""
+    if can_record_decision(user, request):
+        return True
+    return (user.role == LEARNING_REP and request.status in ("draft", "submitted")
+            and (request.created_by_id == user.id or (request.rep is not None and request.rep.user_id == user.id)))
+
+
+def settings() -> dict:
+    c = current_app.config
+    return {"default_days": c["TIME_OFF_NOTICE_DAYS"], "training_days": c["TRAINING_NOTICE_DAYS"],
+            "commencement_on": c["ERA_2025_COMMENCEMENT"]}
+
+
+@dataclass(frozen=True)
+class RequestState:
+    notice_days: Optional[int]
+    notice_ok: Optional[bool]
+    deadline: Optional[rules.Deadline]
+    warnings: list[str]
+
+    @property
+    def tribunal_deadline(self) -> Optional[date]:
+        return self.deadline.last_day if self.deadline else None
+
+
+def state(request: TimeOffRequest, *, agreement_member_access_paid: Optional[bool] = None,
+          today: Optional[date] = None) -> RequestState:
+    s = settings()
+    starts = request.starts_at.date() if request.starts_at else None
+    days = rules.notice_days(request.requested_on, starts)
+    refused = request.status in rules.REFUSALS
+    deadline = rules.tribunal_deadline(kind=request.kind, failure_on=request.decided_on if refused else None,
+                                       commencement_on=s["commencement_on"], ec_started_on=request.acas_ec_started_on,
+                                       ec_certificate_on=request.acas_ec_certificate_on)
+    warnings = rules.warnings(kind=request.kind, days=days, default_days=s["default_days"], training_days=s["training_days"],
+                              rep_eligible=rep_queries.eligible(request.rep, today) if request.rep else None,
+                              paid_expected=request.paid_requested, agreement_member_access_paid=agreement_member_access_paid)
+    return RequestState(days, rules.notice_ok(request.kind, days, default_days=s["default_days"],
+                                              training_days=s["training_days"]), deadline, warnings)
+
+
+def request_list(user, *, kind: str = "", status: str = "", branch_id: Optional[int] = None,
+                 employer_id: Optional[int] = None, workplace_kind: str = "", rep_id: Optional[int] = None,
+                 workplace_id: Optional[int] = None):
+    stmt = visible(select(TimeOffRequest), user).options(
+        selectinload(TimeOffRequest.rep), selectinload(TimeOffRequest.workplace)).order_by(
+        TimeOffRequest.starts_at.desc(), TimeOffRequest.id.desc())
+    if kind:
+        stmt = stmt.where(TimeOffRequest.kind == kind)
+    if status:
+        stmt = stmt.where(TimeOffRequest.status == status)
+    if branch_id:
+        stmt = stmt.where(TimeOffRequest.branch_id == branch_id)
+    if rep_id:
+        stmt = stmt.where(TimeOffRequest.rep_id == rep_id)
+    if workplace_id:
+        stmt = stmt.where(TimeOffRequest.workplace_id == workplace_id)
+    if employer_id or workplace_kind:
+        w = select(Workplace.id)
+        if employer_id:
+            w = w.where(Workplace.employer_id == employer_id)
+        if workplace_kind:
+            w = w.where(Workplace.kind == workplace_kind)
+        stmt = stmt.where(TimeOffRequest.workplace_id.in_(w))
+    return stmt
+
+
+def open_refusals(user, today: Optional[date] = None) -> list[tuple[TimeOffRequest, RequestState]]:
+    """Refusals of statutory kinds with no tribunal claim yet, nearest deadline first."""
+    today = today or date.today()
+    rows = db.session.scalars(visible(select(TimeOffRequest), user).options(selectinload(TimeOffRequest.rep),
+                                                                           selectinload(TimeOffRequest.workplace)).where(
+        TimeOffRequest.status.in_(tuple(rules.REFUSALS)), TimeOffRequest.kind.in_(tuple(rules.STATUTORY_KINDS)),
+        TimeOffRequest.tribunal_claim_on.is_(None))).all()
+    out = [(r, state(r, today=today)) for r in rows]
+    out = [(r, s) for r, s in out if s.deadline and s.deadline.last_day >= today]
+    return sorted(out, key=lambda pair: (pair[1].deadline.last_day, pair[0].id))
+
+
+def facility_time(user, *, start: date, end: date, rep_id: Optional[int] = None):
+    """Per ULR, hours requested, granted and refused for ULR duties and training in [start, end]."""
+    granted = case((TimeOffRequest.status == "granted", TimeOffRequest.duration_hours),
+                   (TimeOffRequest.status == "partly_granted", func.coalesce(TimeOffRequest.hours_granted, 0)), else_=0)
+    refused = case((TimeOffRequest.status == "refused", TimeOffRequest.duration_hours),
+                   (TimeOffRequest.status == "partly_granted",
+                    TimeOffRequest.duration_hours - func.coalesce(TimeOffRequest.hours_granted, 0)), else_=0)
+    ids = visible(select(TimeOffRequest.id), user)
+    stmt = (select(Rep.id, Rep.name, func.sum(TimeOffRequest.duration_hours), func.sum(granted), func.sum(refused),
+                   func.count(TimeOffRequest.id))
+            .join(Rep, Rep.id == TimeOffRequest.rep_id)
+            .where(TimeOffRequest.id.in_(ids), TimeOffRequest.kind.in_(("ulr_duties", "ulr_training")),
+                   TimeOffRequest.status.not_in(("draft", "withdrawn")),
+                   func.date(TimeOffRequest.starts_at) >= start, func.date(TimeOffRequest.starts_at) <= end)
+            .group_by(Rep.id, Rep.name).order_by(Rep.name))
+    if rep_id:
+        stmt = stmt.where(TimeOffRequest.rep_id == rep_id)
+    return [dict(rep_id=i, name=n, requested=Decimal(r or 0), granted=Decimal(g or 0), refused=Decimal(x or 0), requests=c)
+            for i, n, r, g, x, c in db.session.execute(stmt)]
