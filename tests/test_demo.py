@@ -343,3 +343,125 @@ def test_national_scale_has_a_few_agreements_per_region(app, runner, tmp_path, m
     assert {"Barnet", "Newcastle City", "Hartlepool"} <= set(by_branch)
     assert "Barnet UNISON and London Borough of Barnet learning agreement" in {a.title for a in by_branch["Barnet"]}
     assert [a.title for a in by_branch["Hartlepool"]] == ["Hartlepool Council and Hartlepool UNISON learning agreement"]
+
+
+# --- ULRs and time off ----------------------------------------------------------------------
+
+def _reps_and_requests():
+    from ulr_app.reps.models import Rep
+    from ulr_app.timeoff.models import TimeOffRequest
+
+    return (db.session.scalars(select(Rep).order_by(Rep.id)).all(),
+            db.session.scalars(select(TimeOffRequest).order_by(TimeOffRequest.id)).all())
+
+
+def test_small_world_has_ulrs_in_every_status(app, runner):
+    from ulr_app.reps import queries, rules
+
+    run_small(runner)
+    reps, _requests = _reps_and_requests()
+    today = date.today()
+    states = {r.id: queries.state(r, today) for r in reps}
+    assert {s.status for s in states.values()} == set(rules.STATUSES)
+    # "almost no ULRs are based in schools": some, but a minority
+    school_based = [r for r in reps if states[r.id].school_based]
+    assert 0 < len(school_based) < len(reps) / 3
+    branches = db.session.scalars(select(Branch)).all()
+    for branch in branches:
+        assert 2 <= sum(r.branch_id == branch.id for r in reps) <= 3
+    # every demo ULR login is a ULR; a few ULRs have no login
+    logins = db.session.scalars(select(User).where(User.role == "learning_rep")).all()
+    assert sorted(u.id for u in logins) == sorted(r.user_id for r in reps if r.user_id)
+    assert all(r.email == db.session.get(User, r.user_id).email for r in reps if r.user_id)
+    assert any(r.user_id is None for r in reps)
+    # one ULR's training deadline falls within a month of the build date, so the warning shows
+    warned = [r for r in reps if states[r.id].training_warning]
+    assert len(warned) == 1 and 0 < states[warned[0].id].days_left <= 31 and warned[0].user_id
+    # the training milestones went through the services: on the timeline, audited as the demo data
+    from ulr_app.core.timeline import TimelineEntry
+
+    trained = next(r for r in reps if r.training_completion_notified_on and r.will_train_notice_on)
+    kinds = db.session.scalars(select(TimelineEntry.kind).where(TimelineEntry.object_type == "rep",
+                                                                TimelineEntry.object_id == trained.id)).all()
+    assert kinds[0] == "created" and "milestone" in kinds
+    actors = set(db.session.scalars(select(AuditEntry.actor_label).where(AuditEntry.object_type == "rep")))
+    assert actors == {"demo data"}
+
+
+def test_a_year_of_time_off_requests_with_schools_refusing_more(app, runner):
+    from ulr_app.timeoff import queries
+    from ulr_app.timeoff.models import KIND_PURPOSES, KINDS
+
+    run_small(runner)
+    reps, requests = _reps_and_requests()
+    today = date.today()
+    assert len(requests) >= 100
+    assert {r.kind for r in requests} == set(KINDS)
+    assert all(r.purpose in KIND_PURPOSES[r.kind] for r in requests)
+    sent = [r for r in requests if r.requested_on]
+    assert all(today - timedelta(days=366) <= r.requested_on <= today for r in sent)
+    assert {"draft", "submitted", "granted", "partly_granted", "refused", "withdrawn"} == {r.status for r in requests}
+    # notice mostly adequate, some short
+    notice = [queries.state(r, today=today).notice_ok for r in sent]
+    assert 0 < notice.count(False) < len(notice) * 0.3
+    # schools refuse noticeably more often than council services, mostly for want of cover and for workload
+    decided = [r for r in requests if r.decided_on and r.status != "withdrawn"]
+    rate = {}
+    for kind in ("school", "service"):
+        of_kind = [r for r in decided if r.workplace.kind == kind]
+        rate[kind] = sum(r.status == "refused" for r in of_kind) / len(of_kind)
+    assert rate["school"] >= 0.25 and rate["service"] <= 0.15 and rate["school"] > 2 * rate["service"]
+    school_reasons = [r.refusal_reason for r in decided if r.status == "refused" and r.workplace.kind == "school"]
+    top_two = sorted(set(school_reasons), key=school_reasons.count, reverse=True)[:2]
+    assert set(top_two) == {"cover", "workload"}
+    # open refusals on the build date: some within 14 days, one with Acas early conciliation
+    admin = db.session.scalars(select(User).where(User.role == "admin")).one()
+    open_refusals = queries.open_refusals(admin, today)
+    assert len(open_refusals) >= 3
+    assert sum((s.tribunal_deadline - today).days <= 14 for _r, s in open_refusals) >= 2
+    assert any(r.acas_ec_started_on for r, _s in open_refusals)
+    # recorded through the services: a ULR's own requests are theirs; audited as the demo data
+    by_ulr = [r for r in requests if r.created_by_id and r.rep and r.rep.user_id == r.created_by_id]
+    assert by_ulr and all(r.kind in ("ulr_duties", "ulr_training") for r in by_ulr)
+    actors = set(db.session.scalars(select(AuditEntry.actor_label).where(AuditEntry.object_type == "time_off_request")))
+    assert actors == {"demo data"}
+    # and `flask reminders` has both kinds to tell on the build date
+    from ulr_app.core import reminders
+
+    kinds = {n.kind for n in reminders.due(today)}
+    assert {"training_deadline", "tribunal_deadline"} <= kinds
+
+
+def test_ulr_and_time_off_plans_are_deterministic_and_dated_from_today():
+    from ulr_app.reps import rules as rep_rules
+    from ulr_app.timeoff import rules as time_off_rules
+
+    plan = demo.plan_small(2008)
+    again = demo.plan_small(2008)
+    assert (plan.reps, plan.time_off) == (again.reps, again.time_off)
+    other_seed = demo.plan_small(1)
+    assert other_seed.time_off != plan.time_off
+    later_day = date(2027, 3, 1)
+    later = demo.plan_small(2008, today=later_day)
+    assert [r.status for r in later.reps] == [r.status for r in plan.reps]
+    # the ULRs' statuses hold on whatever day it is built, the requests are from the year before it
+    for p, day in ((plan, demo.REFERENCE_DATE), (later, later_day)):
+        for r in p.reps:
+            facts = rep_rules.RepFacts(training_route=r.field("training_route"), **{
+                f: date.fromisoformat(r.field(f)) if r.field(f) else None
+                for f in ("appointed_on", "notice_given_on", "will_train_notice_on", "trained_on",
+                          "training_completion_notified_on", "stood_down_on")})
+            assert rep_rules.status(facts, day) == r.status
+        for t in p.time_off:
+            for name in ("requested_on", "decided_on", "acas_ec_started_on", "acas_ec_certificate_on"):
+                if t.field(name):
+                    assert day - timedelta(days=400) <= date.fromisoformat(t.field(name)) <= day, (t.key, name)
+        deadlines = [time_off_rules.tribunal_deadline(
+            kind=t.field("kind"), failure_on=date.fromisoformat(t.field("decided_on")),
+            commencement_on=demo.DEFAULT_COMMENCEMENT,
+            ec_started_on=date.fromisoformat(t.field("acas_ec_started_on")) if t.field("acas_ec_started_on") else None,
+            ec_certificate_on=date.fromisoformat(t.field("acas_ec_certificate_on"))
+            if t.field("acas_ec_certificate_on") else None).last_day
+            for t in p.time_off if t.key.endswith(":open")]
+        assert len(deadlines) == 4 and all(d >= day for d in deadlines)
+        assert sum((d - day).days <= 14 for d in deadlines) >= 2

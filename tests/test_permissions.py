@@ -67,9 +67,76 @@ def _scoped(kind: str):
             theirs, _ = account_services.create_token(w.users.convenor_b1, "theirs")
             db.session.commit()
             return {"token_id": mine.id}, {"token_id": theirs.id}
+        if kind in ("time_off_request", "time_off_refusal"):
+            return _time_off(w, role_key, refused=kind == "time_off_refusal")
+        if kind in ("rep", "rep_document"):
+            return _reps(w, role_key, document=kind == "rep_document")
         raise AssertionError(kind)
 
     return resolve
+
+
+def _time_off(w, role_key, *, refused=False):
+    """(in-scope, out-of-scope) time-off requests: a ULR sees only their own, not their branch's."""
+    from datetime import date, timedelta
+
+    from ulr_app.reps import services as rep_services
+    from ulr_app.timeoff import services as timeoff_services
+
+    places = {w.branches.a1.id: (w.employers.a1, w.workplaces.school_a1), w.branches.a2.id: (w.employers.a2, w.workplaces.school_a2),
+              w.branches.b1.id: (w.employers.b1, w.workplaces.school_b1)}
+
+    def make(branch, user=None):
+        if branch is None:
+            return None
+        employer, workplace = places[branch.id]
+        rep = rep_services.create_rep({"name": f"ULR of {branch.name}", "employer_id": employer.id, "workplace_id": workplace.id,
+                                       "appointed_on": "2026-01-05", "training_route": "already_trained",
+                                       "user_id": user.id if user else None}, branch=branch)
+        r = timeoff_services.create_request({"kind": "ulr_duties", "purpose": "analysing_needs", "rep_id": rep.id,
+                                             "workplace_id": workplace.id, "starts_at": "2026-03-20T09:30",
+                                             "duration_hours": "3", "location": "Library"}, branch=branch)
+        if refused:
+            timeoff_services.record_decision(r, {"status": "refused", "refusal_reason": "cover",
+                                                 "decided_on": date.today() - timedelta(days=10)})
+        return {"request_id": r.id}
+
+    table = {"organiser_a": ((w.branches.a2, None), (w.branches.b1, None)),
+             "convenor_a1": ((w.branches.a1, None), (w.branches.a2, None)),
+             "ulr_a1": ((w.branches.a1, w.users.ulr_a1), (w.branches.a1, None)),
+             "admin": ((w.branches.b1, None), (None, None))}
+    inside, outside = table[role_key]
+    out = make(*inside), make(*outside)
+    db.session.commit()
+    return out
+
+
+def _reps(w, role_key, *, document=False):
+    """(in-scope, out-of-scope) ULR appointments (or a letter stored with one): a ULR sees only their own."""
+    from ulr_app.core import documents
+    from ulr_app.reps import services as rep_services
+
+    employers = {w.branches.a1.id: w.employers.a1, w.branches.a2.id: w.employers.a2, w.branches.b1.id: w.employers.b1}
+
+    def make(branch, user=None):
+        if branch is None:
+            return None
+        rep = rep_services.create_rep({"name": f"Appointed ULR of {branch.name}", "employer_id": employers[branch.id].id,
+                                       "appointed_on": "2026-01-05", "notice_given_on": "2026-01-06",
+                                       "training_route": "already_trained", "user_id": user.id if user else None},
+                                      branch=branch)
+        if document:
+            return {"document_id": documents.store(db.session, rep, "ulr_notice", "Notice", b"%PDF-1.7 test").id}
+        return {"rep_id": rep.id}
+
+    table = {"organiser_a": ((w.branches.a2, None), (w.branches.b1, None)),
+             "convenor_a1": ((w.branches.a1, None), (w.branches.a2, None)),
+             "ulr_a1": ((w.branches.a1, w.users.ulr_a1), (w.branches.a1, None)),
+             "admin": ((w.branches.b1, None), (None, None))}
+    inside, outside = table[role_key]
+    out = make(*inside), make(*outside)
+    db.session.commit()
+    return out
 
 
 # endpoint -> (methods to try, roles allowed, scope resolver or None, public?)
@@ -117,6 +184,25 @@ EXPECTED = {
     "admin.disable_user": (("GET",), ADMIN, _scoped("user"), False),
     "admin.reset_password": (("GET",), ADMIN, _scoped("user"), False),
     "admin.audit_log": (("GET",), ADMIN, None, False),
+    "reps.reps": (("GET",), ALL, None, False),
+    "reps.new_rep": (("GET", "POST"), EDITORS, None, False),
+    "reps.rep": (("GET",), ALL, _scoped("rep"), False),
+    "reps.edit_rep": (("GET", "POST"), EDITORS, _scoped("rep"), False),
+    "reps.stand_down": (("GET", "POST"), EDITORS, _scoped("rep"), False),
+    "reps.notice_letter": (("POST",), EDITORS, _scoped("rep"), False),
+    "reps.facility_time": (("GET",), ALL, None, False),
+    "reps.facility_time_csv": (("GET",), ALL, None, False),
+    "letters.time_off_letter": (("POST",), EDITORS, _scoped("time_off_request"), False),
+    "documents.download": (("GET",), ALL, _scoped("rep_document"), False),
+    "timeoff.requests": (("GET",), ALL, None, False),
+    "timeoff.new_request": (("GET", "POST"), frozenset({"admin", "branch_convenor", "learning_rep"}), None, False),
+    "timeoff.time_off_request": (("GET",), ALL, _scoped("time_off_request"), False),
+    "timeoff.edit_request": (("GET", "POST"), frozenset({"admin", "branch_convenor", "learning_rep"}),
+                             _scoped("time_off_request"), False),
+    "timeoff.submit_request": (("POST",), frozenset({"admin", "branch_convenor", "learning_rep"}),
+                               _scoped("time_off_request"), False),
+    "timeoff.decision": (("GET", "POST"), EDITORS, _scoped("time_off_request"), False),
+    "timeoff.acas": (("GET", "POST"), EDITORS, _scoped("time_off_refusal"), False),
 }
 
 

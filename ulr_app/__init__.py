@@ -24,6 +24,10 @@ BLUEPRINTS = (
     ("ulr_app.agreements.views", "bp"),
     ("ulr_app.home.views", "bp"),
     ("ulr_app.admin.views", "bp"),
+    ("ulr_app.timeoff.views", "bp"),
+    ("ulr_app.reps.views", "bp"),
+    ("ulr_app.reps.letters_views", "bp"),
+    ("ulr_app.reps.letters_views", "documents_bp"),
     ("ulr_app.api", "bp"),
 )
 

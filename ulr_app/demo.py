@@ -12,10 +12,13 @@ Two stages, so the output is reproducible and testable without a database:
    real date): one signed agreement's review falls due 40 days after it, so the reminders (home
    page, ``flask reminders``) have something "due soon" on whatever day the demo is built. The
    other reminders need no clock: a review already overdue and a draft left untouched since well
-   before REFERENCE_DATE stay overdue and stale on any later day.
-2. :func:`apply_plan` writes the plan: branches, employers, users and learning agreements through
-   the services (so the audit trail and the agreements' timelines record them, as "demo data");
-   schools and council services by bulk insert (with their audit entries), because
+   before REFERENCE_DATE stay overdue and stale on any later day. The ULRs (:func:`_reps`) and
+   the year of time-off requests (:func:`_time_off`) are dated from ``today`` as well, so every
+   ULR status, the training-deadline warning and open tribunal deadlines (some within 14 days)
+   show on the day the demo is built.
+2. :func:`apply_plan` writes the plan: branches, employers, users, learning agreements, ULRs and
+   time-off requests through the services (so the audit trail and the timelines record them, as
+   "demo data"); schools and council services by bulk insert (with their audit entries), because
    ``--scale national`` has ~22,000 of them.
 
 Each concern draws from its own RNG (``_rng(seed, "people")``), so adding records for a later
@@ -40,6 +43,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import ROUND_DOWN, Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
@@ -52,6 +56,7 @@ from .accounts.models import User
 from .accounts.passwords import hash_password, password_problems
 from .agreements import services as agreement_services
 from .agreements.models import Agreement
+from .config import defaults as config_defaults
 from .core import audit
 from .core.audit_models import AuditEntry
 from .core.errors import ServiceError
@@ -60,6 +65,12 @@ from .extensions import db
 from .organisation import services as org
 from .organisation.models import Branch, Employer, Region, Workplace
 from .reference.loader import REGIONS, _local_authority_rows
+from .reps import rules as rep_rules
+from .reps import services as rep_services
+from .reps.models import Rep
+from .timeoff import rules as time_off_rules
+from .timeoff import services as time_off_services
+from .timeoff.models import TimeOffRequest
 
 SCALES = ("small", "national")
 #: the day demo records are dated from (later features: cases, requests, enrolments)
@@ -257,6 +268,8 @@ class Plan:
     #: schools in the source file left out (closed, independent, unknown LA...)
     schools_skipped: int = 0
     agreements: tuple[AgreementPlan, ...] = ()
+    reps: tuple["RepPlan", ...] = ()
+    time_off: tuple["TimeOffPlan", ...] = ()
 
     @property
     def region_codes(self) -> tuple[str, ...]:
@@ -600,10 +613,456 @@ def _agreements(seed: int, branches: list[BranchPlan], employers: list[EmployerP
     return tuple(out)
 
 
-def _plan(scale: str, seed: int, la_codes: Iterable[str], schools: Iterable[dict], today: Optional[date] = None) -> Plan:
+# --- ULRs and time off ----------------------------------------------------------------------
+
+#: the ERA 2025 commencement the plan assumes unless told otherwise (the shipped setting)
+DEFAULT_COMMENCEMENT: date = config_defaults()["ERA_2025_COMMENCEMENT"]
+#: time-off requests per branch over the year before the build date (plus the pinned refusals)
+REQUESTS_PER_BRANCH = 30
+REQUESTS_PER_BRANCH_NATIONAL = 6
+
+#: a workplace in the plan: (employer key, name, URN or None)
+WorkplaceRef = tuple[str, str, Optional[int]]
+
+#: each branch's ULRs, by branch in turn: (a demo login or an extra person, profile, where they are based).
+#: "Time to train": almost no ULRs are based in schools, so only a minority here are.
+REP_PATTERNS = (
+    (("login", "active_trained", "service"), ("login", "training_due_warning", "service"),
+     ("extra", "active_completed", "school")),
+    (("login", "active_completed", "service"), ("login", "training_due", "service"), ("extra", "stood_down", "service")),
+    (("login", "active_trained", "service"), ("login", "active_completed", "service"), ("extra", "lapsed", "school")),
+    (("login", "training_due", "service"), ("login", "active_trained", "service"), ("extra", "appointed", "service")),
+)
+PROFILE_STATUS = {"active_trained": "active", "active_completed": "active", "training_due": "training_due",
+                  "training_due_warning": "training_due", "lapsed": "lapsed", "appointed": "appointed",
+                  "stood_down": "stood_down"}
+ULR_COURSE = "ULR stage 1: the role of the union learning rep (UNISON)"
+
+TIME_OFF_KINDS = (("ulr_duties", 40), ("ulr_training", 12), ("member_access", 20), ("learner_release", 28))
+#: share of decided requests the employer refuses, by the kind of workplace the time off is from
+REFUSAL_RATES = {"school": 0.35, "service": 0.10, "other": 0.20}
+#: the reasons employers give, by kind of workplace: schools mostly cannot (or will not) find cover
+REFUSAL_REASON_WEIGHTS = {
+    "school": (("cover", 45), ("workload", 27), ("operational", 10), ("short_notice", 8), ("not_job_related", 6),
+               ("other", 4)),
+    "service": (("operational", 30), ("workload", 28), ("cover", 16), ("short_notice", 12), ("not_job_related", 9),
+                ("other", 5)),
+    "other": (("operational", 40), ("cover", 30), ("workload", 20), ("other", 10)),
+}
+REFUSAL_DETAILS = {
+    "cover": {"school": "The head teacher said the school could not find cover for the classroom that day.",
+              "service": "The manager said there was nobody to cover the rota that day.",
+              "other": "The contract manager said there was no relief cover."},
+    "workload": "The manager said the team was too busy to release anyone.",
+    "operational": "Operational needs: the service could not spare staff then.",
+    "short_notice": "The employer said not enough notice was given.",
+    "not_job_related": "The employer said the course was not related to the job.",
+    "other": "No reason was given in writing.",
+}
+DURATIONS = {"ulr_duties": ("1", "1.5", "2", "3", "3.5", "7"), "ulr_training": ("6", "7", "14"),
+             "member_access": ("0.5", "0.75", "1"), "learner_release": ("2", "2.5", "3", "6")}
+START_TIMES = ("09:00", "09:30", "10:00", "13:00", "13:30")
+TRAINING_COURSES = (ULR_COURSE, "ULR stage 2: supporting learners (UNISON)", "Learning needs assessment for ULRs",
+                    "Mental health awareness for ULRs")
+LEARNER_COURSES = ("Functional Skills English Level 1", "Functional Skills Maths Entry 3", "ESOL Entry 2",
+                   "Level 2 Certificate in Supporting Teaching and Learning", "Level 3 Diploma in Adult Care",
+                   "Return to Learn (UNISON)", "Digital skills for beginners")
+DUTY_REASONS = {
+    "analysing_needs": "Learning needs survey of the team",
+    "information_advice": "Drop-in session: advice on courses and funding",
+    "arranging_learning": "Arranging a Functional Skills course with the college",
+    "promoting_learning": "Learning at Work Week stall",
+    "consulting_employer": "Learning partnership group meeting",
+    "preparation": "Preparing the learning survey",
+}
+#: open refusals placed on purpose, one per branch in turn: (kind, where, reason, days from the build date to
+#: the tribunal deadline, Acas early conciliation recorded): the Acas one's days count before conciliation
+#: extends it (in the months after the ERA 2025 change, conciliation may be what brings a deadline so close).
+PINNED_REFUSALS = (
+    ("ulr_duties", "school", "cover", 6, False),
+    ("member_access", "school", "workload", 12, False),
+    ("member_access", "school", "cover", 10, True),
+    ("ulr_duties", "service", "operational", 60, False),
+)
+
+
+@dataclass(frozen=True)
+class RepPlan:
+    """A ULR appointment as the branch recorded it (dates as YYYY-MM-DD, relative to the build date)."""
+
+    key: str
+    branch_key: str
+    employer_key: str
+    workplace: WorkplaceRef
+    name: str
+    email: Optional[str]
+    #: the demo login that is this ULR (None: no login)
+    user_email: Optional[str]
+    #: the status on the build date (what the dates were chosen to give)
+    status: str
+    school_based: bool
+    #: create_rep's dates and training fields, as (name, value) pairs
+    values: tuple[tuple[str, Any], ...]
+
+    def field(self, name: str) -> Any:
+        return dict(self.values).get(name)
+
+
+@dataclass(frozen=True)
+class TimeOffPlan:
+    """A time-off request, and what happened to it (dates as YYYY-MM-DD, relative to the build date)."""
+
+    key: str
+    branch_key: str
+    rep_key: Optional[str]
+    workplace: WorkplaceRef
+    #: school | service | other: the kind of workplace the time off is from
+    workplace_kind: str
+    #: create_request's fields (kind, purpose, starts_at...), as (name, value) pairs
+    values: tuple[tuple[str, Any], ...]
+    submitted: bool = True
+    #: record_decision's fields, or () while the employer has not answered
+    decision: tuple[tuple[str, Any], ...] = ()
+    #: record_acas's fields
+    acas: tuple[tuple[str, Any], ...] = ()
+    #: who recorded it: the ULR's login (their e-mail), or None for the branch convenor
+    recorded_by: Optional[str] = None
+
+    @property
+    def status(self) -> str:
+        return dict(self.decision).get("status") or ("submitted" if self.submitted else "draft")
+
+    def field(self, name: str) -> Any:
+        return {**dict(self.values), **dict(self.decision), **dict(self.acas)}.get(name)
+
+
+def _weighted(rng: random.Random, pairs: tuple[tuple[str, int], ...]) -> str:
+    return rng.choices([k for k, _w in pairs], weights=[w for _k, w in pairs])[0]
+
+
+def _ref(w: WorkplacePlan) -> WorkplaceRef:
+    return (w.employer_key, w.name, w.urn)
+
+
+def _rep_dates(profile: str, today: date, rng: random.Random) -> dict[str, Optional[date]]:
+    """The dates that give ``profile`` its status on ``today`` (checked against the rules)."""
+    ago = lambda n: today - timedelta(days=n)  # noqa: E731
+    later = lambda d, n: d + timedelta(days=n)  # noqa: E731
+    if profile == "active_trained":  # trained before appointment (an approved course or experience)
+        appointed = ago(rng.randint(500, 900))
+        return {"appointed_on": appointed, "notice_given_on": later(appointed, 3), "training_route": "already_trained",
+                "trained_on": ago((today - appointed).days + rng.randint(200, 700)),
+                "training_completion_notified_on": later(appointed, 3)}
+    if profile == "active_completed":  # trained within the six months, and the employer told
+        appointed = ago(rng.randint(250, 700))
+        notice = later(appointed, 5)
+        trained = later(notice, rng.randint(50, 150))
+        return {"appointed_on": appointed, "notice_given_on": notice, "will_train_notice_on": notice,
+                "trained_on": trained, "training_completion_notified_on": later(trained, rng.randint(3, 10))}
+    if profile == "training_due":
+        appointed = ago(rng.randint(40, 90))
+        notice = later(appointed, rng.randint(2, 6))
+        return {"appointed_on": appointed, "notice_given_on": notice, "will_train_notice_on": notice}
+    if profile == "training_due_warning":  # the training deadline falls within a month of today
+        target = later(today, rng.randint(10, 24))
+        back = 150
+        while rep_rules.training_deadline(ago(back)) > target:
+            back += 1
+        notice = ago(back)
+        return {"appointed_on": ago(back + rng.randint(1, 5)), "notice_given_on": notice, "will_train_notice_on": notice}
+    if profile == "lapsed":  # the six months passed without training
+        appointed = ago(rng.randint(300, 420))
+        notice = later(appointed, 5)
+        return {"appointed_on": appointed, "notice_given_on": notice, "will_train_notice_on": notice}
+    if profile == "appointed":  # the union has not told the employer yet
+        return {"appointed_on": ago(rng.randint(5, 20))}
+    if profile == "stood_down":
+        appointed = ago(rng.randint(800, 1100))
+        return {"appointed_on": appointed, "notice_given_on": later(appointed, 3), "training_route": "already_trained",
+                "trained_on": ago((today - appointed).days + 100), "training_completion_notified_on": later(appointed, 3),
+                "stood_down_on": ago(rng.randint(60, 150))}
+    raise ValueError(profile)
+
+
+def _new_person(rng: random.Random, taken: set[str]) -> tuple[str, str]:
+    while True:
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
+        email = re.sub(r"[^a-z.]", "", name.lower().replace(" ", ".")) + "@example.org"
+        if email not in taken:
+            taken.add(email)
+            return name, email
+
+
+def _council_workplaces(workplaces: Iterable[WorkplacePlan]) -> dict[tuple[str, str], list[WorkplacePlan]]:
+    """(employer key, kind) -> its workplaces (schools by URN)."""
+    out: dict[tuple[str, str], list[WorkplacePlan]] = {}
+    for w in workplaces:
+        out.setdefault((w.employer_key, w.kind), []).append(w)
+    for key in out:
+        out[key].sort(key=lambda w: (w.urn or 0, w.name))
+    return out
+
+
+def _reps(seed: int, branches: list[BranchPlan], workplaces: list[WorkplacePlan], users: list[UserPlan],
+          today: date) -> tuple[RepPlan, ...]:
+    """Three ULRs per branch, in every status on ``today``: the branch's two demo ULR logins and one
+    person without a login; a minority based in schools. The first branch's second ULR has a
+    training deadline within a month of ``today`` (the reminder and the warning show)."""
+    rng, names = _rng(seed, "reps"), _rng(seed, "rep names")
+    taken = {u.email for u in users}
+    by_kind = _council_workplaces(workplaces)
+    logins: dict[str, list[UserPlan]] = {}
+    for u in users:
+        if u.role == "learning_rep" and u.branch_key:
+            logins.setdefault(u.branch_key, []).append(u)
+    out = []
+    for index, branch in enumerate(branches):
+        council = f"council:{branch.key.split(':', 1)[1]}"
+        services, schools = by_kind.get((council, "service"), []), by_kind.get((council, "school"), [])
+        if not services:
+            continue
+        mine = list(logins.get(branch.key, []))
+        for slot, (who, profile, where) in enumerate(REP_PATTERNS[index % len(REP_PATTERNS)], start=1):
+            if profile == "training_due_warning" and index:
+                profile = "training_due"  # one warning in the whole demo is enough
+            school = where == "school" and bool(schools)
+            workplace = rng.choice(schools) if school else services[(index + slot) % len(services)]
+            if who == "login" and mine:
+                user = mine.pop(0)
+                name, email, user_email = user.name, user.email, user.email
+            else:
+                (name, email), user_email = _new_person(names, taken), None
+            dates = _rep_dates(profile, today, rng)
+            route = dates.pop("training_route", "will_train")
+            status = rep_rules.status(rep_rules.RepFacts(training_route=route, **{
+                f: dates.get(f) for f in ("appointed_on", "notice_given_on", "will_train_notice_on", "trained_on",
+                                          "training_completion_notified_on", "stood_down_on")}), today)
+            assert status == PROFILE_STATUS[profile], (profile, status)
+            values = {"training_route": route, **{k: v.isoformat() for k, v in dates.items() if v is not None}}
+            if dates.get("trained_on") or dates.get("will_train_notice_on"):
+                values["training_course"] = ULR_COURSE
+            out.append(RepPlan(key=f"rep:{branch.key}:{slot}", branch_key=branch.key, employer_key=council,
+                               workplace=_ref(workplace), name=name, email=email, user_email=user_email, status=status,
+                               school_based=school, values=tuple(values.items())))
+    return tuple(out)
+
+
+def _in_post(rep: RepPlan, day: date) -> bool:
+    """Appointed, the employer told, and not yet stood down on ``day``."""
+    notice, stood_down = rep.field("notice_given_on"), rep.field("stood_down_on")
+    return (notice is not None and date.fromisoformat(notice) <= day
+            and (stood_down is None or date.fromisoformat(stood_down) > day))
+
+
+def _refusal_for(kind: str, target: date, today: date,
+                 commencement_on: Optional[date]) -> tuple[date, Optional[date], Optional[date]]:
+    """(refusal date, Acas early conciliation Day A, Day B) giving a tribunal deadline on or just
+    before ``target`` (and not before ``today``).
+
+    Usually the latest refusal date that does it, without conciliation. In the months when no
+    refusal can have such a deadline (the ERA 2025 change makes failures from its commencement
+    six-month ones, so none end between three months after the day before it and six months after
+    it), a refusal just before the change with early conciliation that carries it there; failing
+    that, the refusal whose deadline is soonest after ``today``.
+    """
+    def last_day(failure: date, started: Optional[date] = None, certificate: Optional[date] = None) -> date:
+        return time_off_rules.tribunal_deadline(kind=kind, failure_on=failure, commencement_on=commencement_on,
+                                                ec_started_on=started, ec_certificate_on=certificate).last_day
+
+    best: Optional[tuple[date, date]] = None
+    expired: Optional[tuple[date, date]] = None  # the latest refusal whose deadline has passed
+    for back in range(1, 400):
+        failure = today - timedelta(days=back)
+        last = last_day(failure)
+        if today <= last <= target:
+            return failure, None, None
+        if last >= today and (best is None or last < best[0]):
+            best = (last, failure)
+        if last < today and expired is None:
+            expired = (last, failure)
+    if expired is not None:
+        last, failure = expired
+        started = failure + timedelta(days=7)
+        certificate = started + timedelta(days=(target - last).days)
+        if started <= last and certificate <= today and today <= last_day(failure, started, certificate) <= target:
+            return failure, started, certificate
+    return (best[1] if best else today - timedelta(days=30)), None, None
+
+
+def _time_off(seed: int, branches: list[BranchPlan], employers: list[EmployerPlan], workplaces: list[WorkplacePlan],
+              reps: tuple[RepPlan, ...], today: date, commencement_on: Optional[date], *,
+              per_branch: int) -> tuple[TimeOffPlan, ...]:
+    """A year of time-off requests up to ``today`` in every branch, of all four kinds.
+
+    Notice is mostly adequate, some short. The employers' answers follow "Time to train": schools
+    refuse about 35% of the requests they decide, council services about 10% (contractors 20%),
+    mostly for want of cover and workload in schools. The most recent few are undecided or still
+    drafts. On top, :data:`PINNED_REFUSALS` puts open refusals in the first branches: tribunal
+    deadlines 6 and 12 days after ``today``, one with Acas early conciliation recorded, one further
+    off (the deadlines follow the ERA 2025 ``commencement_on`` setting).
+    """
+    rng = _rng(seed, "time off")
+    by_kind = _council_workplaces(workplaces)
+    others: dict[str, list[WorkplacePlan]] = {}
+    for e in employers:
+        if e.kind == "contractor":
+            for branch_key in e.branch_keys:
+                others.setdefault(branch_key, []).extend(by_kind.get((e.key, "other"), []))
+    plans: list[dict[str, Any]] = []
+
+    def place(branch: BranchPlan, school_share: float) -> tuple[WorkplacePlan, str]:
+        council = f"council:{branch.key.split(':', 1)[1]}"
+        schools, services = by_kind.get((council, "school"), []), by_kind[(council, "service")]
+        roll = rng.random()
+        if others.get(branch.key) and roll < 0.08:
+            return rng.choice(others[branch.key]), "other"
+        if schools and roll < school_share:
+            return rng.choice(schools), "school"
+        return rng.choice(services), "service"
+
+    def fields(branch: BranchPlan, kind: str, rep: Optional[RepPlan], workplace: WorkplacePlan, requested: date,
+               short: bool) -> dict[str, Any]:
+        needed = 21 if kind in ("ulr_training", "learner_release") else 7
+        notice = rng.randint(max(1, needed // 3), needed - 1) if short else rng.randint(needed, needed + 28)
+        starts = requested + timedelta(days=notice)
+        purpose = {"ulr_training": "ulr_training", "member_access": "accessing_ulr",
+                   "learner_release": "course_attendance"}.get(kind) or rng.choice(tuple(DUTY_REASONS))
+        where = workplace.name[:160]
+        values: dict[str, Any] = {
+            "kind": kind, "purpose": purpose, "starts_at": f"{starts.isoformat()}T{rng.choice(START_TIMES)}",
+            "duration_hours": rng.choice(DURATIONS[kind]), "requested_on": requested.isoformat(),
+        }
+        if kind == "ulr_duties":
+            values.update(location=(f"Staff room, {where}" if workplace.kind == "school"
+                                    else f"{branch.name} Civic Centre learning centre"),
+                          reason=DUTY_REASONS[purpose], paid_requested=True)
+        elif kind == "ulr_training":
+            values.update(location="UNISON regional centre", course=rng.choice(TRAINING_COURSES), paid_requested=True,
+                          reason="Training for the ULR role (TULRCA 1992 s.168A(2))")
+        elif kind == "member_access":
+            values.update(location=f"Meeting room, {where}", paid_requested=rng.random() < 0.3,
+                          reason="A member's appointment with the ULR about a course")
+        else:
+            values.update(location=f"{branch.name} College", course=rng.choice(LEARNER_COURSES),
+                          paid_requested=rng.random() < 0.5, reason="Weekly class during working hours")
+        return values
+
+    for index, branch in enumerate(branches):
+        if (f"council:{branch.key.split(':', 1)[1]}", "service") not in by_kind:
+            continue
+        mine = [r for r in reps if r.branch_key == branch.key]
+        for n in range(per_branch):
+            # the first is recent: sent, and the employer has not answered yet
+            requested = today - timedelta(days=rng.randint(1, 6) if n == 0 else rng.randint(0, 364))
+            kind = _weighted(rng, TIME_OFF_KINDS)
+            in_post = [r for r in mine if _in_post(r, requested)]
+            rep: Optional[RepPlan] = None
+            if kind in ("ulr_duties", "ulr_training") and in_post:
+                training = [r for r in in_post if r.field("training_route") == "will_train"]
+                rep = rng.choice(training if kind == "ulr_training" and training else in_post)
+                workplace = next(w for w in by_kind[(rep.employer_key, "school" if rep.school_based else "service")]
+                                 if _ref(w) == rep.workplace)
+                wkind = "school" if rep.school_based else "service"
+            else:
+                if kind != "member_access" or not in_post:
+                    kind = "learner_release"
+                rep = rng.choice(in_post) if in_post and (kind == "member_access" or rng.random() < 0.7) else None
+                workplace, wkind = place(branch, 0.5 if kind == "member_access" else 0.55)
+            short = rng.random() < 0.15
+            values = fields(branch, kind, rep, workplace, requested, short)
+            decided_on = requested + timedelta(days=rng.randint(1, 12))
+            draft = (today - requested).days <= 5 and rng.random() < 0.4
+            if draft:
+                values["requested_on"] = None
+            plans.append({"key": f"time_off:{branch.key}:{n + 1}", "branch": branch, "rep": rep, "workplace": workplace,
+                          "wkind": wkind, "values": values, "short": short, "submitted": not draft,
+                          "decided_on": None if n == 0 or draft or decided_on > today else decided_on})
+
+    # the employers' answers: refusals by quota per kind of workplace (short notice refused more often)
+    decided = [p for p in plans if p["decided_on"]]
+    for wkind, rate in REFUSAL_RATES.items():
+        group = [p for p in decided if p["wkind"] == wkind]
+        keys = sorted(group, key=lambda p: rng.random() ** (1 / (2.0 if p["short"] else 1.0)), reverse=True)
+        for p in keys[:round(rate * len(group))]:
+            reason = "short_notice" if p["short"] and rng.random() < 0.6 else _weighted(rng, REFUSAL_REASON_WEIGHTS[wkind])
+            details = REFUSAL_DETAILS[reason]
+            p["decision"] = {"status": "refused", "refusal_reason": reason,
+                             "refusal_details": details[wkind] if isinstance(details, dict) else details}
+    for p in decided:
+        if "decision" in p:
+            continue
+        roll, duration = rng.random(), Decimal(p["values"]["duration_hours"])
+        if roll < 0.08 and duration >= 2:
+            reason = _weighted(rng, REFUSAL_REASON_WEIGHTS[p["wkind"]])
+            details = REFUSAL_DETAILS[reason]
+            p["decision"] = {"status": "partly_granted", "paid": True, "refusal_reason": reason,
+                             "hours_granted": str(duration.to_integral_value(rounding=ROUND_DOWN) / 2),
+                             "refusal_details": details[p["wkind"]] if isinstance(details, dict) else details}
+        elif roll < 0.12:
+            p["decision"] = {"status": "withdrawn", "refusal_details": "Withdrawn by the member: the course moved."}
+        else:
+            kind = p["values"]["kind"]
+            paid = True if kind in ("ulr_duties", "ulr_training") else bool(p["values"].get("paid_requested"))
+            p["decision"] = {"status": "granted", "paid": paid}
+
+    # open refusals with deadlines that matter on the build date
+    for index, (kind, where, reason, days, acas) in enumerate(PINNED_REFUSALS[:len(branches)]):
+        branch = branches[index]
+        if (f"council:{branch.key.split(':', 1)[1]}", "service") not in by_kind:
+            continue
+        failure, started, certificate = _refusal_for(kind, today + timedelta(days=days), today, commencement_on)
+        requested = failure - timedelta(days=rng.randint(3, 8))
+        in_post = [r for r in reps if r.branch_key == branch.key and _in_post(r, requested)]
+        if not in_post:
+            continue
+        school_reps = [r for r in in_post if r.school_based]
+        if kind == "ulr_duties" and where == "school" and not school_reps:
+            kind = "member_access"
+        if kind == "ulr_duties":
+            rep = (school_reps if where == "school" else [r for r in in_post if not r.school_based] or in_post)[0]
+            workplace = next(w for w in workplaces if _ref(w) == rep.workplace)
+            wkind = "school" if rep.school_based else "service"
+        else:
+            rep = in_post[0]
+            council = f"council:{branch.key.split(':', 1)[1]}"
+            schools = by_kind.get((council, "school"), [])
+            wkind = "school" if where == "school" and schools else "service"
+            workplace = (schools if wkind == "school" else by_kind[(council, "service")])[0]
+        values = fields(branch, kind, rep, workplace, requested, short=False)
+        details = REFUSAL_DETAILS[reason]
+        plan = {"key": f"time_off:{branch.key}:open", "branch": branch, "rep": rep, "workplace": workplace,
+                "wkind": wkind, "values": values, "submitted": True, "decided_on": failure,
+                "decision": {"status": "refused", "refusal_reason": reason,
+                             "refusal_details": details[wkind] if isinstance(details, dict) else details}}
+        if acas and started is None:
+            started = failure + timedelta(days=14)
+            certificate = started + timedelta(days=28)
+        if started is not None and started <= today:
+                plan["acas"] = {"acas_ec_started_on": started.isoformat(),
+                                "acas_ec_certificate_on": certificate.isoformat() if certificate <= today else None}
+        plans.append(plan)
+
+    out = []
+    for p in plans:
+        decision = dict(p.get("decision") or {})
+        if decision:
+            decision["decided_on"] = p["decided_on"].isoformat()
+        rep = p["rep"]
+        by_ulr = rep is not None and rep.user_email and p["values"]["kind"] in ("ulr_duties", "ulr_training")
+        out.append(TimeOffPlan(key=p["key"], branch_key=p["branch"].key, rep_key=rep.key if rep else None,
+                               workplace=_ref(p["workplace"]), workplace_kind=p["wkind"],
+                               values=tuple(p["values"].items()), submitted=p["submitted"],
+                               decision=tuple(decision.items()), acas=tuple((p.get("acas") or {}).items()),
+                               recorded_by=rep.user_email if by_ulr else None))
+    return tuple(out)
+
+
+def _plan(scale: str, seed: int, la_codes: Iterable[str], schools: Iterable[dict], today: Optional[date] = None,
+          commencement_on: Optional[date] = None) -> Plan:
     """The world for these LAs: a branch and a council each, their schools and services, a
-    trust per region for the academies, a contractor per region, the people, and learning
-    agreements (:func:`_agreements`)."""
+    trust per region for the academies, a contractor per region, the people, learning
+    agreements (:func:`_agreements`), ULRs (:func:`_reps`) and a year of time-off requests
+    (:func:`_time_off`)."""
     las = _local_authorities()
     region_order = [code for code, _name, _ons in REGIONS]
     region_names = {code: name for code, name, _ons in REGIONS}
@@ -673,16 +1132,24 @@ def _plan(scale: str, seed: int, la_codes: Iterable[str], schools: Iterable[dict
     users += [people.make("branch_convenor", branch_key=b.key) for b in branches]
     users += [people.make("learning_rep", branch_key=b.key) for b in branches for _ in range(ULRS_PER_BRANCH)]
     agreements = _agreements(seed, branches, employers, school_plans, today or REFERENCE_DATE)
+    reps = _reps(seed, branches, workplaces, users, today or REFERENCE_DATE)
+    time_off = _time_off(seed, branches, employers, workplaces, reps, today or REFERENCE_DATE,
+                         commencement_on or DEFAULT_COMMENCEMENT,
+                         per_branch=REQUESTS_PER_BRANCH if scale == "small" else REQUESTS_PER_BRANCH_NATIONAL)
     return Plan(scale=scale, seed=seed, branches=tuple(branches), employers=tuple(employers),
-                workplaces=tuple(workplaces), users=tuple(users), schools_skipped=skipped, agreements=agreements)
+                workplaces=tuple(workplaces), users=tuple(users), schools_skipped=skipped, agreements=agreements,
+                reps=reps, time_off=time_off)
 
 
-def plan_small(seed: int = 2008, today: Optional[date] = None) -> Plan:
+def plan_small(seed: int = 2008, today: Optional[date] = None, commencement_on: Optional[date] = None) -> Plan:
     """Two regions, four branches (Barnet, Camden; Newcastle City, Gateshead), their schools.
 
-    ``today`` (default :data:`REFERENCE_DATE`) dates the one review that falls due soon."""
+    ``today`` (default :data:`REFERENCE_DATE`) dates the one review that falls due soon, the ULRs'
+    notices (so each has its status on that day) and the year of time-off requests up to it;
+    ``commencement_on`` is the ERA 2025 setting (default: the shipped one), which the requests'
+    tribunal deadlines depend on."""
     with resources.as_file(resources.files("ulr_app.data").joinpath(SMALL_SCHOOLS_FILE)) as path:
-        return _plan("small", seed, SMALL_LAS, _open_csv(path), today)
+        return _plan("small", seed, SMALL_LAS, _open_csv(path), today, commencement_on)
 
 
 def national_schools_path() -> Path:
@@ -702,13 +1169,14 @@ def national_schools_path() -> Path:
     )
 
 
-def plan_national(seed: int = 2008, path: Optional[Path] = None, today: Optional[date] = None) -> Plan:
+def plan_national(seed: int = 2008, path: Optional[Path] = None, today: Optional[date] = None,
+                  commencement_on: Optional[date] = None) -> Plan:
     """Every English region; a branch and a council for every LA with open schools."""
     rows = list(_open_csv(path or national_schools_path()))
     las = _local_authorities()
     codes = sorted({(r.get("LA (code)") or "").strip() for r in rows if school_employer(r)} & las.keys(),
                    key=lambda c: (las[c].name, c))
-    return _plan("national", seed, codes, rows, today)
+    return _plan("national", seed, codes, rows, today, commencement_on)
 
 
 # --- writing the plan -------------------------------------------------------------------
@@ -723,6 +1191,8 @@ class DemoWorld:
     employers: dict[str, Employer] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)  # by e-mail
     agreements: dict[str, Agreement] = field(default_factory=dict)  # by plan key
+    reps: dict[str, Rep] = field(default_factory=dict)  # by plan key
+    time_off: dict[str, TimeOffRequest] = field(default_factory=dict)  # by plan key
 
 
 def check_reference_data(region_codes: Iterable[str] = ()) -> dict[str, Region]:
@@ -809,6 +1279,7 @@ def apply_plan(plan: Plan) -> DemoWorld:
         world.users[u.email] = user
     db.session.flush()
     _apply_agreements(plan.agreements, world)
+    _apply_reps_and_time_off(plan, world)
     return world
 
 
@@ -841,15 +1312,61 @@ def _apply_agreements(plans: tuple[AgreementPlan, ...], world: DemoWorld) -> Non
     db.session.flush()
 
 
+def _apply_reps_and_time_off(plan: Plan, world: DemoWorld) -> None:
+    """The ULRs as a convenor would have recorded them (appointed, then the training milestones and
+    any standing down on their timelines), then the time-off requests: recorded (by the ULR for
+    their own duties and training, otherwise by the convenor), sent, decided, Acas dates."""
+    if not plan.reps and not plan.time_off:
+        return
+    refs = {r.workplace for r in plan.reps} | {t.workplace for t in plan.time_off}
+    employer_ids = {key: e.id for key, e in world.employers.items()}
+    key_of = {i: key for key, i in employer_ids.items()}
+    rows = db.session.execute(select(Workplace.id, Workplace.employer_id, Workplace.name, Workplace.urn).where(
+        Workplace.employer_id.in_({employer_ids[ref[0]] for ref in refs}))).all()
+    workplace_ids = {(key_of[employer_id], name, urn): wid for wid, employer_id, name, urn in rows}
+    convenors: dict[int, User] = {}
+    for user in world.users.values():
+        if user.role == "branch_convenor" and user.branch_id is not None:
+            convenors.setdefault(user.branch_id, user)
+    later = ("trained_on", "training_completion_notified_on", "stood_down_on")
+    for r in plan.reps:
+        values = dict(r.values)
+        rep = rep_services.create_rep({
+            **{k: v for k, v in values.items() if k not in later}, "name": r.name, "email": r.email,
+            "employer_id": employer_ids[r.employer_key], "workplace_id": workplace_ids[r.workplace],
+            "user_id": world.users[r.user_email].id if r.user_email else None}, branch=world.branches[r.branch_key])
+        milestones = {k: values[k] for k in later if values.get(k)}
+        if milestones:
+            rep_services.update_rep(rep, milestones)
+        world.reps[r.key] = rep
+    for t in plan.time_off:
+        branch = world.branches[t.branch_key]
+        rep = world.reps.get(t.rep_key) if t.rep_key else None
+        request = time_off_services.create_request(
+            {**dict(t.values), "rep_id": rep.id if rep else None, "workplace_id": workplace_ids[t.workplace]},
+            branch=branch, created_by=world.users[t.recorded_by] if t.recorded_by else convenors.get(branch.id))
+        if t.submitted:
+            time_off_services.submit(request)
+        if t.decision:
+            time_off_services.record_decision(request, dict(t.decision))
+        if t.acas:
+            time_off_services.record_acas(request, dict(t.acas))
+        world.time_off[t.key] = request
+    db.session.flush()
+
+
 def build_demo(scale: str = "small", seed: int = 2008, today: Optional[date] = None) -> list[tuple[str, str, str]]:
     """Build the demo world in the session (the caller commits); the logins, admin first.
 
-    ``today`` (default: the real date) dates the review that falls due soon, so the demo shows
-    reminders on the day it is built."""
+    ``today`` (default: the real date) dates the review that falls due soon, the ULRs' notices and
+    the year of time-off requests, so the demo shows its reminders, statuses and open tribunal
+    deadlines on the day it is built."""
     if scale not in SCALES:
         raise ServiceError(f"Unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
     check_reference_data()
     today = today or date.today()
-    plan = plan_small(seed, today) if scale == "small" else plan_national(seed, today=today)
+    commencement_on = current_app.config.get("ERA_2025_COMMENCEMENT")
+    plan = (plan_small(seed, today, commencement_on) if scale == "small"
+            else plan_national(seed, today=today, commencement_on=commencement_on))
     apply_plan(plan)
     return plan.logins()

@@ -106,3 +106,59 @@ def agreements_of(world):
         db.session.commit()
         world.agreements = SimpleNamespace(**made)
     return world.agreements
+
+
+def reps_of(world):
+    """ULR appointments (made once per world, committed): world.reps.a1 (ulr_a1's own, Barnet Housing),
+    a1_other (Barnet, no login, a school), a2 (Camden school), b1 (ulr_b1's own, Newcastle school)."""
+    from datetime import date, timedelta
+    from types import SimpleNamespace
+
+    from flask import g
+
+    from ulr_app.reps import services as rep_services
+
+    if getattr(world, "reps", None) is None:
+        g.audit_actor_label = "test set-up"
+        day = lambda n: (date.today() - timedelta(days=n)).isoformat()  # noqa: E731
+        w, made = world.workplaces, {}
+        for key, branch, employer, workplace, user, name in (
+                ("a1", "a1", "a1", w.service_a1, world.users.ulr_a1, "Ulr Barnet"),
+                ("a1_other", "a1", "a1", w.school_a1, None, "Sam Other"),
+                ("a2", "a2", "a2", w.school_a2, None, "Camden Rep"),
+                ("b1", "b1", "b1", w.school_b1, world.users.ulr_b1, "Ulr Newcastle")):
+            made[key] = rep_services.create_rep({
+                "name": name, "email": user.email if user else None, "user_id": user.id if user else None,
+                "employer_id": getattr(world.employers, employer).id, "workplace_id": workplace.id,
+                "appointed_on": day(60), "notice_given_on": day(59), "training_route": "will_train",
+                "will_train_notice_on": day(59)}, branch=getattr(world.branches, branch))
+        db.session.commit()
+        world.reps = SimpleNamespace(**made)
+    return world.reps
+
+
+def requests_of(world):
+    """One submitted ULR-duties request per rep of :func:`reps_of` (committed): world.time_off.a1..."""
+    from datetime import date, timedelta
+    from types import SimpleNamespace
+
+    from flask import g
+
+    from ulr_app.timeoff import services as time_off
+
+    if getattr(world, "time_off", None) is None:
+        reps = reps_of(world)
+        g.audit_actor_label = "test set-up"
+        made = {}
+        for key in ("a1", "a1_other", "a2", "b1"):
+            rep = getattr(reps, key)
+            request = time_off.create_request({
+                "kind": "ulr_duties", "rep_id": rep.id, "workplace_id": rep.workplace_id, "purpose": "promoting_learning",
+                "starts_at": f"{(date.today() + timedelta(days=14)).isoformat()}T09:30", "duration_hours": "3",
+                "location": "Staff room", "requested_on": (date.today() - timedelta(days=2)).isoformat()},
+                branch=rep.branch)
+            time_off.submit(request)
+            made[key] = request
+        db.session.commit()
+        world.time_off = SimpleNamespace(**made)
+    return world.time_off

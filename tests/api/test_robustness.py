@@ -6,8 +6,10 @@ import pytest
 from ulr_app.accounts.models import User
 from ulr_app.agreements.models import Agreement
 from ulr_app.organisation.models import Branch, Employer, Workplace
+from ulr_app.reps.models import Rep
+from ulr_app.timeoff.models import TimeOffRequest
 
-from .helpers import agreements_of, count
+from .helpers import agreements_of, count, reps_of, requests_of
 
 BAD_BODIES = [
     {"json": []},
@@ -23,13 +25,15 @@ BAD_BODIES = [
     {"data": "name=x", "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
 ]
 BAD_QUERIES = ["page=%FF", "per_page=1%00", "kind=%00", "q=%00", "employer_id=-1", "region_id=1e9", "branch_id=0x10",
-               "active=%00", "role=%25", "q=%25_%5C", "page=1&page=2", "%00=1"]
+               "active=%00", "role=%25", "q=%25_%5C", "page=1&page=2", "%00=1", "status=%00", "rep_id=99999999999",
+               "workplace_kind=%C3", "status=training_due&page=99999999999"]
 
 
 def _urls(app, world):
     ids = {"region_id": world.regions.a.id, "branch_id": world.branches.a1.id, "employer_id": world.employers.a1.id,
            "workplace_id": world.workplaces.school_a1.id, "user_id": world.users.ulr_a1.id,
-           "agreement_id": agreements_of(world).a1.id}
+           "agreement_id": agreements_of(world).a1.id, "rep_id": reps_of(world).a1.id,
+           "time_off_request_id": requests_of(world).a1.id}
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("api."):
             continue
@@ -43,7 +47,9 @@ def _urls(app, world):
 def test_nonsense_never_gets_a_500(app, world, api_as, role_key):
     api = api_as(role_key)
     agreements_of(world)
-    before = (count(Branch), count(Employer), count(Workplace), count(User), count(Agreement))
+    requests_of(world)
+    models = (Branch, Employer, Workplace, User, Agreement, Rep, TimeOffRequest)
+    before = tuple(count(m) for m in models)
     for url, methods in _urls(app, world):
         for method in methods:
             attempts = BAD_BODIES if method in ("POST", "PATCH") else [{}]
@@ -58,7 +64,7 @@ def test_nonsense_never_gets_a_500(app, world, api_as, role_key):
                     assert response.status_code < 500, (url, query)
                     if response.status_code >= 400:
                         assert response.json["error"]["code"]
-    assert (count(Branch), count(Employer), count(Workplace), count(User), count(Agreement)) == before
+    assert tuple(count(m) for m in models) == before
 
 
 @pytest.mark.parametrize("path", ["/api/v1/employers/abc", "/api/v1/employers/-1", "/api/v1/employers/1.5",

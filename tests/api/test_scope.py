@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import agreements_of, assert_error
+from .helpers import agreements_of, assert_error, reps_of, requests_of
 
 ROLES = ("admin", "organiser_a", "convenor_a1", "ulr_a1")
 ROLE_OF = {"admin": "admin", "organiser_a": "regional_organiser", "convenor_a1": "branch_convenor",
@@ -15,6 +15,7 @@ ROLE_OF = {"admin": "admin", "organiser_a": "regional_organiser", "convenor_a1":
 ALL = frozenset(ROLE_OF.values())
 ADMIN = frozenset({"admin"})
 EDITORS = frozenset({"admin", "branch_convenor"})
+WRITERS = frozenset({"admin", "branch_convenor", "learning_rep"})
 
 
 def _ids(kind):
@@ -37,6 +38,14 @@ def _ids(kind):
                 "admin": (agreements_of(w).b1, None), "organiser_a": (agreements_of(w).a2, agreements_of(w).b1),
                 "convenor_a1": (agreements_of(w).a1, agreements_of(w).a2),
                 "ulr_a1": (agreements_of(w).a1, agreements_of(w).b1)},
+            # a ULR sees only their own appointment and requests, even in their own branch
+            "rep": {} if kind != "rep" else {
+                "admin": (reps_of(w).b1, None), "organiser_a": (reps_of(w).a2, reps_of(w).b1),
+                "convenor_a1": (reps_of(w).a1_other, reps_of(w).a2), "ulr_a1": (reps_of(w).a1, reps_of(w).a1_other)},
+            "time_off_request": {} if kind != "time_off_request" else {
+                "admin": (requests_of(w).b1, None), "organiser_a": (requests_of(w).a2, requests_of(w).b1),
+                "convenor_a1": (requests_of(w).a1_other, requests_of(w).a2),
+                "ulr_a1": (requests_of(w).a1, requests_of(w).a1_other)},
         }[kind][key]
         return table[0].id, (table[1].id if table[1] is not None else None)
 
@@ -68,6 +77,14 @@ EXPECTED = {
     "api.get_agreement": (ALL, _ids("agreement")),
     "api.create_agreement": (EDITORS, None),
     "api.update_agreement": (EDITORS, _ids("agreement")),
+    "api.list_reps": (ALL, None),
+    "api.get_rep": (ALL, _ids("rep")),
+    "api.create_rep": (EDITORS, None),
+    "api.update_rep": (EDITORS, _ids("rep")),
+    "api.list_time_off_requests": (ALL, None),
+    "api.get_time_off_request": (ALL, _ids("time_off_request")),
+    "api.create_time_off_request": (WRITERS, None),
+    "api.update_time_off_request": (WRITERS, _ids("time_off_request")),
 }
 
 

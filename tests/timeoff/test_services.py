@@ -120,3 +120,10 @@ def test_facility_time(world, rep):
     [row] = queries.facility_time(world.users.convenor_a1, start=date(2026, 3, 1), end=date(2026, 3, 31))
     assert (row["requested"], row["granted"], row["refused"], row["requests"]) == (16, 6, 10, 3)
     assert queries.facility_time(world.users.convenor_a1, start=date(2026, 4, 1), end=date(2026, 4, 30)) == []
+
+
+def test_notice_counts_uk_calendar_days(world, rep):
+    # 00:30 on 1 July UK time is 23:30 on 30 June UTC: still 1 July for the notice count
+    r = _request(world, rep, starts_at="2026-07-01T00:30", requested_on="2026-06-10", kind="ulr_duties",
+                 purpose="analysing_needs", course=None)
+    assert queries.state(r).notice_days == 21

@@ -86,3 +86,5 @@ from . import openapi  # noqa: E402,F401
 from ..organisation import api as _organisation_api  # noqa: E402,F401
 from ..agreements import api as _agreements_api  # noqa: E402,F401
 from ..accounts import api as _accounts_api  # noqa: E402,F401
+from ..reps import api as _reps_api  # noqa: E402,F401
+from ..timeoff import api as _timeoff_api  # noqa: E402,F401

@@ -1,10 +1,11 @@
 """Reminders from every part of the system, and which of them have been given already.
 
 A *source* is a function ``source(today) -> iterable of Notice``, named in :data:`SOURCES` as
-``"module:function"``. Each feature that has deadlines adds its own line (learning agreements
-now; ULR training deadlines and case follow-ups later). A notice's ``key`` names the event, not
-the day: the same review date gives the same key every day, so ``flask reminders`` (run daily by
-cron) tells the branch once; a new review date is a new key, so a new reminder.
+``"module:function"``. Each feature that has deadlines adds its own line (learning agreements,
+ULR training deadlines, refused time off's tribunal deadlines; case follow-ups later). A notice's
+``key`` names the event, not the day: the same review date gives the same key every day, so
+``flask reminders`` (run daily by cron) tells the branch once; a new review date is a new key, so
+a new reminder.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from .timeline import ReminderSent
 #: every reminder source, as "module:function"
 SOURCES: list[str] = [
     "ulr_app.agreements.reminders:agreement_reminders",
+    "ulr_app.reps.reminders:training_reminders",
+    "ulr_app.timeoff.reminders:tribunal_deadline_reminders",
 ]
 
 

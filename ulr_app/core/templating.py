@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from zoneinfo import ZoneInfo
 
 UK = ZoneInfo("Europe/London")
@@ -41,7 +41,7 @@ def url_with(**changes: Any) -> str:
 
 
 _PLURALS = {"regions": "region", "branches": "branch", "employers": "employer", "workplaces": "workplace", "users": "user",
-            "agreements": "agreement"}
+            "agreements": "agreement", "reps": "rep", "requests": "timeoff"}
 
 
 def nav_section(endpoint: str | None) -> str:
@@ -55,9 +55,18 @@ def nav_section(endpoint: str | None) -> str:
         return "audit" if name == "audit_log" else "user"
     if blueprint == "agreements":
         return "agreement"  # the list, one agreement and all its sub-pages (status, schools, coverage...)
+    if blueprint == "timeoff":
+        return "timeoff"  # /time-off: the list, one request, its decision and Acas dates
+    if blueprint == "reps":
+        return "rep"  # /reps: the ULRs, one ULR and their pages
     for prefix in ("new_", "edit_"):
         name = name.removeprefix(prefix)
     return _PLURALS.get(name, name)
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """Whether a page exists in this app (links to pages other issues add are shown once they do)."""
+    return endpoint in current_app.view_functions
 
 
 def init_app(app: Flask) -> None:
@@ -65,4 +74,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["uk_date"] = uk_date
     app.jinja_env.filters["uk_datetime"] = uk_datetime
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.globals["SERVICE_NAME"] = "ULR Case Manager"

@@ -8,9 +8,12 @@ from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from ..agreements import queries as agreement_queries
-from ..core.permissions import BRANCH_CONVENOR, REGIONAL_ORGANISER, public, visible
+from ..core.permissions import BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, public, visible
 from ..extensions import db
 from ..organisation.models import Branch, Employer, Workplace
+from ..timeoff import queries as timeoff_queries
+from ..timeoff.models import TimeOffRequest
+from ..timeoff.views import URGENT_DAYS
 
 bp = Blueprint("home", __name__)
 
@@ -26,7 +29,17 @@ def index():
     reminders = []
     if current_user.role in (BRANCH_CONVENOR, REGIONAL_ORGANISER):
         reminders = agreement_queries.reminders_for(current_user, date.today())
-    return render_template(f"home/{current_user.role}.html", counts=counts, schools=schools, reminders=reminders)
+    time_off: dict = {}
+    today = date.today()
+    if current_user.role in (BRANCH_CONVENOR, REGIONAL_ORGANISER):
+        time_off["refusals"] = timeoff_queries.open_refusals(current_user, today)
+        time_off["urgent"] = sum(1 for _r, st in time_off["refusals"] if (st.tribunal_deadline - today).days <= URGENT_DAYS)
+        time_off["waiting"] = db.session.scalar(select(func.count()).select_from(
+            visible(select(TimeOffRequest.id), current_user).where(TimeOffRequest.status == "submitted").subquery()))
+    if current_user.role == LEARNING_REP:
+        time_off["caseload"] = timeoff_queries.caseload(current_user, today)
+    return render_template(f"home/{current_user.role}.html", counts=counts, schools=schools, reminders=reminders,
+                           time_off=time_off, today=today)
 
 
 @bp.route("/health")

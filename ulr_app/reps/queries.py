@@ -97,3 +97,42 @@ def training_reminder_facts(today: date):
     return [(r, rules.deadline_for(facts(r), today)) for r in reps if rules.training_warning(facts(r), today)]
 
 
+
+
+# --- for the pages: filter options and form choices -----------------------------------------
+
+def list_filter_options(user):
+    """The branches and employers to offer as filters: those with ULRs the user can see."""
+    from ..organisation.models import Employer
+
+    seen = visible(select(Rep.branch_id, Rep.employer_id), user).subquery()
+    branches = db.session.scalars(select(Branch).where(Branch.id.in_(select(seen.c.branch_id))).order_by(Branch.name)).all()
+    employers = db.session.scalars(select(Employer).where(Employer.id.in_(select(seen.c.employer_id)))
+                                   .order_by(Employer.name)).all()
+    return list(branches), list(employers)
+
+
+def branch_employers(branch_id: int):
+    """The employers a branch deals with (a ULR is appointed to one of them)."""
+    from ..organisation.models import Employer, branch_employer
+
+    return db.session.scalars(select(Employer).where(Employer.id.in_(
+        select(branch_employer.c.employer_id).where(branch_employer.c.branch_id == branch_id))).order_by(Employer.name)).all()
+
+
+def workplaces_of(employer_ids):
+    ids = [i for i in employer_ids if i]
+    if not ids:
+        return []
+    return db.session.scalars(select(Workplace).where(Workplace.employer_id.in_(ids))
+                              .order_by(Workplace.name, Workplace.id)).all()
+
+
+def branch_ulr_logins(branch_id: int, also_id: Optional[int] = None):
+    """Logins of a branch with the ULR role (and the one already linked, whatever it is now)."""
+    from ..accounts.models import User
+
+    cond = (User.branch_id == branch_id) & (User.role == LEARNING_REP)
+    if also_id:
+        cond = cond | (User.id == also_id)
+    return db.session.scalars(select(User).where(cond).order_by(User.name, User.id)).all()

@@ -11,6 +11,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
+from ..core.validation import UK
 from ..extensions import db
 from ..organisation.models import Branch, Workplace
 from ..reps import queries as rep_queries
@@ -64,7 +65,7 @@ class RequestState:
 def state(request: TimeOffRequest, *, agreement_member_access_paid: Optional[bool] = None,
           today: Optional[date] = None) -> RequestState:
     s = settings()
-    starts = request.starts_at.date() if request.starts_at else None
+    starts = request.starts_at.astimezone(UK).date() if request.starts_at else None  # the UK calendar day
     days = rules.notice_days(request.requested_on, starts)
     refused = request.status in rules.REFUSALS
     deadline = rules.tribunal_deadline(kind=request.kind, failure_on=request.decided_on if refused else None,
@@ -134,3 +135,31 @@ def facility_time(user, *, start: date, end: date, rep_id: Optional[int] = None)
         stmt = stmt.where(TimeOffRequest.rep_id == rep_id)
     return [dict(rep_id=i, name=n, requested=Decimal(r or 0), granted=Decimal(g or 0), refused=Decimal(x or 0), requests=c)
             for i, n, r, g, x, c in db.session.execute(stmt)]
+
+
+def agreement_in_force(request: TimeOffRequest):
+    """The learning agreement in force (signed or under review) with the request's employer: the
+    request's own branch's first, then the most recently signed."""
+    from ..agreements.models import Agreement
+
+    employer_id = select(Workplace.employer_id).where(Workplace.id == request.workplace_id).scalar_subquery()
+    return db.session.scalars(
+        select(Agreement).options(selectinload(Agreement.learner_time_by_course))
+        .where(Agreement.employer_id == employer_id, Agreement.status.in_(("signed", "under_review")))
+        .order_by(case((Agreement.branch_id == request.branch_id, 0), else_=1), Agreement.signed_on.desc(),
+                  Agreement.id.desc())).first()
+
+
+def caseload(user, today: Optional[date] = None, *, recent_days: int = 90) -> dict[str, list[TimeOffRequest]]:
+    """A ULR's own requests: drafts, those waiting for the employer, and decisions of the last ``recent_days``."""
+    from datetime import timedelta
+
+    today = today or date.today()
+    rows = db.session.scalars(visible(select(TimeOffRequest), user).options(
+        selectinload(TimeOffRequest.rep), selectinload(TimeOffRequest.workplace)).where(
+        or_(TimeOffRequest.status.in_(("draft", "submitted")), TimeOffRequest.decided_on >= today - timedelta(days=recent_days)))
+        .order_by(TimeOffRequest.starts_at, TimeOffRequest.id)).all()
+    return {"drafts": [r for r in rows if r.status == "draft"],
+            "waiting": [r for r in rows if r.status == "submitted"],
+            "decided": sorted((r for r in rows if r.status not in ("draft", "submitted")),
+                              key=lambda r: (r.decided_on, r.id), reverse=True)}

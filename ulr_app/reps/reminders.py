@@ -1,0 +1,25 @@
+"""ULR training deadlines as a reminder source (see :mod:`ulr_app.core.reminders`): a ULR with a
+'will be trained' notice whose six months end within a month (the domain's "warn a month before"),
+from :func:`queries.training_reminder_facts`. One reminder per ULR and deadline."""
+from __future__ import annotations
+
+from datetime import date
+
+from ..core.reminders import Notice
+from ..timeoff.rules import uk
+from . import queries
+
+
+def training_reminders(today: date) -> list[Notice]:
+    """Every branch's ULRs whose training deadline is within a month of ``today``."""
+    out = []
+    for rep, deadline in queries.training_reminder_facts(today):
+        days = (deadline - today).days
+        out.append(Notice(
+            key=f"rep:{rep.id}:training-deadline:{deadline.isoformat()}", branch_id=rep.branch_id,
+            kind="training_deadline", label="ULR training deadline", subject=rep.name, subject_kind="ULR appointment",
+            due_on=deadline,
+            message=(f"{rep.name} must complete their ULR training, and the union tell {rep.employer.name} in writing, "
+                     f"by {uk(deadline)} ({days} day{'s' if days != 1 else ''} left), or their paid time off lapses: "
+                     "a second 'will be trained' notice is not allowed (TULRCA 1992 s.168A(5))")))
+    return out

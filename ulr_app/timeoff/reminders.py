@@ -1,0 +1,44 @@
+"""Tribunal deadlines of refused time off as a reminder source (see :mod:`ulr_app.core.reminders`):
+an open refusal (a statutory kind, no claim presented yet) whose last day to present a tribunal
+claim is within :data:`DAYS` days. The key names the request and its deadline, so recording Acas
+early conciliation (which moves the deadline) gives a new reminder for the new date."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..core.reminders import Notice
+from ..extensions import db
+from . import queries, rules
+from .models import KINDS, TimeOffRequest
+
+#: how close the deadline must be (the convenor's home page shows these in red)
+DAYS = 14
+
+
+def tribunal_deadline_reminders(today: date) -> list[Notice]:
+    """Every branch's open refusals whose tribunal deadline falls within DAYS days of ``today``."""
+    rows = db.session.scalars(select(TimeOffRequest).options(
+        selectinload(TimeOffRequest.rep), selectinload(TimeOffRequest.workplace)).where(
+        TimeOffRequest.status.in_(tuple(rules.REFUSALS)), TimeOffRequest.kind.in_(tuple(rules.STATUTORY_KINDS)),
+        TimeOffRequest.tribunal_claim_on.is_(None), TimeOffRequest.decided_on.is_not(None),
+        TimeOffRequest.decided_on <= today)).all()
+    out = []
+    for request in rows:
+        deadline = queries.state(request, today=today).tribunal_deadline
+        if deadline is None or not today <= deadline <= today + timedelta(days=DAYS):
+            continue
+        days = (deadline - today).days
+        who = f"{request.rep.name}, " if request.rep else ""
+        acas = ("" if request.acas_ec_started_on else
+                "; Acas early conciliation must be started before then")
+        out.append(Notice(
+            key=f"time-off:{request.id}:tribunal-deadline:{deadline.isoformat()}", branch_id=request.branch_id,
+            kind="tribunal_deadline", label="Tribunal deadline",
+            subject=f"{KINDS[request.kind]} ({who}{request.workplace.name}), refused on {rules.uk(request.decided_on)}",
+            subject_kind="time-off request", due_on=deadline,
+            message=(f"The last day to present a tribunal claim is {rules.uk(deadline)} "
+                     f"({days} day{'s' if days != 1 else ''} left){acas}")))
+    return out
