@@ -17,11 +17,11 @@ from ..agreements.models import Agreement
 from ..core.periods import Period
 from ..core.permissions import visible
 from ..extensions import db
+from ..agreements import rules as agreement_rules
 from ..timeoff import queries as timeoff_queries
 from .models import Rep
 
-#: an employer's agreement "in force": signed, or signed and being reviewed
-IN_FORCE = ("signed", "under_review")
+IN_FORCE = tuple(sorted(agreement_rules.IN_FORCE))  # signed, or signed and being reviewed
 ZERO = Decimal("0.00")
 
 

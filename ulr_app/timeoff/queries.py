@@ -140,12 +140,13 @@ def facility_time(user, *, start: date, end: date, rep_id: Optional[int] = None)
 def agreement_in_force(request: TimeOffRequest):
     """The learning agreement in force (signed or under review) with the request's employer: the
     request's own branch's first, then the most recently signed."""
+    from ..agreements import rules as agreement_rules
     from ..agreements.models import Agreement
 
     employer_id = select(Workplace.employer_id).where(Workplace.id == request.workplace_id).scalar_subquery()
     return db.session.scalars(
         select(Agreement).options(selectinload(Agreement.learner_time_by_course))
-        .where(Agreement.employer_id == employer_id, Agreement.status.in_(("signed", "under_review")))
+        .where(Agreement.employer_id == employer_id, Agreement.status.in_(tuple(agreement_rules.IN_FORCE)))
         .order_by(case((Agreement.branch_id == request.branch_id, 0), else_=1), Agreement.signed_on.desc(),
                   Agreement.id.desc())).first()
 
