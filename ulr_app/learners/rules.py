@@ -1,0 +1,151 @@
+"""Learner journeys: levels, the enrolment status flow, outcomes, progression, on-track state.
+
+Pure functions: no database, no Flask (domain.md section 5).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable, Optional
+
+LEVELS = ("pre_entry", "entry_1", "entry_2", "entry_3", "level_1", "level_2", "level_3", "level_4", "level_5",
+          "level_6", "level_7", "level_8")
+UNLEVELLED = "unlevelled"
+RANK = {code: i for i, code in enumerate(LEVELS)}
+
+STATUSES = ("enquiry", "referred", "enrolled", "in_progress", "completed", "achieved", "withdrawn", "break_in_learning")
+OUTCOMES = frozenset({"completed", "achieved"})
+#: status -> statuses it may move to
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "enquiry": frozenset({"referred", "enrolled", "withdrawn"}),
+    "referred": frozenset({"enrolled", "withdrawn"}),
+    "enrolled": frozenset({"in_progress", "withdrawn", "break_in_learning"}),
+    "in_progress": frozenset({"completed", "achieved", "withdrawn", "break_in_learning"}),
+    "break_in_learning": frozenset({"in_progress", "withdrawn"}),
+    "completed": frozenset({"achieved"}),
+    "achieved": frozenset(),
+    "withdrawn": frozenset(),
+}
+#: the date field each status needs
+DATE_FOR = {"referred": "referred_on", "enrolled": "started_on", "in_progress": "started_on",
+            "completed": "completed_on", "achieved": "achieved_on", "withdrawn": "withdrawn_on",
+            "break_in_learning": "break_started_on"}
+LABELS = {"referred_on": "the referral date", "started_on": "the start date", "completed_on": "the completion date",
+          "achieved_on": "the date the qualification was achieved", "withdrawn_on": "the withdrawal date",
+          "break_started_on": "the date the break started"}
+
+
+def level_rank(level: Optional[str]) -> Optional[int]:
+    return RANK.get(level or "")
+
+
+def higher(a: Optional[str], b: Optional[str]) -> bool:
+    """Is level ``a`` above level ``b``? Unlevelled courses are below every level."""
+    ra, rb = level_rank(a), level_rank(b)
+    if ra is None:
+        return False
+    return rb is None or ra > rb
+
+
+def transition_problems(current: Optional[str], target: str, dates: dict[str, Optional[date]], *,
+                        withdrawal_reason: Optional[str] = None, break_reason: Optional[str] = None,
+                        return_on: Optional[date] = None) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if target not in STATUSES:
+        return {"status": "Choose a status"}
+    if current is not None and target != current and target not in TRANSITIONS[current]:
+        nexts = ", ".join(s.replace("_", " ") for s in sorted(TRANSITIONS[current])) or "nothing (it is final)"
+        return {"status": f"An enrolment that is {current.replace('_', ' ')} can move to {nexts}"}
+    field = DATE_FOR.get(target)
+    if field and not dates.get(field):
+        problems[field] = f"Enter {LABELS[field]}"
+    if target == "withdrawn" and not (withdrawal_reason or "").strip():
+        problems["withdrawal_reason"] = "Enter why the learner withdrew"
+    if target == "break_in_learning":
+        if not (break_reason or "").strip():
+            problems["break_reason"] = "Enter the reason for the break"
+        if not return_on:
+            problems["return_on"] = "Enter the expected return date"
+        elif dates.get("break_started_on") and return_on <= dates["break_started_on"]:
+            problems["return_on"] = "The return date must be after the break starts"
+    order = [("referred_on", "started_on"), ("started_on", "completed_on"), ("started_on", "achieved_on"),
+             ("started_on", "withdrawn_on"), ("completed_on", "achieved_on")]
+    for earlier, later in order:
+        if dates.get(earlier) and dates.get(later) and dates[later] < dates[earlier]:
+            problems.setdefault(later, f"{LABELS[later][0].upper()}{LABELS[later][1:]} cannot be before {LABELS[earlier]}")
+    return problems
+
+
+def outcome_on(status: str, completed_on: Optional[date], achieved_on: Optional[date]) -> Optional[date]:
+    """A learning outcome: completed or achieved, counted once, on the earlier date."""
+    if status not in OUTCOMES and not (completed_on or achieved_on):
+        return None
+    dates = [d for d in (completed_on, achieved_on) if d]
+    return min(dates) if dates else None
+
+
+@dataclass(frozen=True)
+class EnrolmentFacts:
+    id: int
+    level: Optional[str]
+    status: str
+    started_on: Optional[date]
+    completed_on: Optional[date]
+    achieved_on: Optional[date]
+
+
+def progressions(enrolments: Iterable[EnrolmentFacts]) -> list[tuple[int, int]]:
+    """(outcome enrolment id, later higher-level enrolment id): an outcome followed by an enrolment
+    at a higher level for the same learner (pass one learner's enrolments)."""
+    items = list(enrolments)
+    pairs = []
+    for a in items:
+        done = outcome_on(a.status, a.completed_on, a.achieved_on)
+        if done is None:
+            continue
+        for b in items:
+            if b.id != a.id and b.started_on and b.started_on >= done and higher(b.level, a.level):
+                pairs.append((a.id, b.id))
+                break
+    return pairs
+
+
+def on_track(*, status: str, planned_end_on: Optional[date], today: date, amber_days: int = 30) -> Optional[str]:
+    """red / amber / green for a live enrolment from its planned end date; None when not live."""
+    if status not in ("enrolled", "in_progress", "break_in_learning") or planned_end_on is None:
+        return None
+    if status == "break_in_learning":
+        return "amber" if today <= planned_end_on else "red"
+    days = (planned_end_on - today).days
+    if days < 0:
+        return "red"
+    return "amber" if days <= amber_days else "green"
+
+
+def highest_by_subject(achieved: Iterable[tuple[str, Optional[str]]]) -> dict[str, str]:
+    """subject -> highest level reached, from (subject, level) pairs of outcomes."""
+    out: dict[str, str] = {}
+    for subject, level in achieved:
+        if level_rank(level) is None:
+            continue
+        if subject not in out or higher(level, out[subject]):
+            out[subject] = level
+    return out
+
+
+def next_steps(reached: dict[str, str]) -> list[str]:
+    """Suggested next rungs of the ladder from the levels reached per subject."""
+    steps = []
+    english, maths = reached.get("literacy"), reached.get("numeracy")
+    for subject, name in (("literacy", "English"), ("numeracy", "maths")):
+        level = reached.get(subject)
+        if level is None:
+            steps.append(f"An initial assessment and a Skills for Life {name} course")
+        elif not higher(level, "level_1"):
+            nxt = LEVELS[RANK[level] + 1]
+            steps.append(f"Skills for Life {name} at {nxt.replace('_', ' ').replace('level', 'Level').replace('entry', 'Entry')}")
+    if english and maths and not higher("level_2", english) and not higher("level_2", maths):
+        steps.append("HLTA status preparation (Level 2 English and maths reached)")
+    elif english or maths:
+        steps.append("HLTA status needs Level 2 English and maths")
+    return steps
