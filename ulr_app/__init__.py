@@ -121,6 +121,8 @@ def _import_models() -> None:
     from .timeoff import queries as _toq  # noqa: F401
     from .organisation import queries as _oq  # noqa: F401  (scope rules)
     from .accounts import queries as _aq  # noqa: F401
+    from .learners import models as _lm  # noqa: F401
+    from .learners import queries as _lq  # noqa: F401  (scope rules)
 
 
 def _is_api() -> bool:

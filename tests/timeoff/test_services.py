@@ -127,3 +127,9 @@ def test_notice_counts_uk_calendar_days(world, rep):
     r = _request(world, rep, starts_at="2026-07-01T00:30", requested_on="2026-06-10", kind="ulr_duties",
                  purpose="analysing_needs", course=None)
     assert queries.state(r).notice_days == 21
+
+
+def test_unknown_learner_is_a_validation_error(world, rep):
+    with pytest.raises(ValidationFailed) as info:
+        _request(world, rep, kind="learner_release", purpose="course_attendance", rep_id=None, course="Maths", learner_id=999999)
+    assert "learner_id" in info.value.fields

@@ -139,10 +139,13 @@ def load_vocabularies() -> int:
 
 
 def load_all() -> dict[str, int]:
+    from ..learners.catalogue import load_courses
+
     return {
         "regions": load_regions(),
         "local_authorities": load_local_authorities(),
         "reference_terms": load_vocabularies(),
+        "courses": load_courses(),
     }
 
 

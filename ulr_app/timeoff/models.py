@@ -56,8 +56,8 @@ class TimeOffRequest(VersionedMixin, TimestampMixin, Base):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)
     rep_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rep.id"), index=True)
-    #: the learner (learners arrive with their own issue; the link is kept ready)
-    learner_id: Mapped[Optional[int]] = mapped_column(index=True)
+    #: the learner (for learner release)
+    learner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("learner.id", ondelete="SET NULL"), index=True)
     workplace_id: Mapped[int] = mapped_column(ForeignKey("workplace.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(30))
     starts_at: Mapped[datetime]

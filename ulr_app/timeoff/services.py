@@ -60,6 +60,12 @@ def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[TimeOffRe
         rep = db.session.get(Rep, c["rep_id"])
         if rep is None or rep.branch_id != branch_id:
             errors["rep_id"] = ["Choose a ULR of this branch"]
+    if c["learner_id"] and "learner_id" not in errors:
+        from ..learners.models import Learner
+
+        learner = db.session.get(Learner, c["learner_id"])
+        if learner is None or learner.branch_id != branch_id:
+            errors["learner_id"] = ["Choose a learner of this branch"]
     if c["workplace_id"] and "workplace_id" not in errors:
         ok = db.session.scalar(select(func.count()).select_from(Workplace).join(
             branch_employer, branch_employer.c.employer_id == Workplace.employer_id).where(

@@ -1,0 +1,260 @@
+"""Learner services: the consent rule, masked equality data, duplicates, enrolments, scope, the catalogue."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from ulr_app.core.audit_models import AuditEntry
+from ulr_app.core.errors import Conflict, NotAllowed, ValidationFailed
+from ulr_app.core.permissions import visible
+from ulr_app.core.timeline import entries_for
+from ulr_app.extensions import db
+from ulr_app.learners import catalogue, queries, services
+from ulr_app.learners.models import Course, Enrolment, Learner, NeedsAssessment
+from ulr_app.reps import services as rep_services
+
+CONSENT = {"consent_on": "2026-09-01", "consent_scope": "Records of learning, contact by the ULR and the branch"}
+
+
+def _learner(world, branch=None, **kw):
+    data = {"name": "Sam Okafor", "workplace_id": world.workplaces.school_a1.id, **CONSENT, **kw}
+    return services.create_learner(data, branch=branch or world.branches.a1)
+
+
+def _course(title="Skills for Life literacy Entry 3", **kw):
+    data = {"title": title, "category": "skills_for_life", "subject": "literacy", "level": "entry_3",
+            "qualification": True, **kw}
+    return services.create_course(data)
+
+
+def _rep(world, user=None):
+    return rep_services.create_rep({"name": "Pat Jones", "employer_id": world.employers.a1.id,
+                                    "workplace_id": world.workplaces.school_a1.id, "appointed_on": "2026-06-01",
+                                    "notice_given_on": "2026-06-02", "training_route": "already_trained",
+                                    "user_id": user.id if user else None}, branch=world.branches.a1)
+
+
+# --- consent -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data,bad", [
+    ({}, None),
+    ({"employer_id": "EMPLOYER"}, None),
+    ({"email": "sam@example.org"}, "email"),
+    ({"staff_category": "learning_support"}, "staff_category"),
+    ({"job_title": "Teaching assistant"}, "job_title"),
+    ({"contract": "term_time_only"}, "contract"),
+    ({"hours": "part_time"}, "hours"),
+    ({"membership": "member"}, "membership"),
+    ({"joined_union_on": "2020-01-01"}, "joined_union_on"),
+    ({"prior_level": "entry_2"}, "prior_level"),
+    ({"gender": "female"}, "gender"),
+    ({"consent_scope": "everything"}, "consent_scope"),
+    ({"email": "   "}, None),  # blank is nothing
+])
+def test_without_consent_only_name_and_workplace_are_saved(world, data, bad):
+    data = {k: (world.employers.a1.id if v == "EMPLOYER" else v) for k, v in data.items()}
+    payload = {"name": "Sam Okafor", "workplace_id": world.workplaces.school_a1.id, **data}
+    if bad is None:
+        learner = services.create_learner(payload, branch=world.branches.a1)
+        assert learner.consent_on is None and learner.employer_id == world.employers.a1.id
+    else:
+        with pytest.raises(ValidationFailed) as info:
+            services.create_learner(payload, branch=world.branches.a1)
+        assert info.value.status == 422
+        assert list(info.value.fields) == [bad] and "consent" in info.value.fields[bad][0]
+
+
+def test_consent_needs_what_it_covers_and_then_opens_the_record(world):
+    with pytest.raises(ValidationFailed) as info:
+        _learner(world, consent_scope="")
+    assert "consent_scope" in info.value.fields
+    learner = services.create_learner({"name": "Sam Okafor", "workplace_id": world.workplaces.school_a1.id},
+                                      branch=world.branches.a1)
+    with pytest.raises(ValidationFailed):
+        services.update_learner(learner, {"staff_category": "site"})
+    services.update_learner(learner, {**CONSENT, "staff_category": "site", "contract": "term_time_only"})
+    assert learner.staff_category == "site" and learner.consent_on == date(2026, 9, 1)
+    with pytest.raises(ValidationFailed) as info:
+        services.record_needs_assessment(
+            services.create_learner({"name": "No Consent"}, branch=world.branches.a1), {"assessed_on": "2026-09-02"})
+    assert "learner_id" in info.value.fields
+
+
+@pytest.mark.parametrize("data,field", [
+    ({"name": ""}, "name"), ({"email": "nope"}, "email"), ({"staff_category": "teacher"}, "staff_category"),
+    ({"prior_level": "level_9"}, "prior_level"), ({"consent_on": "2099-01-01"}, "consent_on"),
+    ({"workplace_id": "WRONG"}, "workplace_id"), ({"shoe_size": 9}, "shoe_size"), ({"contract": "zero_hours"}, "contract"),
+])
+def test_bad_input(world, data, field):
+    data = {k: (world.workplaces.school_b1.id if v == "WRONG" else v) for k, v in data.items()}
+    with pytest.raises(ValidationFailed) as info:
+        _learner(world, **data)
+    assert field in info.value.fields
+
+
+# --- equality data -------------------------------------------------------------------------------
+
+def test_equality_fields_are_masked_in_the_audit_log(world):
+    learner = _learner(world, gender="Female", ethnicity="Black British", disability="Yes", age_band="45-54")
+    services.update_learner(learner, {"age_band": "55-64"}, actor=world.users.convenor_a1)
+    db.session.flush()
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "learner")).all()
+    assert len(entries) == 2
+    text = repr([e.changes for e in entries])
+    for secret in ("Female", "Black British", "45-54", "55-64"):
+        assert secret not in text
+    assert entries[0].changes["gender"] == "[special category: changed]"
+    assert "55" not in " ".join(e.text for e in entries_for(db.session, learner))
+
+
+def test_only_convenors_and_above_see_or_change_equality_data(world):
+    u = world.users
+    assert [queries.can_see_equality(x) for x in (u.admin, u.organiser_a, u.convenor_a1, u.ulr_a1)] == [
+        True, True, True, False]
+    learner = _learner(world)
+    with pytest.raises(ValidationFailed) as info:
+        services.update_learner(learner, {"gender": "Male"}, actor=u.ulr_a1)
+    assert "gender" in info.value.fields
+    services.update_learner(learner, {"gender": "Male"}, actor=u.convenor_a1)
+    assert queries.equality_recorded(learner) == {"age_band": False, "disability": False, "ethnicity": False,
+                                                  "gender": True}
+
+
+# --- duplicates ----------------------------------------------------------------------------------
+
+def test_duplicate_detection(world):
+    sam = _learner(world, email="sam@example.org")
+    other_place = _learner(world, name="Sam Okafor", workplace_id=world.workplaces.service_a1.id)
+    found = services.possible_duplicates(name="  sam OKAFOR", workplace_id=world.workplaces.school_a1.id)
+    assert found == [sam]
+    assert services.possible_duplicates(name="Someone Else", email="SAM@example.org") == [sam]
+    assert services.possible_duplicates(name="Sam Okafor", workplace_id=world.workplaces.school_a1.id,
+                                        exclude_id=sam.id) == []
+    assert other_place not in found
+    assert services.possible_duplicates(name="Sam Okafor") == []
+
+
+# --- enrolments ----------------------------------------------------------------------------------
+
+def test_enrolment_moves_through_the_status_flow_with_dates(world):
+    learner, course = _learner(world), _course()
+    e = services.enrol(learner, {"course_id": course.id, "status": "referred", "referred_on": "2026-09-03"})
+    assert e.status == "referred"
+    with pytest.raises(ValidationFailed) as info:
+        services.change_enrolment_status(e, "completed", {"completed_on": "2026-10-01"})
+    assert "status" in info.value.fields
+    with pytest.raises(ValidationFailed) as info:
+        services.change_enrolment_status(e, "enrolled")
+    assert "started_on" in info.value.fields
+    with pytest.raises(ValidationFailed) as info:
+        services.change_enrolment_status(e, "enrolled", {"started_on": "2026-09-01"})
+    assert "started_on" in info.value.fields  # before the referral
+    services.change_enrolment_status(e, "enrolled", {"started_on": "2026-09-10", "planned_end_on": "2026-12-10"})
+    services.change_enrolment_status(e, "in_progress")
+    with pytest.raises(ValidationFailed) as info:
+        services.change_enrolment_status(e, "break_in_learning", {"break_started_on": "2026-10-01"})
+    assert set(info.value.fields) == {"break_reason", "return_on"}
+    services.change_enrolment_status(e, "break_in_learning", {"break_started_on": "2026-10-01",
+                                                               "break_reason": "Illness", "return_on": "2026-10-20"})
+    services.change_enrolment_status(e, "in_progress")
+    with pytest.raises(Conflict):
+        services.change_enrolment_status(e, "completed", {"completed_on": "2026-11-01"}, version=1)
+    services.change_enrolment_status(e, "completed", {"completed_on": "2026-11-01"})
+    services.change_enrolment_status(e, "achieved", {"achieved_on": "2026-11-15"})
+    assert e.status == "achieved"
+    with pytest.raises(ValidationFailed):
+        services.change_enrolment_status(e, "withdrawn", {"withdrawn_on": "2026-11-16", "withdrawal_reason": "x"})
+    texts = [t.text for t in entries_for(db.session, learner)]
+    assert any("break in learning" in t and "Illness" in t for t in texts)
+    assert any("completed -> achieved" in t for t in texts)
+    ladder = queries.ladder(learner)
+    assert ladder.reached == {"literacy": "entry_3"}
+    assert any("Entry 3" not in s and "English" in s for s in ladder.next_steps)
+
+
+def test_enrol_checks_status_dates_course_and_consent(world):
+    learner, course = _learner(world), _course()
+    for data, field in (({"course_id": course.id, "status": "in_progress", "started_on": "2026-09-01"}, "status"),
+                        ({"course_id": course.id, "status": "enrolled"}, "started_on"),
+                        ({"course_id": 99999}, "course_id"),
+                        ({"course_id": course.id, "status": "enrolled", "started_on": "2026-09-10",
+                          "planned_end_on": "2026-09-01"}, "planned_end_on")):
+        with pytest.raises(ValidationFailed) as info:
+            services.enrol(learner, data)
+        assert field in info.value.fields, data
+    e = services.enrol(learner, {"course_id": course.id})
+    assert e.status == "enquiry"
+    services.change_enrolment_status(e, "withdrawn", {"withdrawn_on": "2026-09-05", "withdrawal_reason": "Moved away"})
+    assert e.withdrawal_reason == "Moved away"
+
+
+def test_needs_assessment_and_barriers(world):
+    learner = _learner(world)
+    with pytest.raises(ValidationFailed) as info:
+        services.record_needs_assessment(learner, {"assessed_on": "2026-09-02", "barriers": ["aliens"]})
+    assert "barriers" in info.value.fields
+    na = services.record_needs_assessment(learner, {"assessed_on": "2026-09-02", "literacy_level": "entry_2",
+                                                    "barriers": ["childcare", "cover"], "esol_need": True,
+                                                    "goals": "Become an HLTA"})
+    assert na.barriers == ["childcare", "cover"] and na.esol_need
+    assert queries.needs_assessments_of(learner) == [na]
+
+
+def test_only_admins_change_the_catalogue(world):
+    with pytest.raises(NotAllowed):
+        services.create_course({"title": "X", "category": "cpd"}, actor=world.users.convenor_a1)
+    course = _course(title="Basket weaving", category="informal", subject="other", level="unlevelled")
+    with pytest.raises(ValidationFailed) as info:
+        _course(title="BASKET WEAVING")
+    assert "title" in info.value.fields
+    services.update_course(course, {"active": False}, actor=world.users.admin)
+    assert course.active is False
+
+
+# --- scope ---------------------------------------------------------------------------------------
+
+def test_scope_per_role(world):
+    u = world.users
+    rep = _rep(world, u.ulr_a1)
+    assigned = _learner(world, name="Assigned", rep_id=rep.id)
+    by_ulr = services.create_learner({"name": "Recorded by the ULR"}, branch=world.branches.a1, actor=u.ulr_a1)
+    other_a1 = _learner(world, name="Other A1")
+    in_a2 = _learner(world, branch=world.branches.a2, name="In A2", workplace_id=world.workplaces.school_a2.id)
+    in_b1 = _learner(world, branch=world.branches.b1, name="In B1", workplace_id=world.workplaces.school_b1.id)
+    e = services.enrol(in_a2, {"course_id": _course().id})
+    db.session.flush()
+
+    def names(user):
+        return {x.name for x in db.session.scalars(queries.learner_list(user))}
+
+    assert names(u.admin) == {x.name for x in (assigned, by_ulr, other_a1, in_a2, in_b1)}
+    assert names(u.organiser_a) == {x.name for x in (assigned, by_ulr, other_a1, in_a2)}
+    assert names(u.organiser_b) == {"In B1"}
+    assert names(u.convenor_a1) == {x.name for x in (assigned, by_ulr, other_a1)}
+    assert names(u.ulr_a1) == {"Assigned", "Recorded by the ULR"}
+    assert names(u.ulr_b1) == set()
+    assert db.session.scalars(visible(select(Enrolment), u.convenor_a2)).all() == [e]
+    assert db.session.scalars(visible(select(Enrolment), u.convenor_a1)).all() == []
+    assert db.session.scalars(visible(select(Course), u.ulr_b1)).all()
+    assert {x.name for x in db.session.scalars(queries.learner_list(u.admin, name="in "))} == {"In A2", "In B1"}
+    assert {x.name for x in db.session.scalars(queries.learner_list(u.admin, rep_id=rep.id))} == {"Assigned"}
+    assert db.session.scalar(select(func.count()).select_from(NeedsAssessment)) == 0
+
+
+# --- the catalogue -------------------------------------------------------------------------------
+
+def test_catalogue_load_is_idempotent_by_title(app):
+    db.session.execute(Course.__table__.delete())
+    first = catalogue.load_courses()
+    assert first == len(catalogue.COURSES)
+    hlta = db.session.scalars(select(Course).where(Course.title == "HLTA status preparation")).one()
+    hlta.provider = "Edited by an admin"
+    assert catalogue.load_courses() == 0
+    assert db.session.scalar(select(func.count()).select_from(Course)) == first
+    assert hlta.provider == "Edited by an admin"
+    levels = {c.title: c.level for c in db.session.scalars(select(Course))}
+    assert levels["Diploma of School Business Management (DSBM)"] == "level_5"
+    assert levels["ESOL Entry 1"] == "entry_1"
+    assert db.session.scalar(select(func.count()).select_from(Learner)) == 0

@@ -1,0 +1,135 @@
+"""Learners, their needs analyses, the course catalogue and enrolments (domain.md section 5)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.models import Base, TimestampMixin, VersionedMixin
+from ..organisation.models import Branch, Employer, Workplace
+from ..reps.models import Rep
+from . import rules
+
+STAFF_CATEGORIES = {
+    "learning_support": "Learning support", "pupil_welfare": "Pupil welfare",
+    "specialist_technical": "Specialist and technical", "administrative": "Administrative", "site": "Site",
+    "non_school": "Not school-based",
+}
+CONTRACTS = {"full_year": "Full year", "term_time_only": "Term-time only"}
+HOURS = {"full_time": "Full time", "part_time": "Part time"}
+MEMBERSHIP = {"member": "UNISON member", "non_member": "Not a member"}
+LEVEL_LABELS = {"pre_entry": "Pre-entry", "entry_1": "Entry level 1", "entry_2": "Entry level 2",
+                "entry_3": "Entry level 3", **{f"level_{n}": f"Level {n}" for n in range(1, 9)},
+                "unlevelled": "No level (informal)"}
+BARRIERS = {
+    "time_release": "Time off / release", "cover": "Cover", "workload": "Workload", "cost": "Cost",
+    "childcare": "Childcare", "term_time_contract": "Term-time contract", "transport": "Transport",
+    "confidence": "Confidence", "information": "Information (didn't know what was available)",
+    "management_support": "Management support", "computer_access": "Computer access", "other": "Other",
+}
+COURSE_CATEGORIES = {
+    "union_course": "Union course", "skills_for_life": "Skills for Life", "esol": "ESOL", "ict": "ICT",
+    "vocational": "Vocational", "higher_education": "Higher education", "cpd": "CPD", "informal": "Informal",
+}
+SUBJECTS = {"literacy": "Literacy / English", "numeracy": "Numeracy / maths", "esol": "ESOL", "ict": "ICT",
+            "other": "Other"}
+ENROLMENT_STATUSES = {s: s.replace("_", " ").capitalize() for s in rules.STATUSES}
+
+
+class Learner(VersionedMixin, TimestampMixin, Base):
+    __tablename__ = "learner"
+    __label__ = "learner"
+    __special_category__ = frozenset({"gender", "ethnicity", "disability", "age_band"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
+    employer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employer.id"), index=True)
+    workplace_id: Mapped[Optional[int]] = mapped_column(ForeignKey("workplace.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    email: Mapped[Optional[str]] = mapped_column(String(254), index=True)
+    staff_category: Mapped[Optional[str]] = mapped_column(String(30), index=True)
+    job_title: Mapped[Optional[str]] = mapped_column(String(120))
+    contract: Mapped[Optional[str]] = mapped_column(String(20))
+    hours: Mapped[Optional[str]] = mapped_column(String(20))
+    membership: Mapped[Optional[str]] = mapped_column(String(20))
+    joined_union_on: Mapped[Optional[date]]
+    #: consent (date, and what it covers) must be recorded before anything beyond name and workplace
+    consent_on: Mapped[Optional[date]]
+    consent_scope: Mapped[Optional[str]] = mapped_column(Text)
+    prior_level: Mapped[Optional[str]] = mapped_column(String(20))
+    #: the assigned ULR
+    rep_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rep.id", ondelete="SET NULL"), index=True)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    # equality monitoring: optional, special-category data
+    gender: Mapped[Optional[str]] = mapped_column(String(60))
+    ethnicity: Mapped[Optional[str]] = mapped_column(String(120))
+    disability: Mapped[Optional[str]] = mapped_column(String(60))
+    age_band: Mapped[Optional[str]] = mapped_column(String(20))
+
+    branch: Mapped[Branch] = relationship()
+    employer: Mapped[Optional[Employer]] = relationship()
+    workplace: Mapped[Optional[Workplace]] = relationship()
+    rep: Mapped[Optional[Rep]] = relationship()
+
+
+class NeedsAssessment(TimestampMixin, Base):
+    __tablename__ = "needs_assessment"
+    __label__ = "needs analysis"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    assessed_on: Mapped[date]
+    assessed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    literacy_level: Mapped[Optional[str]] = mapped_column(String(20))
+    numeracy_level: Mapped[Optional[str]] = mapped_column(String(20))
+    ict_level: Mapped[Optional[str]] = mapped_column(String(20))
+    esol_need: Mapped[bool] = mapped_column(default=False)
+    #: barrier codes (BARRIERS)
+    barriers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    goals: Mapped[Optional[str]] = mapped_column(Text)
+
+    learner: Mapped[Learner] = relationship()
+
+
+class Course(TimestampMixin, Base):
+    __tablename__ = "course"
+    __label__ = "course"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), unique=True)
+    category: Mapped[str] = mapped_column(String(30), index=True)
+    subject: Mapped[str] = mapped_column(String(20), default="other")
+    level: Mapped[str] = mapped_column(String(20), default="unlevelled")
+    provider: Mapped[Optional[str]] = mapped_column(String(200))
+    qualification: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Enrolment(VersionedMixin, TimestampMixin, Base):
+    __tablename__ = "enrolment"
+    __label__ = "enrolment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    #: the funding project (projects arrive later; the link is kept ready)
+    project_id: Mapped[Optional[int]] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(20), default="enquiry", index=True)
+    referred_on: Mapped[Optional[date]]
+    started_on: Mapped[Optional[date]]
+    planned_end_on: Mapped[Optional[date]]
+    completed_on: Mapped[Optional[date]]
+    achieved_on: Mapped[Optional[date]]
+    withdrawn_on: Mapped[Optional[date]]
+    withdrawal_reason: Mapped[Optional[str]] = mapped_column(Text)
+    break_started_on: Mapped[Optional[date]]
+    break_reason: Mapped[Optional[str]] = mapped_column(Text)
+    return_on: Mapped[Optional[date]]
+    #: the learner-release time-off request it needed
+    time_off_request_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("time_off_request.id", ondelete="SET NULL"), index=True)
+
+    learner: Mapped[Learner] = relationship()
+    course: Mapped[Course] = relationship()

@@ -1,0 +1,371 @@
+"""The only code that changes learners, needs analyses, courses and enrolments. Flushes, never commits."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Mapping, Optional
+
+from sqlalchemy import func, or_, select
+
+from ..core import audit, timeline
+from ..core import validation as v
+from ..core.errors import Conflict, NotAllowed, ValidationFailed
+from ..core.permissions import visible
+from ..extensions import db
+from ..organisation.models import Branch, Workplace, branch_employer
+from ..reps.models import Rep
+from ..timeoff.models import TimeOffRequest
+from . import rules
+from .models import (BARRIERS, CONTRACTS, COURSE_CATEGORIES, HOURS, LEVEL_LABELS, MEMBERSHIP, STAFF_CATEGORIES,
+                     SUBJECTS, Course, Enrolment, Learner, NeedsAssessment)
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EQUALITY_FIELDS = ("gender", "ethnicity", "disability", "age_band")
+FIELDS = ("employer_id", "workplace_id", "rep_id", "name", "email", "staff_category", "job_title", "contract", "hours",
+          "membership", "joined_union_on", "consent_on", "consent_scope", "prior_level", *EQUALITY_FIELDS)
+#: what may be saved before the learner has consented
+BEFORE_CONSENT = frozenset({"name", "employer_id", "workplace_id"})
+CONSENT_FIRST = ("Record the learner's consent (its date and what it covers) before saving anything "
+                 "beyond their name and workplace")
+EQUALITY_ROLES = ("admin", "regional_organiser", "branch_convenor")
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _future(c: dict, errors: dict, fields) -> None:
+    today = date.today()
+    for f in fields:
+        if c.get(f) and c[f] > today:
+            errors.setdefault(f, ["This date cannot be in the future"])
+
+
+# --- learners ---------------------------------------------------------------------------------
+
+def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[Learner], actor) -> dict:
+    errors: dict[str, list[str]] = {}
+    unknown = set(data) - set(FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown fields", {f: ["This field is not part of a learner's record"] for f in sorted(unknown)})
+    if actor is not None and actor.role not in EQUALITY_ROLES:
+        for f in EQUALITY_FIELDS:
+            if f in data and data[f] != (getattr(existing, f) if existing else None) and not (
+                    existing is None and _empty(data[f])):
+                errors[f] = ["Only branch convenors and above may record equality monitoring"]
+    merged = {f: getattr(existing, f) for f in FIELDS} if existing else {}
+    merged.update(data)
+    c: dict[str, Any] = {
+        "name": v.text(merged, errors, "name", "the learner's name", 120, required=True),
+        "email": v.text(merged, errors, "email", "the e-mail address", 254),
+        "job_title": v.text(merged, errors, "job_title", "the job title", 120),
+        "consent_scope": v.text(merged, errors, "consent_scope", "what the consent covers", 2000),
+        "gender": v.text(merged, errors, "gender", "the gender", 60),
+        "ethnicity": v.text(merged, errors, "ethnicity", "the ethnicity", 120),
+        "disability": v.text(merged, errors, "disability", "the disability", 60),
+        "age_band": v.text(merged, errors, "age_band", "the age band", 20),
+        "staff_category": v.choice(merged, errors, "staff_category", STAFF_CATEGORIES, "Choose a staff category",
+                                   required=False),
+        "contract": v.choice(merged, errors, "contract", CONTRACTS, "Choose full year or term-time only", required=False),
+        "hours": v.choice(merged, errors, "hours", HOURS, "Choose full time or part time", required=False),
+        "membership": v.choice(merged, errors, "membership", MEMBERSHIP, "Choose member or not a member", required=False),
+        "prior_level": v.choice(merged, errors, "prior_level", LEVEL_LABELS, "Choose a level", required=False),
+        "employer_id": v.ident(merged, errors, "employer_id", "Choose the employer", required=False),
+        "workplace_id": v.ident(merged, errors, "workplace_id", "Choose the workplace", required=False),
+        "rep_id": v.ident(merged, errors, "rep_id", "Choose the ULR", required=False),
+        "joined_union_on": v.day(merged, errors, "joined_union_on", "the date they joined the union"),
+        "consent_on": v.day(merged, errors, "consent_on", "the date of consent"),
+    }
+    # consent first: without it only the name and where they work may be saved
+    if not c["consent_on"] and "consent_on" not in errors:
+        for f in FIELDS:
+            if f not in BEFORE_CONSENT and f != "consent_on" and c.get(f) is not None:
+                errors.setdefault(f, [CONSENT_FIRST])
+    if c["consent_on"] and not c["consent_scope"]:
+        errors.setdefault("consent_scope", ["Enter what the learner's consent covers"])
+    if c["email"]:
+        c["email"] = c["email"].lower()
+        if not EMAIL.match(c["email"]):
+            errors.setdefault("email", ["Enter an e-mail address in the correct format, like name@example.org"])
+    derived = False
+    if c["workplace_id"] and "workplace_id" not in errors:
+        w = db.session.get(Workplace, c["workplace_id"])
+        if w is None:
+            errors["workplace_id"] = ["Choose a workplace of this employer"]
+        elif c["employer_id"] is None and "employer_id" not in errors:
+            c["employer_id"], derived = w.employer_id, True
+        elif w.employer_id != c["employer_id"]:
+            errors["workplace_id"] = ["Choose a workplace of this employer"]
+    if c["employer_id"] and "employer_id" not in errors:
+        linked = db.session.scalar(select(func.count()).select_from(branch_employer).where(
+            branch_employer.c.branch_id == branch_id, branch_employer.c.employer_id == c["employer_id"]))
+        if not linked:
+            if derived:
+                errors["workplace_id"] = ["Choose a workplace of an employer this branch deals with"]
+            else:
+                errors["employer_id"] = ["Choose one of the employers this branch deals with"]
+    if c["rep_id"] and "rep_id" not in errors:
+        rep = db.session.get(Rep, c["rep_id"])
+        if rep is None or rep.branch_id != branch_id:
+            errors["rep_id"] = ["Choose a ULR of this branch"]
+    _future(c, errors, ("joined_union_on", "consent_on"))
+    if errors:
+        raise ValidationFailed("Check the learner's details", errors)
+    keep = set(data) | ({"employer_id"} if "workplace_id" in data else set())
+    return {f: c[f] for f in FIELDS if f in keep or existing is None}
+
+
+def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None) -> Learner:
+    clean = _clean_learner(data, branch.id, None, actor)
+    created_by_id = actor.id if actor is not None else audit.current_actor()[0]
+    learner = Learner(branch_id=branch.id, created_by_id=created_by_id, **clean)
+    db.session.add(learner)
+    db.session.flush()
+    audit.record(db.session, "create", learner, summary=f"Recorded learner {learner.name}",
+                 changes=audit.snapshot(learner, FIELDS))
+    timeline.add(db.session, learner, "created", "Learner recorded"
+                 + (f"; consent given on {learner.consent_on.isoformat()}" if learner.consent_on else ""))
+    return learner
+
+
+def update_learner(learner: Learner, data: Mapping[str, Any], *, version: Optional[int] = None, actor=None) -> dict:
+    if version is not None and int(version) != learner.version:
+        raise Conflict("This learner was changed by someone else. Reload it and try again.")
+    clean = _clean_learner(data, learner.branch_id, learner, actor)
+    changes = audit.apply_changes(learner, clean, FIELDS)
+    if changes:
+        db.session.flush()
+        audit.record(db.session, "update", learner, summary=f"Changed learner {learner.name}", changes=changes)
+        if "consent_on" in changes and learner.consent_on:
+            timeline.add(db.session, learner, "milestone", f"Consent given on {learner.consent_on.isoformat()}")
+        if "rep_id" in changes:
+            timeline.add(db.session, learner, "assigned",
+                         f"Assigned to ULR {learner.rep.name}" if learner.rep else "No longer assigned to a ULR")
+        other = [f for f in changes if f not in ("consent_on", "rep_id")]
+        if other:
+            words = ["equality monitoring" if f in EQUALITY_FIELDS else f.replace("_", " ") for f in other]
+            timeline.add(db.session, learner, "edited", "Changed " + ", ".join(dict.fromkeys(words)))
+    return changes
+
+
+def possible_duplicates(*, name: str, workplace_id: Optional[int] = None, email: Optional[str] = None,
+                        exclude_id: Optional[int] = None, user=None) -> list[Learner]:
+    """Learners who may be the same person: same workplace and name (any case), or same e-mail."""
+    conds = []
+    if name and workplace_id:
+        conds.append((Learner.workplace_id == workplace_id) & (func.lower(Learner.name) == name.strip().lower()))
+    if email and email.strip():
+        conds.append(func.lower(Learner.email) == email.strip().lower())
+    if not conds:
+        return []
+    stmt = select(Learner).where(or_(*conds)).order_by(Learner.name, Learner.id)
+    if exclude_id is not None:
+        stmt = stmt.where(Learner.id != exclude_id)
+    if user is not None:
+        stmt = visible(stmt, user)
+    return list(db.session.scalars(stmt))
+
+
+def _needs_consent(learner: Learner, what: str) -> None:
+    if not learner.consent_on:
+        raise ValidationFailed("The learner has not consented", {"learner_id": [
+            f"Record the learner's consent (its date and what it covers) before {what}"]})
+
+
+# --- needs analysis -----------------------------------------------------------------------------
+
+NA_FIELDS = ("assessed_on", "literacy_level", "numeracy_level", "ict_level", "esol_need", "barriers", "goals")
+
+
+def record_needs_assessment(learner: Learner, data: Mapping[str, Any], *, actor=None) -> NeedsAssessment:
+    _needs_consent(learner, "recording a needs analysis")
+    errors: dict[str, list[str]] = {}
+    unknown = set(data) - set(NA_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown fields", {f: ["This field is not part of a needs analysis"] for f in sorted(unknown)})
+    c: dict[str, Any] = {
+        "assessed_on": v.day(data, errors, "assessed_on", "the date of the assessment", required=True),
+        "goals": v.text(data, errors, "goals", "the goals", 5000),
+        "esol_need": v.flag(data, errors, "esol_need"),
+    }
+    for f, what in (("literacy_level", "literacy"), ("numeracy_level", "numeracy"), ("ict_level", "ICT")):
+        c[f] = v.choice(data, errors, f, LEVEL_LABELS, f"Choose the {what} level", required=False)
+    barriers = data.get("barriers") or []
+    if not isinstance(barriers, (list, tuple)) or any(b not in BARRIERS for b in barriers):
+        errors["barriers"] = ["Choose barriers from the list"]
+        barriers = []
+    c["barriers"] = list(dict.fromkeys(barriers))
+    c["esol_need"] = bool(c["esol_need"])
+    _future(c, errors, ("assessed_on",))
+    if errors:
+        raise ValidationFailed("Check the needs analysis", errors)
+    assessed_by_id = actor.id if actor is not None else audit.current_actor()[0]
+    na = NeedsAssessment(learner_id=learner.id, assessed_by_id=assessed_by_id, **c)
+    db.session.add(na)
+    db.session.flush()
+    audit.record(db.session, "create", na, summary=f"Needs analysis for {learner.name}", changes=audit.snapshot(na, NA_FIELDS))
+    levels = ", ".join(f"{w} {LEVEL_LABELS[c[f]]}" for f, w in (("literacy_level", "literacy"),
+                                                                  ("numeracy_level", "numeracy"), ("ict_level", "ICT")) if c[f])
+    barrier_words = ", ".join(BARRIERS[b].lower() for b in c["barriers"])
+    timeline.add(db.session, learner, "needs_analysis",
+                 f"Needs analysis on {c['assessed_on'].isoformat()}" + (f": {levels}" if levels else "")
+                 + ("; ESOL need" if c["esol_need"] else "") + (f"; barriers: {barrier_words}" if barrier_words else ""))
+    return na
+
+
+# --- the course catalogue (admins) ---------------------------------------------------------------
+
+COURSE_FIELDS = ("title", "category", "subject", "level", "provider", "qualification", "active")
+
+
+def _clean_course(data: Mapping[str, Any], existing: Optional[Course]) -> dict:
+    errors: dict[str, list[str]] = {}
+    unknown = set(data) - set(COURSE_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown fields", {f: ["This field is not part of a course"] for f in sorted(unknown)})
+    merged = {"subject": "other", "level": "unlevelled", "qualification": False, "active": True}
+    if existing:
+        merged.update({f: getattr(existing, f) for f in COURSE_FIELDS})
+    merged.update(data)
+    c = {
+        "title": v.text(merged, errors, "title", "the course title", 200, required=True),
+        "provider": v.text(merged, errors, "provider", "the provider", 200),
+        "category": v.choice(merged, errors, "category", COURSE_CATEGORIES, "Choose a course category"),
+        "subject": v.choice(merged, errors, "subject", SUBJECTS, "Choose a subject"),
+        "level": v.choice(merged, errors, "level", LEVEL_LABELS, "Choose a level"),
+        "qualification": v.flag(merged, errors, "qualification", allow_none=False),
+        "active": v.flag(merged, errors, "active", allow_none=False),
+    }
+    if c["title"] and "title" not in errors:
+        q = select(Course.id).where(func.lower(Course.title) == c["title"].lower())
+        if existing is not None:
+            q = q.where(Course.id != existing.id)
+        if db.session.scalar(q) is not None:
+            errors["title"] = ["There is already a course with this title"]
+    if errors:
+        raise ValidationFailed("Check the course", errors)
+    return {f: c[f] for f in COURSE_FIELDS if f in data or existing is None}
+
+
+def _admin_only(actor) -> None:
+    if actor is not None and actor.role != "admin":
+        raise NotAllowed("Only administrators may change the course catalogue")
+
+
+def create_course(data: Mapping[str, Any], *, actor=None) -> Course:
+    _admin_only(actor)
+    course = Course(**_clean_course(data, None))
+    db.session.add(course)
+    db.session.flush()
+    audit.record(db.session, "create", course, summary=f"Added course {course.title}",
+                 changes=audit.snapshot(course, COURSE_FIELDS))
+    return course
+
+
+def update_course(course: Course, data: Mapping[str, Any], *, actor=None) -> dict:
+    _admin_only(actor)
+    changes = audit.apply_changes(course, _clean_course(data, course), COURSE_FIELDS)
+    if changes:
+        db.session.flush()
+        audit.record(db.session, "update", course, summary=f"Changed course {course.title}", changes=changes)
+    return changes
+
+
+# --- enrolments ---------------------------------------------------------------------------------
+
+DATE_FIELDS = ("referred_on", "started_on", "planned_end_on", "completed_on", "achieved_on", "withdrawn_on",
+               "break_started_on", "return_on")
+DATE_LABELS = {**rules.LABELS, "planned_end_on": "the planned end date", "return_on": "the expected return date"}
+ENROL_FIELDS = ("course_id", "project_id", "status", "time_off_request_id", "referred_on", "started_on", "planned_end_on")
+STATUS_FIELDS = (*DATE_FIELDS, "withdrawal_reason", "break_reason")
+OPENING_STATUSES = ("enquiry", "referred", "enrolled")
+
+
+def _dates(data: Mapping[str, Any], errors: dict, fields) -> dict:
+    return {f: v.day(data, errors, f, DATE_LABELS[f]) for f in fields if f in data}
+
+
+def _raise(message: str, errors: dict, problems: Mapping[str, str]) -> None:
+    for f, p in problems.items():
+        errors.setdefault(f, [p])
+    if errors:
+        raise ValidationFailed(message, errors)
+
+
+def enrol(learner: Learner, data: Mapping[str, Any], *, actor=None) -> Enrolment:
+    """Open an enrolment at enquiry, referred or enrolled, with the dates that status needs."""
+    _needs_consent(learner, "enrolling them")
+    errors: dict[str, list[str]] = {}
+    unknown = set(data) - set(ENROL_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown fields", {f: ["This field is not part of an enrolment"] for f in sorted(unknown)})
+    status = data.get("status") or "enquiry"
+    if status not in OPENING_STATUSES:
+        errors["status"] = ["A new enrolment starts as an enquiry, a referral or enrolled"]
+    course_id = v.ident(data, errors, "course_id", "Choose a course")
+    project_id = v.ident(data, errors, "project_id", "Choose a funding project", required=False)
+    tor_id = v.ident(data, errors, "time_off_request_id", "Choose a time-off request", required=False)
+    dates = _dates(data, errors, ("referred_on", "started_on", "planned_end_on"))
+    course = db.session.get(Course, course_id) if course_id else None
+    if course_id and "course_id" not in errors and (course is None or not course.active):
+        errors["course_id"] = ["Choose a course from the catalogue"]
+    if tor_id and "time_off_request_id" not in errors:
+        tor = db.session.get(TimeOffRequest, tor_id)
+        if tor is None or tor.branch_id != learner.branch_id or (tor.learner_id not in (None, learner.id)):
+            errors["time_off_request_id"] = ["Choose a time-off request for this learner"]
+    if dates.get("planned_end_on") and dates.get("started_on") and dates["planned_end_on"] < dates["started_on"]:
+        errors.setdefault("planned_end_on", ["The planned end cannot be before the start date"])
+    _future(dates, errors, ("referred_on",))
+    problems = rules.transition_problems(None, status, dates) if "status" not in errors else {}
+    _raise("Check the enrolment", errors, problems)
+    e = Enrolment(learner_id=learner.id, course_id=course.id, project_id=project_id, status=status,
+                  time_off_request_id=tor_id, **dates)
+    db.session.add(e)
+    db.session.flush()
+    audit.record(db.session, "create", e, summary=f"Enrolment of {learner.name} on {course.title}",
+                 changes=audit.snapshot(e, ("course_id", "project_id", "status", "time_off_request_id", *DATE_FIELDS)))
+    timeline.add(db.session, learner, "enrolment", f"{course.title}: {status.replace('_', ' ')}")
+    return e
+
+
+def change_enrolment_status(enrolment: Enrolment, status: str, data: Optional[Mapping[str, Any]] = None, *,
+                            version: Optional[int] = None, actor=None) -> dict:
+    """Move an enrolment along the status flow (rules.TRANSITIONS) with the dates and reasons it needs."""
+    data = dict(data or {})
+    if version is not None and int(version) != enrolment.version:
+        raise Conflict("This enrolment was changed by someone else. Reload it and try again.")
+    errors: dict[str, list[str]] = {}
+    unknown = set(data) - set(STATUS_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown fields", {f: ["This field is not part of an enrolment"] for f in sorted(unknown)})
+    clean: dict[str, Any] = _dates(data, errors, DATE_FIELDS)
+    for f, label in (("withdrawal_reason", "why the learner withdrew"), ("break_reason", "the reason for the break")):
+        if f in data:
+            clean[f] = v.text(data, errors, f, label, 2000)
+    merged = {f: getattr(enrolment, f) for f in STATUS_FIELDS}
+    merged.update(clean)
+    problems = rules.transition_problems(enrolment.status, status, {f: merged[f] for f in DATE_FIELDS},
+                                         withdrawal_reason=merged["withdrawal_reason"],
+                                         break_reason=merged["break_reason"], return_on=merged["return_on"])
+    _future(clean, errors, ("started_on", "completed_on", "achieved_on", "withdrawn_on", "break_started_on"))
+    _raise("Check the enrolment", errors, problems)
+    old_status = enrolment.status
+    changes = audit.apply_changes(enrolment, {**clean, "status": status}, ("status", *STATUS_FIELDS))
+    if changes:
+        db.session.flush()
+        learner = enrolment.learner
+        audit.record(db.session, "update", enrolment,
+                     summary=f"Enrolment of {learner.name} on {enrolment.course.title}: {status.replace('_', ' ')}",
+                     changes=changes)
+        if "status" in changes:
+            when = merged.get(rules.DATE_FOR.get(status, ""), None)
+            text = (f"{enrolment.course.title}: {old_status.replace('_', ' ')} -> {status.replace('_', ' ')}"
+                    + (f" on {when.isoformat()}" if when else ""))
+            if status == "withdrawn":
+                text += f" ({merged['withdrawal_reason']})"
+            elif status == "break_in_learning":
+                text += f" ({merged['break_reason']}; expected back {merged['return_on'].isoformat()})"
+            timeline.add(db.session, learner, "enrolment", text)
+        else:
+            timeline.add(db.session, learner, "edited", f"{enrolment.course.title}: dates changed")
+    return changes
