@@ -7,6 +7,7 @@ from typing import Any, Mapping, Optional
 from sqlalchemy import func, select
 
 from ..core import audit
+from ..core import validation as v
 from ..core.errors import Conflict, ValidationFailed
 from ..extensions import db
 from .models import EMPLOYER_KINDS, WORKPLACE_KINDS, Branch, Employer, Region, Workplace
@@ -26,38 +27,17 @@ def check_version(obj: Any, version: Optional[int]) -> None:
 
 
 def _text(data: dict, errors: dict, field: str, label: str, max_len: int, required: bool) -> None:
-    if field not in data:
-        return
-    value = data[field]
-    value = value.strip() if isinstance(value, str) else value
-    if value in ("", None):
-        value = None
-        if required:
-            errors[field] = [f"Enter {label}"]
-    elif not isinstance(value, str):
-        errors[field] = [f"{label[0].upper() + label[1:]} must be text"]
-    elif "\x00" in value:
-        errors[field] = ["Remove the NUL character"]
-    elif len(value) > max_len:
-        errors[field] = [f"{label[0].upper() + label[1:]} must be {max_len} characters or fewer"]
-    data[field] = value
+    """Clean a text field in place (the shared rules are in core.validation)."""
+    if field in data:
+        data[field] = v.text(data, errors, field, label, max_len, required=required)
 
 
 def _id(data: dict, errors: dict, field: str, model: type, message: str, required: bool = True) -> None:
+    """Clean a reference in place: a whole number naming an existing ``model`` row."""
     if field not in data:
         return
-    value = data[field]
-    if value in (None, ""):
-        data[field] = None
-        if required:
-            errors[field] = [message]
-        return
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        errors[field] = [message]
-        return
-    if db.session.get(model, value) is None:
+    value = v.ident(data, errors, field, message, required=required)
+    if value is not None and db.session.get(model, value) is None:
         errors[field] = [message]
     data[field] = value
 
