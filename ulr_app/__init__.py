@@ -123,6 +123,8 @@ def _import_models() -> None:
     from .accounts import queries as _aq  # noqa: F401
     from .learners import models as _lm  # noqa: F401
     from .learners import queries as _lq  # noqa: F401  (scope rules)
+    from .cases import models as _cm  # noqa: F401
+    from .cases import queries as _cq  # noqa: F401  (scope rules)
 
 
 def _is_api() -> bool:
