@@ -205,6 +205,14 @@ EXPECTED = {
     "timeoff.acas": (("GET", "POST"), EDITORS, _scoped("time_off_refusal"), False),
 }
 
+# the learner and case pages keep their entries next to their own tests, in the same shape:
+# endpoint -> (methods, roles allowed, resolver(world, role_key) -> (in-scope kwargs, out-of-scope kwargs or None), public?)
+from tests.cases.permissions import PAGES as _CASE_PAGES  # noqa: E402
+from tests.learners.permissions import PAGES as _LEARNER_PAGES  # noqa: E402
+
+EXPECTED.update(_LEARNER_PAGES)
+EXPECTED.update(_CASE_PAGES)
+
 
 def page_rules(app):
     return [r for r in app.url_map.iter_rules() if not r.endpoint.startswith("api.")]

@@ -28,6 +28,8 @@ BLUEPRINTS = (
     ("ulr_app.reps.views", "bp"),
     ("ulr_app.reps.letters_views", "bp"),
     ("ulr_app.reps.letters_views", "documents_bp"),
+    ("ulr_app.learners.views", "bp"),
+    ("ulr_app.cases.views", "bp"),
     ("ulr_app.api", "bp"),
 )
 

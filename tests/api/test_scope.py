@@ -87,6 +87,14 @@ EXPECTED = {
     "api.update_time_off_request": (WRITERS, _ids("time_off_request")),
 }
 
+# learners and cases keep their entries in their own files, in the same shape:
+# endpoint -> (roles allowed, resolver(world, role_key) -> (in-scope id, out-of-scope id or None), or None)
+from .scope_cases import EXPECTED as _CASES  # noqa: E402
+from .scope_learners import EXPECTED as _LEARNERS  # noqa: E402
+
+EXPECTED.update(_LEARNERS)
+EXPECTED.update(_CASES)
+
 
 def api_rules(app):
     return [r for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")]

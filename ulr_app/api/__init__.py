@@ -88,3 +88,5 @@ from ..agreements import api as _agreements_api  # noqa: E402,F401
 from ..accounts import api as _accounts_api  # noqa: E402,F401
 from ..reps import api as _reps_api  # noqa: E402,F401
 from ..timeoff import api as _timeoff_api  # noqa: E402,F401
+from ..learners import api as _learners_api  # noqa: E402,F401
+from ..cases import api as _cases_api  # noqa: E402,F401

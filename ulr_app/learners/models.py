@@ -67,6 +67,8 @@ class Learner(VersionedMixin, TimestampMixin, Base):
     ethnicity: Mapped[Optional[str]] = mapped_column(String(120))
     disability: Mapped[Optional[str]] = mapped_column(String(60))
     age_band: Mapped[Optional[str]] = mapped_column(String(20))
+    #: set when this record was merged into another (a duplicate): its history moved there
+    merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("learner.id", ondelete="SET NULL"), index=True)
 
     branch: Mapped[Branch] = relationship()
     employer: Mapped[Optional[Employer]] = relationship()

@@ -166,6 +166,23 @@ def possible_duplicates(*, name: str, workplace_id: Optional[int] = None, email:
     return list(db.session.scalars(stmt))
 
 
+def audit_equality_read(learners, user, where: str) -> None:
+    """Record that ``user`` was shown the equality monitoring of ``learners`` (special-category data).
+
+    Call it wherever the values themselves are shown (a page, the API, an export), for the learners
+    whose values were shown. Users who may not see them get "recorded" / "not recorded" instead, which
+    is not a read of the data and is not recorded. One audit entry per learner, so each learner's
+    audit trail shows every read.
+    """
+    if user is None or getattr(user, "role", None) not in EQUALITY_ROLES:
+        return
+    for learner in learners:
+        if learner is None or learner.id is None:
+            continue
+        audit.record(db.session, "read_special", learner,
+                     summary=f"Viewed the equality monitoring of learner {learner.name} ({where})")
+
+
 def _needs_consent(learner: Learner, what: str) -> None:
     if not learner.consent_on:
         raise ValidationFailed("The learner has not consented", {"learner_id": [

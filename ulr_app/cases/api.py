@@ -1,0 +1,1 @@
+"""API: cases and their activities (``/api/v1/cases``), through the same queries and services as the pages."""

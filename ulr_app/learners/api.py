@@ -1,0 +1,1 @@
+"""API: learners, needs_assessments, courses and enrolments, through the same queries and services as the pages."""
