@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 from ..agreements import queries as agreement_queries
 from ..core.permissions import BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, public, visible
 from ..extensions import db
+from ..learners import caseload as learner_caseload
 from ..organisation.models import Branch, Employer, Workplace
 from ..timeoff import queries as timeoff_queries
 from ..timeoff.models import TimeOffRequest
@@ -36,10 +37,15 @@ def index():
         time_off["urgent"] = sum(1 for _r, st in time_off["refusals"] if (st.tribunal_deadline - today).days <= URGENT_DAYS)
         time_off["waiting"] = db.session.scalar(select(func.count()).select_from(
             visible(select(TimeOffRequest.id), current_user).where(TimeOffRequest.status == "submitted").subquery()))
+    learners: dict = {}
     if current_user.role == LEARNING_REP:
         time_off["caseload"] = timeoff_queries.caseload(current_user, today)
+        quiet, quiet_total = learner_caseload.no_recent_contact(current_user, today)
+        learners = {"stages": learner_caseload.stage_counts(current_user),
+                    "overdue": learner_caseload.overdue_follow_ups(current_user, today),
+                    "quiet": quiet, "quiet_total": quiet_total, "quiet_days": learner_caseload.NO_CONTACT_DAYS}
     return render_template(f"home/{current_user.role}.html", counts=counts, schools=schools, reminders=reminders,
-                           time_off=time_off, today=today)
+                           time_off=time_off, learners=learners, today=today)
 
 
 @bp.route("/health")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import case, func, literal, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
@@ -106,3 +106,216 @@ def ladder(learner: Learner) -> Ladder:
     reached = rules.highest_by_subject(outcomes)
     return Ladder(reached=reached, enrolments=enrolments, next_steps=rules.next_steps(reached),
                   progressions=rules.progressions(facts(e) for e in enrolments))
+
+
+
+# --- stages: where each learner has got to ------------------------------------------------------
+
+#: a learner's stage, in the order of the journey: before any enrolment (with or without a needs
+#: analysis), then the furthest status among their enrolments. Withdrawn is the stage only when
+#: every enrolment was withdrawn.
+STAGES = {
+    "no_enrolment": "No enrolment yet",
+    "needs_analysis": "Needs analysis done",
+    "enquiry": "Enquiry",
+    "referred": "Referred",
+    "enrolled": "Enrolled",
+    "in_progress": "In progress",
+    "break_in_learning": "Break in learning",
+    "completed": "Completed",
+    "achieved": "Achieved",
+    "withdrawn": "Withdrawn",
+}
+#: how far each enrolment status has got: the highest among a learner's enrolments is their stage
+STAGE_RANK = {"withdrawn": 1, "enquiry": 2, "referred": 3, "enrolled": 4, "break_in_learning": 5, "in_progress": 6,
+              "completed": 7, "achieved": 8}
+
+
+def stage_of(statuses, assessed: bool) -> str:
+    """The stage from a learner's enrolment statuses and whether they had a needs analysis (pure)."""
+    ranked = [s for s in statuses if s in STAGE_RANK]
+    if ranked:
+        return max(ranked, key=STAGE_RANK.__getitem__)
+    return "needs_analysis" if assessed else "no_enrolment"
+
+
+def with_stage(stmt):
+    """``stmt`` (a SELECT from learners) joined to what decides the stage -> (stmt, the stage column).
+
+    The same rule as ``stage_of``, in SQL, so lists can filter and count by stage without loading rows.
+    """
+    ranks = (select(Enrolment.learner_id.label("learner_id"),
+                    func.max(case(STAGE_RANK, value=Enrolment.status, else_=0)).label("rank"))
+             .group_by(Enrolment.learner_id).subquery("stage_rank"))
+    assessed = select(NeedsAssessment.learner_id.label("learner_id")).distinct().subquery("stage_assessed")
+    stage = case(*[(ranks.c.rank == rank, literal(status)) for status, rank in STAGE_RANK.items()],
+                 (assessed.c.learner_id.is_not(None), literal("needs_analysis")), else_=literal("no_enrolment"))
+    stmt = stmt.outerjoin(ranks, ranks.c.learner_id == Learner.id).outerjoin(assessed, assessed.c.learner_id == Learner.id)
+    return stmt, stage
+
+
+def current_learners(stmt):
+    """Leave out the records merged into another learner (their history lives on the kept one)."""
+    return stmt.where(Learner.merged_into_id.is_(None))
+
+
+def learners_page_list(user, *, stage: str = "", **filters):
+    """The learner list of the pages: ``learner_list`` without merged records, optionally at one stage."""
+    stmt = current_learners(learner_list(user, **filters))
+    if stage in STAGES:
+        stmt, column = with_stage(stmt)
+        stmt = stmt.where(column == stage)
+    return stmt
+
+
+def stages_of(learner_ids) -> dict[int, str]:
+    """learner id -> stage, for a page of learners (one query)."""
+    ids = list(learner_ids)
+    if not ids:
+        return {}
+    stmt, column = with_stage(select(Learner.id).where(Learner.id.in_(ids)))
+    return {learner_id: stage for learner_id, stage in db.session.execute(stmt.add_columns(column))}
+
+
+def stage_counts(user) -> dict[str, int]:
+    """stage -> how many learners the user can see are at it (merged records left out; one query)."""
+    stmt, column = with_stage(current_learners(visible(select(Learner.id), user)))
+    sub = stmt.add_columns(column.label("stage")).subquery()
+    rows = db.session.execute(select(sub.c.stage, func.count()).group_by(sub.c.stage))
+    return {stage: count for stage, count in rows}
+
+
+# --- the learner page -----------------------------------------------------------------------------
+
+#: subjects on the ladder, and the rungs each shows at least (more appear as the learner climbs)
+LADDER_SUBJECTS = (("literacy", "English (literacy)", "entry_1", "level_2"),
+                   ("numeracy", "Maths (numeracy)", "entry_1", "level_2"),
+                   ("esol", "ESOL", "entry_1", "level_2"),
+                   ("ict", "ICT", "entry_3", "level_2"),
+                   ("other", "Vocational and higher education", "level_2", "level_5"))
+LIVE = ("enquiry", "referred", "enrolled", "in_progress", "break_in_learning")
+RUNG_STATES = {"reached": "Reached", "working": "Working towards", "next": "Next step", "not_yet": "Not yet"}
+
+
+@dataclass(frozen=True)
+class Rung:
+    level: str
+    state: str
+    courses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SubjectLadder:
+    subject: str
+    title: str
+    reached: Optional[str]
+    rungs: list[Rung]  # top rung first, as a ladder is drawn
+
+
+def ladder_rungs(lad: Ladder) -> list[SubjectLadder]:
+    """Each subject's ladder: the rungs reached, being worked towards, the next one and the rest (pure)."""
+    out = []
+    for subject, title, low, high in LADDER_SUBJECTS:
+        reached = lad.reached.get(subject)
+        working: dict[str, list[str]] = {}
+        done: dict[str, list[str]] = {}
+        for e in lad.enrolments:
+            if e.course.subject != subject or rules.level_rank(e.course.level) is None:
+                continue
+            if e.status in LIVE:
+                working.setdefault(e.course.level, []).append(e.course.title)
+            elif rules.outcome_on(e.status, e.completed_on, e.achieved_on) is not None:
+                done.setdefault(e.course.level, []).append(e.course.title)
+        nxt = None
+        if reached is None:
+            nxt = low
+        elif rules.RANK[reached] + 1 < len(rules.LEVELS):
+            nxt = rules.LEVELS[rules.RANK[reached] + 1]
+        top = max([rules.RANK[high]] + [rules.RANK[lv] for lv in (reached, nxt, *working) if lv])
+        bottom = min([rules.RANK[low]] + [rules.RANK[lv] for lv in (*working, *done)])
+        rungs = []
+        for rank in range(top, bottom - 1, -1):
+            level = rules.LEVELS[rank]
+            if reached is not None and rank <= rules.RANK[reached]:
+                state = "reached"
+            elif level in working:
+                state = "working"
+            elif level == nxt:
+                state = "next"
+            else:
+                state = "not_yet"
+            rungs.append(Rung(level=level, state=state, courses=tuple(done.get(level, []) + working.get(level, []))))
+        out.append(SubjectLadder(subject=subject, title=title, reached=reached, rungs=rungs))
+    return out
+
+
+def informal_outcomes(lad: Ladder) -> list[Enrolment]:
+    """Completed courses without a level (Return to Learn and other union courses): first steps, off the ladder."""
+    return [e for e in lad.enrolments if rules.level_rank(e.course.level) is None
+            and rules.outcome_on(e.status, e.completed_on, e.achieved_on) is not None]
+
+
+def barriers_over_time(assessments: list[NeedsAssessment]) -> tuple[list[str], list[NeedsAssessment]]:
+    """The barriers named in any of the needs analyses (in the vocabulary's order) and the analyses, oldest first."""
+    from .models import BARRIERS
+
+    named = {b for na in assessments for b in (na.barriers or [])}
+    return [b for b in BARRIERS if b in named], sorted(assessments, key=lambda na: (na.assessed_on, na.id))
+
+
+def learner_release_requests(learner: Learner, user):
+    """The learner-release time-off requests of this learner the user can see (to link an enrolment)."""
+    from ..timeoff.models import TimeOffRequest
+
+    return db.session.scalars(visible(select(TimeOffRequest), user).where(
+        TimeOffRequest.learner_id == learner.id, TimeOffRequest.kind == "learner_release")
+        .order_by(TimeOffRequest.starts_at.desc(), TimeOffRequest.id.desc())).all()
+
+
+def courses_for_enrolment():
+    """The active catalogue, in the order of the ladder: by category, then level, then title."""
+    from .models import COURSE_CATEGORIES
+
+    order = {c: i for i, c in enumerate(COURSE_CATEGORIES)}
+    rows = db.session.scalars(select(Course).where(Course.active.is_(True))).all()
+    return sorted(rows, key=lambda c: (order.get(c.category, 99), rules.RANK.get(c.level, -1), c.title.lower()))
+
+
+def course_list(*, q: str = "", category: str = "", include_inactive: bool = True):
+    stmt = select(Course).order_by(Course.category, Course.title)
+    if q:
+        stmt = stmt.where(func.lower(Course.title).like(f"%{q.strip().lower()}%"))
+    if category:
+        stmt = stmt.where(Course.category == category)
+    if not include_inactive:
+        stmt = stmt.where(Course.active.is_(True))
+    return stmt
+
+
+# --- choosers on the forms --------------------------------------------------------------------------
+
+def branch_workplaces(branch_id: int):
+    """The workplaces of the employers a branch deals with (a learner works at one of them)."""
+    from ..organisation.models import Workplace, branch_employer
+
+    return db.session.scalars(select(Workplace).join(branch_employer, branch_employer.c.employer_id == Workplace.employer_id)
+                              .options(selectinload(Workplace.employer))
+                              .where(branch_employer.c.branch_id == branch_id).order_by(Workplace.name, Workplace.id)).all()
+
+
+def branch_reps(branch_id: int, keep: Optional[int] = None):
+    """The branch's ULRs still in post (and ``keep``, the learner's own ULR, even if stood down since)."""
+    stmt = (select(Rep).where(Rep.branch_id == branch_id, or_(Rep.stood_down_on.is_(None), Rep.id == (keep or 0)))
+            .options(selectinload(Rep.workplace), selectinload(Rep.employer)).order_by(Rep.name, Rep.id))
+    return db.session.scalars(stmt).all()
+
+
+def list_filter_options(user):
+    """The workplaces and ULRs to offer as filters on the learner list: those of learners the user can see."""
+    from ..organisation.models import Workplace
+
+    seen = current_learners(visible(select(Learner.workplace_id, Learner.rep_id), user)).subquery()
+    workplaces = db.session.scalars(select(Workplace).where(Workplace.id.in_(select(seen.c.workplace_id)))
+                                    .order_by(Workplace.name, Workplace.id)).all()
+    reps = db.session.scalars(select(Rep).where(Rep.id.in_(select(seen.c.rep_id))).order_by(Rep.name, Rep.id)).all()
+    return list(workplaces), list(reps)

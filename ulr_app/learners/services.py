@@ -386,3 +386,153 @@ def change_enrolment_status(enrolment: Enrolment, status: str, data: Optional[Ma
         else:
             timeline.add(db.session, learner, "edited", f"{enrolment.course.title}: dates changed")
     return changes
+
+
+# --- contacts and follow-ups ----------------------------------------------------------------------
+
+CONTACT_FIELDS = ("kind", "happened_on", "text", "next_contact_on")
+CONTACT_TEXT_MAX = 5000
+
+
+def log_contact(learner: Learner, data: Mapping[str, Any], *, actor=None):
+    """Record a contact with the learner (an activity with no case) and, if a next contact date is
+    given, the follow-up that plans it. Returns the activity (its ``follow_up`` attribute holds the
+    follow-up or None)."""
+    from ..cases.models import Activity, FollowUp
+    from ..cases.rules import ACTIVITY_KINDS
+
+    _needs_consent(learner, "logging a contact with them")
+    if learner.merged_into_id is not None:
+        raise Conflict("This learner was merged into another record: log the contact there.")
+    errors: dict[str, list[str]] = {}
+    unknown = set(data) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown fields", {f: ["This field is not part of a contact"] for f in sorted(unknown)})
+    kind = v.choice(data, errors, "kind", ACTIVITY_KINDS, "Choose what kind of contact it was")
+    happened_on = v.day(data, errors, "happened_on", "the date of the contact", required=True)
+    text = v.text(data, errors, "text", "what was said or done", CONTACT_TEXT_MAX, required=True)
+    next_on = v.day(data, errors, "next_contact_on", "the date of the next contact")
+    _future({"happened_on": happened_on}, errors, ("happened_on",))
+    if next_on and happened_on and next_on <= happened_on and "next_contact_on" not in errors:
+        errors["next_contact_on"] = ["The next contact must be after this one"]
+    if errors:
+        raise ValidationFailed("Check the contact", errors)
+    by_id, by_label = (actor.id, f"{actor.name} <{actor.email}>") if actor is not None else audit.current_actor()
+    activity = Activity(learner_id=learner.id, kind=kind, happened_on=happened_on, text=text, by_id=by_id,
+                        by_label=by_label[:300])
+    db.session.add(activity)
+    db.session.flush()
+    audit.record(db.session, "create", activity, summary=f"{ACTIVITY_KINDS[kind]} with learner {learner.name}",
+                 changes=audit.snapshot(activity, ("learner_id", "kind", "happened_on", "text")))
+    timeline.add(db.session, learner, "contact", f"{ACTIVITY_KINDS[kind]} on {happened_on.isoformat()} logged")
+    follow_up = None
+    if next_on:
+        follow_up = FollowUp(learner_id=learner.id, title=f"Next contact with {learner.name}"[:200], due_on=next_on)
+        db.session.add(follow_up)
+        db.session.flush()
+        audit.record(db.session, "create", follow_up, summary=f"Follow-up for learner {learner.name}",
+                     changes=audit.snapshot(follow_up, ("learner_id", "title", "due_on")))
+        timeline.add(db.session, learner, "follow_up", f"Next contact planned for {next_on.isoformat()}")
+    activity.follow_up = follow_up
+    return activity
+
+
+def complete_learner_follow_up(follow_up, *, actor=None, on: Optional[date] = None) -> bool:
+    """Mark a learner's follow-up done (today unless ``on`` is given). False if it was already done."""
+    if follow_up.learner_id is None:
+        raise ValidationFailed("Not a learner's follow-up", {"follow_up_id": ["Choose a follow-up of this learner"]})
+    if follow_up.done_on is not None:
+        return False
+    on = on or date.today()
+    if on > date.today():
+        raise ValidationFailed("Check the date", {"done_on": ["This date cannot be in the future"]})
+    done_by_id = actor.id if actor is not None else audit.current_actor()[0]
+    changes = audit.apply_changes(follow_up, {"done_on": on, "done_by_id": done_by_id}, ("done_on", "done_by_id"))
+    db.session.flush()
+    audit.record(db.session, "update", follow_up, summary=f"Follow-up done: {follow_up.title}", changes=changes)
+    timeline.add(db.session, follow_up.learner, "follow_up", f"Follow-up done: {follow_up.title}")
+    return True
+
+
+# --- merging duplicates ---------------------------------------------------------------------------
+
+#: fields filled on the kept learner from the duplicate when empty, in pairs that go together
+MERGE_GROUPS = (("consent_on", "consent_scope"), ("employer_id", "workplace_id"), ("email",), ("staff_category",),
+                ("job_title",), ("contract",), ("hours",), ("membership", "joined_union_on"), ("prior_level",),
+                ("rep_id",), *((f,) for f in EQUALITY_FIELDS))
+
+
+def merge_problem(keep: Learner, duplicate: Learner) -> Optional[str]:
+    """Why these two records cannot be merged (None if they can)."""
+    if keep.id == duplicate.id:
+        return "Choose another learner: a record cannot be merged with itself"
+    if duplicate.merged_into_id is not None:
+        return f"Learner {duplicate.id} was already merged into another record"
+    if keep.merged_into_id is not None:
+        return f"Learner {keep.id} was already merged into another record"
+    if keep.branch_id != duplicate.branch_id:
+        return "Only learners of the same branch can be merged"
+    return None
+
+
+def _merge_fill(keep: Learner, duplicate: Learner) -> dict[str, Any]:
+    fill: dict[str, Any] = {}
+    for group in MERGE_GROUPS:
+        if group == ("employer_id", "workplace_id"):
+            if keep.workplace_id is None and duplicate.workplace_id is not None and keep.employer_id in (
+                    None, duplicate.employer_id):
+                fill.update(employer_id=duplicate.employer_id, workplace_id=duplicate.workplace_id)
+            elif keep.employer_id is None and duplicate.employer_id is not None:
+                fill["employer_id"] = duplicate.employer_id
+            continue
+        lead = group[0]
+        if getattr(keep, lead) is None and getattr(duplicate, lead) is not None:
+            for f in group:
+                if getattr(keep, f) is None:
+                    fill[f] = getattr(duplicate, f)
+    return fill
+
+
+def merge_learners(keep: Learner, duplicate: Learner, *, actor=None, keep_version: Optional[int] = None,
+                   duplicate_version: Optional[int] = None) -> dict[str, int]:
+    """Merge ``duplicate`` into ``keep``: move its needs analyses, enrolments, contacts, follow-ups,
+    cases, time-off requests and timeline to the kept learner, fill the kept learner's empty fields
+    from it, and mark it merged. Nothing is deleted. Returns how many records of each kind moved."""
+    from ..cases.models import Activity, Case, FollowUp
+    from ..core.timeline import TimelineEntry
+
+    if actor is not None and actor.role not in ("admin", "branch_convenor"):
+        raise NotAllowed("Only branch convenors and administrators may merge learners")
+    if keep_version is not None and int(keep_version) != keep.version:
+        raise Conflict("This learner was changed by someone else. Reload it and try again.")
+    if duplicate_version is not None and int(duplicate_version) != duplicate.version:
+        raise Conflict("The other learner was changed by someone else. Reload it and try again.")
+    problem = merge_problem(keep, duplicate)
+    if problem:
+        raise ValidationFailed("These learners cannot be merged", {"duplicate_id": [problem]})
+    moved: dict[str, int] = {}
+    for label, model in (("needs analyses", NeedsAssessment), ("enrolments", Enrolment), ("contacts", Activity),
+                         ("follow-ups", FollowUp), ("cases", Case), ("time-off requests", TimeOffRequest)):
+        rows = db.session.scalars(select(model).where(model.learner_id == duplicate.id)).all()
+        for row in rows:
+            row.learner_id = keep.id  # through the ORM, so versioned records count a change
+        moved[label] = len(rows)
+    entries = db.session.scalars(select(TimelineEntry).where(TimelineEntry.object_type == Learner.__tablename__,
+                                                             TimelineEntry.object_id == duplicate.id)).all()
+    for entry in entries:
+        entry.object_id = keep.id
+    moved["timeline entries"] = len(entries)
+    fill = _merge_fill(keep, duplicate)
+    changes = audit.apply_changes(keep, fill, FIELDS)
+    duplicate.merged_into_id = keep.id
+    db.session.flush()
+    what = ", ".join(f"{n} {label}" for label, n in moved.items() if n) or "no other records"
+    audit.record(db.session, "merge", keep, changes=changes or None,
+                 summary=f"Merged learner {duplicate.name} (learner {duplicate.id}) into learner {keep.name}: moved {what}")
+    audit.record(db.session, "merge", duplicate, changes={"merged_into_id": (None, keep.id)},
+                 summary=f"Merged into learner {keep.name} (learner {keep.id}); its records moved there")
+    filled = ["equality monitoring" if f in EQUALITY_FIELDS else f.replace("_", " ") for f in changes]
+    timeline.add(db.session, keep, "merged", f"Merged with {duplicate.name} (learner {duplicate.id})"
+                 + (f"; filled in from it: {', '.join(dict.fromkeys(filled))}" if filled else ""))
+    timeline.add(db.session, duplicate, "merged", f"Merged into {keep.name} (learner {keep.id}): its history moved there")
+    return moved

@@ -1,6 +1,592 @@
-"""Pages: learners, their needs analyses, enrolments and the climbing frame; the course catalogue."""
+"""Pages: learners, their needs analyses, enrolments and the climbing frame; the course catalogue.
+
+The list (search, filters, stage), adding and changing a learner (consent first, equality monitoring
+for convenors and above only, a warning about possible duplicates), the learner's page (the ladder,
+enrolments with their on-track state, needs analyses and barriers over time, contacts and the
+timeline, follow-ups, one-click "log a contact"), needs analyses, enrolments and their progress,
+merging a duplicate record, and the course catalogue (administrators change it). Thin: load or 404,
+check the role, call a service or a query, render."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+from typing import Any, Optional
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..cases import rules as case_rules
+from ..cases.models import Activity, Case, FollowUp
+from ..core.errors import ServiceError, ValidationFailed
+from ..core.forms import form_page, optional_int
+from ..core.pagination import paginate
+from ..core.permissions import (
+    ADMIN, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible,
+)
+from ..core.templating import UK, uk_date
+from ..core.timeline import entries_for
+from ..extensions import db
+from ..organisation.models import Branch
+from ..reps import queries as rep_queries
+from ..reps.models import Rep
+from . import caseload, queries, rules, services
+from .forms import (
+    STATUS_FIELDS, BranchChoiceForm, ButtonForm, ContactForm, CourseForm, EnrolForm, EnrolmentStatusForm, LearnerForm,
+    MergeChooseForm, MergeForm, NeedsAssessmentForm, uk,
+)
+from .models import (
+    BARRIERS, CONTRACTS, COURSE_CATEGORIES, ENROLMENT_STATUSES, HOURS, LEVEL_LABELS, MEMBERSHIP, STAFF_CATEGORIES,
+    SUBJECTS, Course, Enrolment, Learner, NeedsAssessment,
+)
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
+
+#: who records learners, needs analyses, enrolments and contacts (organisers read only)
+WRITERS = (ADMIN, BRANCH_CONVENOR, LEARNING_REP)
+#: who merges duplicate records
+MERGERS = (ADMIN, BRANCH_CONVENOR)
+#: GOV.UK tag colour for each enrolment status and stage
+STATUS_TAGS = {"enquiry": "govuk-tag--grey", "referred": "govuk-tag--purple", "enrolled": "govuk-tag--turquoise",
+               "in_progress": "", "break_in_learning": "govuk-tag--orange", "completed": "govuk-tag--green",
+               "achieved": "govuk-tag--green", "withdrawn": "govuk-tag--grey", "no_enrolment": "govuk-tag--grey",
+               "needs_analysis": "govuk-tag--grey"}
+#: on-track state of a live enrolment: (tag class, words) — never colour alone
+ON_TRACK = {"green": ("govuk-tag--green", "On track"), "amber": ("govuk-tag--yellow", "Ending soon: check progress"),
+            "red": ("govuk-tag--red", "Past its planned end")}
+RUNG_TAGS = {"reached": "govuk-tag--green", "working": "", "next": "govuk-tag--yellow", "not_yet": "govuk-tag--grey"}
+FOLLOW_UP_TAGS = {"planned": "govuk-tag--grey", "due": "govuk-tag--orange", "overdue": "govuk-tag--red",
+                  "done": "govuk-tag--green"}
+FOLLOW_UP_STATES = {"planned": "Planned", "due": "Due today", "overdue": "Overdue", "done": "Done"}
+
+
+def _version() -> Optional[int]:
+    return request.form.get("version", type=int)
+
+
+def _load(learner_id: int) -> Learner:
+    return get_visible_or_404(db.session, Learner, learner_id, current_user)
+
+
+def _page_url(learner: Learner, anchor: str = "") -> str:
+    return url_for(".learner", learner_id=learner.id) + (f"#{anchor}" if anchor else "")
+
+
+def _merged_away(learner: Learner):
+    """A record merged into another is kept for its history but no longer changed: go to the kept one."""
+    if learner.merged_into_id is None:
+        return None
+    flash(f"This record was merged into learner {learner.merged_into_id}: make changes there.", "error")
+    return redirect(url_for(".learner", learner_id=learner.merged_into_id))
+
+
+def _no_consent(learner: Learner, what: str):
+    if learner.consent_on:
+        return None
+    flash(f"Record {learner.name}'s consent (its date and what it covers) before {what}.", "error")
+    target = url_for(".edit_learner", learner_id=learner.id) if current_user.role in WRITERS else _page_url(learner)
+    return redirect(target)
+
+
+def _show_error(form, exc: ServiceError) -> None:
+    """A service's messages on the form; a message about the learner as a whole goes to the summary."""
+    whole = exc.fields.pop("learner_id", None)
+    if whole:
+        form.form_errors.extend(whole)
+    if exc.fields or not whole:
+        form.show_service_error(exc)
+
+
+def endpoint_allows(endpoint: str) -> bool:
+    from ..core.permissions import ALL_ROLES
+
+    view = current_app.view_functions.get(endpoint)
+    return view is not None and current_user.role in getattr(view, "allowed_roles", ALL_ROLES)
+
+
+# --- list ---------------------------------------------------------------------------------
+
+def _list_filters() -> dict[str, Any]:
+    stage, category = request.args.get("stage", ""), request.args.get("staff_category", "")
+    return {
+        "q": request.args.get("q", "").strip()[:120],
+        "workplace_id": request.args.get("workplace_id", type=int),
+        "rep_id": request.args.get("rep_id", type=int),
+        "stage": stage if stage in queries.STAGES else "",
+        "staff_category": category if category in STAFF_CATEGORIES else "",
+        "no_contact": "1" if request.args.get("no_contact") == "1" else "",
+    }
+
+
+@bp.route("")
+def learners():
+    filters = _list_filters()
+    stmt = queries.learners_page_list(current_user, stage=filters["stage"], name=filters["q"],
+                                      workplace_id=filters["workplace_id"], rep_id=filters["rep_id"],
+                                      staff_category=filters["staff_category"])
+    if filters["no_contact"]:
+        stmt = stmt.where(caseload.not_contacted_since(date.today()))
+    page = paginate(stmt)
+    workplaces, reps = queries.list_filter_options(current_user)
+    return render_template("learners/list.html", page=page, filters=filters, stages=queries.stages_of(l.id for l in page.items),
+                           workplaces=workplaces, reps=reps, can_add=current_user.role in WRITERS,
+                           filtered=any(filters.values()), no_contact_days=caseload.NO_CONTACT_DAYS)
+
+
+# --- new and edit -------------------------------------------------------------------------
+
+def _rep_label(rep: Rep) -> str:
+    where = rep.workplace.name if rep.workplace else rep.employer.name
+    return f"{rep.name}, {where}" + (" (stood down)" if rep.stood_down_on else "")
+
+
+def _own_reps(branch_id: int) -> list[Rep]:
+    """A signed-in ULR's own appointments in the branch (their learners land in their caseload)."""
+    return [r for r in rep_queries.reps_for_user(current_user) if r.branch_id == branch_id]
+
+
+def _setup_learner_form(form: LearnerForm, branch: Branch, existing: Optional[Learner] = None) -> None:
+    """Choices limited to the branch: its employers' workplaces and its ULRs (a ULR: their own
+    appointments). Equality monitoring only for those who may see it."""
+    workplaces = queries.branch_workplaces(branch.id)
+    employers = {w.employer_id: w.employer for w in workplaces}
+    for e in rep_queries.branch_employers(branch.id):
+        employers.setdefault(e.id, e)
+    several = len(employers) > 1
+    form.workplace_id.choices = [("", "Not known yet")] + [
+        (w.id, f"{w.name} ({w.employer.name})" if several else w.name) for w in workplaces]
+    form.employer_id.choices = [("", "From the workplace")] + [
+        (e.id, e.name) for e in sorted(employers.values(), key=lambda e: e.name)]
+    keep = existing.rep_id if existing else None
+    if current_user.role == LEARNING_REP:
+        reps = _own_reps(branch.id)
+        if keep and keep not in {r.id for r in reps} and existing is not None and existing.rep is not None:
+            reps.append(existing.rep)
+        if reps:
+            form.rep_id.choices = [(r.id, _rep_label(r)) for r in reps]
+            form.rep_id.description = "You, or the ULR already working with them"
+        else:
+            del form.rep_id  # no appointment: the learner is in their caseload as the person who recorded them
+    else:
+        form.rep_id.choices = [("", "No ULR yet")] + [(r.id, _rep_label(r)) for r in queries.branch_reps(branch.id, keep)]
+    if not queries.can_see_equality(current_user):
+        form.drop_equality()
+    elif existing is not None:
+        form.keep_current_choices(existing)
+
+
+def _branch_for_new() -> Optional[Branch]:
+    if current_user.role != ADMIN:
+        if current_user.branch_id is None:
+            abort(403)
+        return current_user.branch
+    branch_id = request.args.get("branch_id", type=int)
+    if branch_id is None:
+        return None
+    return get_visible_or_404(db.session, Branch, branch_id, current_user)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def new_learner():
+    branch = _branch_for_new()
+    back = url_for(".learners")
+    if branch is None:  # an administrator chooses the branch first
+        choose = BranchChoiceForm(request.args)
+        choose.branch_id.choices = [("", "Choose a branch")] + [
+            (b.id, b.name) for b in db.session.scalars(visible(select(Branch), current_user).order_by(Branch.name))]
+        status = 200
+        if "branch_id" in request.args or request.method == "POST":
+            choose.branch_id.errors = ["Choose the branch that records the learner"]
+            status = 400
+        return render_template("learners/choose_branch.html", form=choose, back=back), status
+    form = LearnerForm()
+    if request.method == "GET" and current_user.role == LEARNING_REP:
+        own = _own_reps(branch.id)
+        form.rep_id.data = own[0].id if own else None
+    _setup_learner_form(form, branch)
+    duplicates: list[Learner] = []
+
+    def save():
+        data = form.learner_data()
+        found = [d for d in services.possible_duplicates(name=data.get("name") or "", workplace_id=data.get("workplace_id"),
+                                                         email=data.get("email"), user=current_user)
+                 if d.merged_into_id is None]
+        if found and not form.not_duplicate.data:
+            duplicates.extend(found)
+            form.not_duplicate.errors = ["Check the records that may be the same person. If this is someone else, "
+                                         "tick the box to save a new record"]
+            return None
+        learner = services.create_learner(data, branch=branch, actor=current_user)
+        flash(f"{learner.name} added." + ("" if learner.consent_on else
+                                          " Record their consent before anything else about them."), "success")
+        return _page_url(learner)
+
+    action = url_for(".new_learner", branch_id=branch.id) if current_user.role == ADMIN else url_for(".new_learner")
+    return form_page(form, save, "learners/form.html", title="Add a learner", branch=branch, back=back, action=action,
+                     duplicates=duplicates, STAFF_CATEGORY_HINTS=_staff_hints())
+
+
+def _staff_hints() -> dict[str, str]:
+    from .forms import STAFF_CATEGORY_HINTS
+
+    return STAFF_CATEGORY_HINTS
+
+
+@bp.route("/<int:learner_id>/edit", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def edit_learner(learner_id: int):
+    learner = _load(learner_id)
+    away = _merged_away(learner)
+    if away:
+        return away
+    form = LearnerForm(data=LearnerForm.initial(learner))
+    form.submit.label.text = "Save changes"
+    _setup_learner_form(form, learner.branch, learner)
+    if "gender" in form._fields:  # the form shows the equality monitoring values
+        services.audit_equality_read([learner], current_user, "learner edit form")
+    back = _page_url(learner)
+
+    def save():
+        changes = services.update_learner(learner, form.learner_data(), version=_version(), actor=current_user)
+        flash("Learner saved." if changes else "No changes to save.", "success")
+        return back
+
+    return form_page(form, save, "learners/form.html", title=f"Change {learner.name}'s details", branch=learner.branch,
+                     back=back, action=url_for(".edit_learner", learner_id=learner.id), existing=learner,
+                     version=learner.version, duplicates=[], STAFF_CATEGORY_HINTS=_staff_hints())
+
+
+# --- the learner's page: the climbing frame ------------------------------------------------------
+
+def _contacts_timeline(learner: Learner) -> list[dict[str, Any]]:
+    """Contacts (activities) and the record's timeline, newest first. A contact's own timeline line
+    is left out: the contact itself is shown."""
+    activities = db.session.scalars(visible(select(Activity), current_user).where(Activity.learner_id == learner.id)
+                                    .options(selectinload(Activity.case))
+                                    .order_by(Activity.happened_on.desc(), Activity.id.desc())).all()
+    items = [{"contact": a, "day": a.happened_on, "at": a.created_at} for a in activities]
+    for e in entries_for(db.session, learner):
+        if e.kind == "contact":
+            continue
+        items.append({"entry": e, "day": e.at.astimezone(UK).date(), "at": e.at})
+    items.sort(key=lambda i: (i["day"], i["at"]), reverse=True)
+    return items
+
+
+def _follow_ups(learner: Learner, today: date) -> list[tuple[FollowUp, str]]:
+    rows = db.session.scalars(select(FollowUp).where(FollowUp.learner_id == learner.id)
+                              .order_by(FollowUp.done_on.is_not(None), FollowUp.due_on, FollowUp.id)).all()
+    return [(f, case_rules.follow_up_state(f.due_on, f.done_on is not None, today)) for f in rows]
+
+
+def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, status: int = 200):
+    today = date.today()
+    lad = queries.ladder(learner)
+    assessments = queries.needs_assessments_of(learner)
+    barrier_codes, by_date = queries.barriers_over_time(assessments)
+    see_equality = queries.can_see_equality(current_user)
+    if see_equality:
+        services.audit_equality_read([learner], current_user, "learner page")
+    can_write = current_user.role in WRITERS
+    if contact_form is None and can_write:
+        contact_form = ContactForm(data={"happened_on": uk(today)})
+    cases = db.session.scalars(visible(select(Case), current_user).where(Case.learner_id == learner.id)
+                               .order_by(Case.opened_on.desc(), Case.id.desc())).all()
+    merged_from = db.session.scalars(select(Learner).where(Learner.merged_into_id == learner.id).order_by(Learner.id)).all()
+    progressed = {a for a, _b in lad.progressions}
+    return render_template(
+        "learners/learner.html", learner=learner, ladder=lad, rungs=queries.ladder_rungs(lad),
+        informal=queries.informal_outcomes(lad), progressed=progressed,
+        on_track={e.id: rules.on_track(status=e.status, planned_end_on=e.planned_end_on, today=today) for e in lad.enrolments},
+        assessments=list(reversed(by_date)), barrier_codes=barrier_codes, barrier_dates=by_date,
+        see_equality=see_equality, recorded=queries.equality_recorded(learner), can_write=can_write,
+        can_merge=current_user.role in MERGERS, contact_form=contact_form, form=contact_form,
+        timeline=_contacts_timeline(learner), follow_ups=_follow_ups(learner, today), cases=cases,
+        case_link=endpoint_allows("cases.case"), merged_from=merged_from, today=today,
+        stage=queries.stages_of([learner.id]).get(learner.id, "no_enrolment")), status
+
+
+@bp.route("/<int:learner_id>")
+def learner(learner_id: int):
+    learner = _load(learner_id)
+    if learner.merged_into_id is not None:
+        return redirect(url_for(".learner", learner_id=learner.merged_into_id))
+    return _detail(learner)
+
+
+# --- contacts and follow-ups ---------------------------------------------------------------------
+
+@bp.route("/<int:learner_id>/contacts", methods=["POST"])
+@roles_required(*WRITERS)
+def log_contact(learner_id: int):
+    learner = _load(learner_id)
+    away = _merged_away(learner)
+    if away:
+        return away
+    form = ContactForm()
+    if form.validate_on_submit():
+        try:
+            activity = services.log_contact(learner, form.contact_data(), actor=current_user)
+        except ValidationFailed as exc:
+            _show_error(form, exc)
+        else:
+            message = f"{case_rules.ACTIVITY_KINDS[activity.kind]} logged."
+            if activity.follow_up is not None:
+                message += f" Next contact planned for {uk_date(activity.follow_up.due_on)}."
+            flash(message, "success")
+            return redirect(_page_url(learner, "contacts"))
+    return _detail(learner, contact_form=form, status=400)
+
+
+@bp.route("/<int:learner_id>/follow-ups/<int:follow_up_id>/done", methods=["POST"])
+@roles_required(*WRITERS)
+def follow_up_done(learner_id: int, follow_up_id: int):
+    learner = _load(learner_id)
+    follow_up = db.session.get(FollowUp, follow_up_id)
+    if follow_up is None or follow_up.learner_id != learner.id:
+        abort(404)
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if services.complete_learner_follow_up(follow_up, actor=current_user):
+        flash(f"Follow-up marked as done: {follow_up.title}.", "success")
+    else:
+        flash("That follow-up was already done.", "success")
+    return redirect(_page_url(learner, "follow-ups"))
+
+
+# --- needs analysis ------------------------------------------------------------------------------
+
+@bp.route("/<int:learner_id>/needs-analysis", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def new_needs_assessment(learner_id: int):
+    learner = _load(learner_id)
+    stop = _merged_away(learner) or _no_consent(learner, "recording a needs analysis")
+    if stop:
+        return stop
+    form = NeedsAssessmentForm(data={"assessed_on": uk(date.today())})
+    back = _page_url(learner)
+
+    def save():
+        services.record_needs_assessment(learner, form.assessment_data(), actor=current_user)
+        flash("Needs analysis saved.", "success")
+        return _page_url(learner, "needs-analyses")
+
+    return form_page(form, save, "learners/needs_assessment.html", learner=learner, back=back)
+
+
+# --- enrolments ----------------------------------------------------------------------------------
+
+def _course_groups(courses: list[Course]) -> list[tuple[str, list[Course]]]:
+    groups: dict[str, list[Course]] = {}
+    for c in courses:
+        groups.setdefault(c.category, []).append(c)
+    return [(COURSE_CATEGORIES.get(k, k), v) for k, v in groups.items()]
+
+
+@bp.route("/<int:learner_id>/enrol", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def enrol(learner_id: int):
+    learner = _load(learner_id)
+    stop = _merged_away(learner) or _no_consent(learner, "enrolling them")
+    if stop:
+        return stop
+    form = EnrolForm(data={"status": "enquiry", "course_id": request.args.get("course_id", type=int)})
+    requests = queries.learner_release_requests(learner, current_user)
+    if requests:
+        form.time_off_request_id.choices = [("", "None")] + [
+            (r.id, f"{uk_date(r.starts_at)}, {r.course or 'course not named'} ({r.status.replace('_', ' ')})") for r in requests]
+    else:
+        del form.time_off_request_id
+    back = _page_url(learner)
+
+    def save():
+        e = services.enrol(learner, form.enrolment_data(), actor=current_user)
+        flash(f"Enrolment on {e.course.title} saved.", "success")
+        return _page_url(learner, "enrolments")
+
+    return form_page(form, save, "learners/enrol.html", learner=learner, back=back,
+                     groups=_course_groups(queries.courses_for_enrolment()))
+
+
+@bp.route("/<int:learner_id>/enrolments/<int:enrolment_id>/status", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def enrolment_status(learner_id: int, enrolment_id: int):
+    learner = _load(learner_id)
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.learner_id != learner.id:
+        abort(404)
+    away = _merged_away(learner)
+    if away:
+        return away
+    nexts = [s for s in rules.STATUSES if s in rules.TRANSITIONS[enrolment.status]]
+    form = EnrolmentStatusForm(data=EnrolmentStatusForm.initial(enrolment))
+    back = _page_url(learner, "enrolments")
+
+    def save():
+        status, data = form.status_data()
+        if status not in nexts:
+            form.status.errors = ["Choose what has happened" if not status else
+                                  f"An enrolment that is {enrolment.status.replace('_', ' ')} cannot move to "
+                                  f"{status.replace('_', ' ')}"]
+            return None
+        services.change_enrolment_status(enrolment, status, data, version=_version(), actor=current_user)
+        flash(f"{enrolment.course.title}: {ENROLMENT_STATUSES[status].lower()}.", "success")
+        return back
+
+    return form_page(form, save, "learners/enrolment_status.html", learner=learner, enrolment=enrolment, nexts=nexts,
+                     status_fields=STATUS_FIELDS, back=back, version=enrolment.version)
+
+
+# --- merging duplicates ----------------------------------------------------------------------------
+
+def _merge_rows(keep: Learner, other: Learner) -> list[tuple[str, Any, Any]]:
+    """Side by side: what each record holds (equality monitoring as recorded / not recorded)."""
+    def value(learner: Learner, name: str) -> Any:
+        v = getattr(learner, name)
+        vocab = {"staff_category": STAFF_CATEGORIES, "contract": CONTRACTS, "hours": HOURS, "membership": MEMBERSHIP,
+                 "prior_level": LEVEL_LABELS}.get(name)
+        if vocab is not None and v:
+            return vocab.get(v, v)
+        if isinstance(v, date):
+            return uk_date(v)
+        return v
+
+    def counts(learner: Learner) -> dict[str, int]:
+        out = {}
+        for label, model in (("Needs analyses", NeedsAssessment), ("Enrolments", Enrolment), ("Contacts", Activity)):
+            out[label] = db.session.scalar(select(func.count()).select_from(model).where(model.learner_id == learner.id))
+        return out
+
+    def equality(learner: Learner) -> str:
+        n = sum(queries.equality_recorded(learner).values())
+        return f"{n} of 4 recorded" if n else "Not recorded"
+
+    rows: list[tuple[str, Any, Any]] = [("Learner number", keep.id, other.id), ("Name", keep.name, other.name),
+                                        ("Workplace", keep.workplace.name if keep.workplace else None,
+                                         other.workplace.name if other.workplace else None),
+                                        ("Employer", keep.employer.name if keep.employer else None,
+                                         other.employer.name if other.employer else None)]
+    for label, name in (("E-mail address", "email"), ("Date of consent", "consent_on"),
+                        ("What the consent covers", "consent_scope"), ("Staff category", "staff_category"),
+                        ("Job title", "job_title"), ("Contract", "contract"), ("Hours", "hours"),
+                        ("UNISON membership", "membership"), ("Joined the union", "joined_union_on"),
+                        ("Highest level before", "prior_level")):
+        rows.append((label, value(keep, name), value(other, name)))
+    rows.append(("ULR", keep.rep.name if keep.rep else None, other.rep.name if other.rep else None))
+    rows.append(("Equality monitoring", equality(keep), equality(other)))
+    a, b = counts(keep), counts(other)
+    rows += [(label, a[label], b[label]) for label in a]
+    rows.append(("Recorded on", uk_date(keep.created_at), uk_date(other.created_at)))
+    return rows
+
+
+@bp.route("/<int:learner_id>/merge", methods=["GET", "POST"])
+@roles_required(*MERGERS)
+def merge_learner(learner_id: int):
+    keep = _load(learner_id)
+    away = _merged_away(keep)
+    if away:
+        return away
+    back = _page_url(keep)
+    candidates = [d for d in services.possible_duplicates(name=keep.name, workplace_id=keep.workplace_id, email=keep.email,
+                                                          exclude_id=keep.id, user=current_user)
+                  if services.merge_problem(keep, d) is None]
+    choose = MergeChooseForm(request.args)
+    raw = request.form.get("duplicate_id") if request.method == "POST" else request.args.get("duplicate_id")
+    duplicate: Optional[Learner] = None
+    if raw is not None or request.method == "POST":
+        wanted = optional_int((raw or "").strip())
+        problem = None
+        if wanted is None:
+            problem = "Enter the learner number of the duplicate record, like 1234"
+        else:
+            duplicate = db.session.scalars(visible(select(Learner).where(Learner.id == wanted), current_user)).first()
+            if duplicate is None:
+                problem = f"There is no learner number {wanted} that you can see"
+            else:
+                problem = services.merge_problem(keep, duplicate)
+        if problem:
+            duplicate = None
+            choose.duplicate_id.errors = [problem]
+    if duplicate is None:
+        status = 400 if choose.duplicate_id.errors else 200
+        return render_template("learners/merge_choose.html", keep=keep, candidates=candidates, form=choose,
+                               back=back), status
+    form = MergeForm(data={"duplicate_id": duplicate.id, "keep_version": keep.version,
+                           "duplicate_version": duplicate.version})
+    if request.method == "POST" and form.validate_on_submit():
+        if not form.confirm.data:
+            form.confirm.errors = ["Tick the box to confirm these records are the same person"]
+        else:
+            try:
+                moved = services.merge_learners(keep, duplicate, actor=current_user,
+                                                keep_version=optional_int(form.keep_version.data),
+                                                duplicate_version=optional_int(form.duplicate_version.data))
+            except ValidationFailed as exc:
+                form.confirm.errors = [m for ms in exc.fields.values() for m in ms] or [exc.message]
+            else:
+                what = ", ".join(f"{n} {label}" for label, n in moved.items() if n and label != "timeline entries")
+                flash(f"Learner {duplicate.id} merged into this record." + (f" Moved: {what}." if what else ""), "success")
+                return redirect(back)
+    status = 400 if form.errors else 200
+    return render_template("learners/merge.html", keep=keep, duplicate=duplicate, rows=_merge_rows(keep, duplicate),
+                           form=form, back=back, change=url_for(".merge_learner", learner_id=keep.id)), status
+
+
+# --- the course catalogue ------------------------------------------------------------------------
+
+def _load_course(course_id: int) -> Course:
+    return get_visible_or_404(db.session, Course, course_id, current_user)
+
+
+@bp.route("/courses")
+def courses():
+    q = request.args.get("q", "").strip()[:200]
+    category = request.args.get("category", "")
+    category = category if category in COURSE_CATEGORIES else ""
+    page = paginate(queries.course_list(q=q, category=category))
+    return render_template("learners/courses.html", page=page, q=q, category=category,
+                           can_edit=current_user.role == ADMIN, filtered=bool(q or category))
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def new_course():
+    form = CourseForm(data={"subject": "other", "level": "unlevelled", "active": "yes"})
+    back = url_for(".courses")
+
+    def save():
+        course = services.create_course(form.course_data(), actor=current_user)
+        flash(f"{course.title} added to the catalogue.", "success")
+        return back
+
+    return form_page(form, save, "learners/course_form.html", title="Add a course", back=back)
+
+
+@bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def edit_course(course_id: int):
+    course = _load_course(course_id)
+    form = CourseForm(data=CourseForm.initial(course))
+    form.submit.label.text = "Save changes"
+    back = url_for(".courses")
+
+    def save():
+        changes = services.update_course(course, form.course_data(), actor=current_user)
+        flash(f"{course.title} saved." if changes else "No changes to save.", "success")
+        return back
+
+    return form_page(form, save, "learners/course_form.html", title=f"Change {course.title}", back=back, course=course)
+
+
+@bp.app_context_processor
+def _vocabularies() -> dict[str, Any]:
+    return {"LEARNER_STAGES": queries.STAGES, "LEARNER_STATUS_TAGS": STATUS_TAGS, "ENROLMENT_STATUSES": ENROLMENT_STATUSES,
+            "LEARNER_ON_TRACK": ON_TRACK, "LEARNER_LEVELS": LEVEL_LABELS, "LEARNER_BARRIERS": BARRIERS,
+            "LEARNER_STAFF_CATEGORIES": STAFF_CATEGORIES, "LEARNER_CONTRACTS": CONTRACTS, "LEARNER_HOURS": HOURS,
+            "LEARNER_MEMBERSHIP": MEMBERSHIP, "LEARNER_COURSE_CATEGORIES": COURSE_CATEGORIES,
+            "LEARNER_SUBJECTS": SUBJECTS, "LEARNER_RUNG_TAGS": RUNG_TAGS, "LEARNER_RUNG_STATES": queries.RUNG_STATES,
+            "LEARNER_FOLLOW_UP_TAGS": FOLLOW_UP_TAGS, "LEARNER_FOLLOW_UP_STATES": FOLLOW_UP_STATES,
+            "LEARNER_CONTACT_KINDS": case_rules.ACTIVITY_KINDS}

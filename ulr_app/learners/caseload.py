@@ -1,0 +1,67 @@
+"""A ULR's caseload at a glance (their home page): learners by stage, overdue follow-ups, and learners
+nobody has been in touch with for a while. Read side only, through ``visible()``; a fixed number of
+queries whatever the size of the caseload."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Optional
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import selectinload
+
+from ..cases.models import Activity, FollowUp
+from ..core.permissions import visible
+from ..extensions import db
+from . import queries
+from .models import Learner
+
+#: a learner nobody has been in touch with for this many days needs a contact
+NO_CONTACT_DAYS = 90
+#: how many of them the home page lists (the rest are a link to the learner list)
+NO_CONTACT_SHOWN = 20
+
+
+def stage_counts(user) -> dict[str, int]:
+    """stage -> learners the user can see at that stage, every stage present (zeros included)."""
+    found = queries.stage_counts(user)
+    return {stage: found.get(stage, 0) for stage in queries.STAGES}
+
+
+def overdue_follow_ups(user, today: Optional[date] = None) -> list[FollowUp]:
+    """Follow-ups (on cases and on learners) the user can see, not done and due before today, oldest first."""
+    today = today or date.today()
+    stmt = (visible(select(FollowUp), user).where(FollowUp.done_on.is_(None), FollowUp.due_on < today)
+            .options(selectinload(FollowUp.learner), selectinload(FollowUp.case))
+            .order_by(FollowUp.due_on, FollowUp.id))
+    return list(db.session.scalars(stmt))
+
+
+def not_contacted_since(today: date, days: int = NO_CONTACT_DAYS):
+    """SQL condition: the learner has no contact (activity) on or after ``today - days``, or none ever."""
+    since = today - timedelta(days=days)
+    return ~exists().where(Activity.learner_id == Learner.id, Activity.happened_on >= since)
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """A learner due a contact, with the date of the last one (None: never contacted)."""
+
+    learner: Learner
+    last_contact_on: Optional[date]
+
+
+def no_recent_contact(user, today: Optional[date] = None, *, days: int = NO_CONTACT_DAYS,
+                      limit: int = NO_CONTACT_SHOWN) -> tuple[list[Quiet], int]:
+    """Learners the user can see (merged records left out) with no contact in ``days`` days, longest
+    silence first (never contacted before all), at most ``limit``; and how many there are in all."""
+    today = today or date.today()
+    last = (select(Activity.learner_id.label("learner_id"), func.max(Activity.happened_on).label("last_on"))
+            .where(Activity.learner_id.is_not(None)).group_by(Activity.learner_id).subquery("last_contact"))
+    base = queries.current_learners(visible(select(Learner), user)).where(not_contacted_since(today, days))
+    total = db.session.scalar(select(func.count()).select_from(base.with_only_columns(Learner.id).subquery()))
+    rows = db.session.execute(
+        base.outerjoin(last, last.c.learner_id == Learner.id).add_columns(last.c.last_on)
+        .options(selectinload(Learner.workplace))
+        .order_by(last.c.last_on.is_not(None), last.c.last_on, Learner.name, Learner.id).limit(limit)).all()
+    return [Quiet(learner=learner, last_contact_on=last_on) for learner, last_on in rows], total
