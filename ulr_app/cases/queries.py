@@ -1,12 +1,19 @@
 """Read side for cases, activities and follow-ups: the scope rules and lookups."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Optional
 
-from ..core.permissions import LEARNING_REP, REGIONAL_ORGANISER, scope_rule
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
+from ..extensions import db
 from ..learners.queries import learner_condition
 from ..learners.models import Learner
 from ..organisation.models import Branch
+from . import rules
 from .models import Activity, Case, FollowUp
 
 
@@ -40,3 +47,144 @@ def _activities(user):
 @scope_rule(FollowUp)
 def _follow_ups(user):
     return or_(FollowUp.case_id.in_(_case_ids(user)), FollowUp.learner_id.in_(_learner_ids(user)))
+
+
+# --- lists and details --------------------------------------------------------------------
+
+#: the "due" filter of the case list
+DUE_FILTERS = {"overdue": "Overdue", "this_week": "Due in the next 7 days"}
+#: how far ahead a follow-up counts as coming up (home page, reminders)
+SOON_DAYS = 7
+
+
+def _like(text: str) -> str:
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def case_list(user, *, status: str = "", owner_id: Optional[int] = None, kind: str = "", due: str = "", q: str = "",
+              branch_id: Optional[int] = None, today: Optional[date] = None):
+    """The cases ``user`` may see, filtered, by due date (undated last), then newest first."""
+    today = today or date.today()
+    stmt = visible(select(Case), user).options(selectinload(Case.owner), selectinload(Case.branch)).order_by(
+        Case.due_on.is_(None), Case.due_on, Case.id.desc())
+    if status == "active":
+        stmt = stmt.where(Case.status != "closed")
+    elif status:
+        stmt = stmt.where(Case.status == status)
+    if owner_id:
+        stmt = stmt.where(Case.owner_id == owner_id)
+    if kind:
+        stmt = stmt.where(Case.kind == kind)
+    if branch_id:
+        stmt = stmt.where(Case.branch_id == branch_id)
+    if due == "overdue":
+        stmt = stmt.where(Case.status != "closed", Case.due_on < today)
+    elif due == "this_week":
+        stmt = stmt.where(Case.status != "closed", Case.due_on >= today, Case.due_on <= today + timedelta(days=SOON_DAYS))
+    if q and q.strip():
+        stmt = stmt.where(func.lower(Case.summary).like(_like(q), escape="\\"))
+    return stmt
+
+
+def status_counts(user) -> dict[str, int]:
+    """How many cases ``user`` may see in each status (one query)."""
+    rows = db.session.execute(visible(select(Case.status, func.count(Case.id)), user).group_by(Case.status)).all()
+    counts = {s: 0 for s in rules.STATUSES}
+    counts.update({s: n for s, n in rows})
+    return counts
+
+
+def next_follow_ups(case_ids: list[int]) -> dict[int, date]:
+    """The earliest not-done follow-up date of each case (one query)."""
+    if not case_ids:
+        return {}
+    return dict(db.session.execute(select(FollowUp.case_id, func.min(FollowUp.due_on)).where(
+        FollowUp.case_id.in_(case_ids), FollowUp.done_on.is_(None)).group_by(FollowUp.case_id)).all())
+
+
+def owners_seen(user) -> list:
+    """The people working the cases ``user`` may see (for the list's owner filter)."""
+    from ..accounts.models import User
+
+    seen = visible(select(Case.owner_id), user).where(Case.owner_id.is_not(None))
+    return list(db.session.scalars(select(User).where(User.id.in_(seen)).order_by(User.name, User.id)))
+
+
+def possible_owners(branch_id: int, keep: Optional[int] = None) -> list:
+    """Who may work a case of the branch: its active convenors and ULRs (and the current owner)."""
+    from ..accounts.models import User
+
+    stmt = select(User).where(User.branch_id == branch_id, User.role.in_(("branch_convenor", "learning_rep")))
+    stmt = stmt.where(or_(User.active.is_(True), User.id == keep)) if keep else stmt.where(User.active.is_(True))
+    return list(db.session.scalars(stmt.order_by(User.name, User.id)))
+
+
+def activities_of(case: Case) -> list[Activity]:
+    """The case's activities, newest first."""
+    return list(db.session.scalars(select(Activity).where(Activity.case_id == case.id).order_by(
+        Activity.happened_on.desc(), Activity.id.desc())))
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    follow_up: FollowUp
+    state: str  # planned | due | overdue | done
+
+
+def follow_ups_of(case: Case, today: Optional[date] = None) -> list[FollowUpRow]:
+    """The case's follow-ups by due date, each with its state today."""
+    today = today or date.today()
+    rows = db.session.scalars(select(FollowUp).where(FollowUp.case_id == case.id).order_by(
+        FollowUp.due_on, FollowUp.id)).all()
+    return [FollowUpRow(f, rules.follow_up_state(f.due_on, f.done_on is not None, today)) for f in rows]
+
+
+def follow_ups_due(user, today: Optional[date] = None, *, days: int = SOON_DAYS, limit: Optional[int] = None):
+    """Not-done follow-ups ``user`` may see that are overdue or due within ``days`` days, earliest
+    first, on open cases (or on learners), each with its state. For home pages."""
+    today = today or date.today()
+    open_cases = select(Case.id).where(Case.status != "closed")
+    stmt = visible(select(FollowUp), user).options(selectinload(FollowUp.case), selectinload(FollowUp.learner)).where(
+        FollowUp.done_on.is_(None), FollowUp.due_on <= today + timedelta(days=days),
+        or_(FollowUp.case_id.in_(open_cases), FollowUp.case_id.is_(None))).order_by(FollowUp.due_on, FollowUp.id)
+    if limit:
+        stmt = stmt.limit(limit)
+    return [FollowUpRow(f, rules.follow_up_state(f.due_on, False, today)) for f in db.session.scalars(stmt)]
+
+
+def is_visible(model, ident: Optional[int], user) -> bool:
+    if not ident:
+        return False
+    return db.session.scalar(visible(select(model.id).where(model.id == ident), user)) is not None
+
+
+def can_edit(user, case: Case) -> bool:
+    """Convenors (their branch) and administrators change cases, their status and move caseloads."""
+    return user.role == ADMIN or (user.role == BRANCH_CONVENOR and case.branch_id == user.branch_id)
+
+
+def can_work(user, case: Case) -> bool:
+    """Who logs activities and follow-ups: editors, and a ULR on their own cases (owned or recorded)."""
+    if can_edit(user, case):
+        return True
+    return user.role == LEARNING_REP and user.id in (case.owner_id, case.created_by_id)
+
+
+def branch_reps(branch_id: int) -> list:
+    """The branch's ULR appointments, for reassigning (in post first, then by name)."""
+    from ..reps.models import Rep
+
+    return list(db.session.scalars(select(Rep).where(Rep.branch_id == branch_id).order_by(
+        Rep.stood_down_on.is_not(None), Rep.name, Rep.id)))
+
+
+def caseload_of(rep) -> tuple[list[Case], list]:
+    """What a reassignment of ``rep`` would move: their open (not closed) cases and their learners."""
+    cases: list[Case] = []
+    if rep.user_id is not None:
+        cases = list(db.session.scalars(select(Case).where(
+            Case.owner_id == rep.user_id, Case.branch_id == rep.branch_id, Case.status != "closed").order_by(Case.id)))
+    learners = list(db.session.scalars(select(Learner).where(
+        Learner.rep_id == rep.id, Learner.merged_into_id.is_(None)).order_by(Learner.name, Learner.id)))
+    return cases, learners

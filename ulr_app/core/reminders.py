@@ -23,6 +23,7 @@ SOURCES: list[str] = [
     "ulr_app.agreements.reminders:agreement_reminders",
     "ulr_app.reps.reminders:training_reminders",
     "ulr_app.timeoff.reminders:tribunal_deadline_reminders",
+    "ulr_app.cases.reminders:follow_up_reminders",
 ]
 
 
