@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from importlib import resources
 
 import pytest
+from types import SimpleNamespace
 from sqlalchemy import delete, func, select
 
 from ulr_app import demo
@@ -152,6 +153,19 @@ def test_built_world_matches_the_plan(app, runner):
     assert sorted((u.email, u.name, u.role) for u in users) == sorted((p.email, p.name, p.role) for p in plan.users)
     urns = set(db.session.scalars(select(Workplace.urn).where(Workplace.urn.is_not(None))))
     assert urns == {w.urn for w in plan.workplaces if w.urn}
+    # the learners, their enrolments and the cases too (planned for the build date)
+    from ulr_app.cases.models import Case
+    from ulr_app.learners.models import Enrolment, Learner
+
+    plan = demo.plan_small(7, today=date.today(), commencement_on=app.config.get("ERA_2025_COMMENCEMENT"))
+    learners = db.session.scalars(select(Learner).order_by(Learner.id)).all()
+    assert [(lr.name, lr.staff_category, lr.consent_on and lr.consent_on.isoformat()) for lr in learners] == [
+        (p.field("name"), p.field("staff_category"), p.field("consent_on")) for p in plan.learners]
+    statuses = db.session.scalars(select(Enrolment.status).order_by(Enrolment.id)).all()
+    assert statuses == [e.status for p in plan.learners for e in p.enrolments]
+    cases = db.session.scalars(select(Case).order_by(Case.id)).all()
+    assert [(c.kind, c.status, c.opened_on.isoformat()) for c in cases] == [
+        (p.kind, p.status, p.field("opened_on")) for p in plan.cases]
 
 
 def write_fake_national(path):
@@ -196,6 +210,14 @@ def test_national_scale_from_the_configured_file(app, runner, tmp_path, monkeypa
     hartlepool = db.session.scalars(select(Workplace).where(Workplace.urn == 999004)).one()
     la = db.session.scalars(select(LocalAuthority).where(LocalAuthority.la_code == "805")).first()
     assert hartlepool.employer.region.ons_code == la.ons_region_code
+    # learners and cases scale with the branches (fewer per branch than the small world)
+    from ulr_app.cases.models import Case
+    from ulr_app.demo_learners import LEARNERS_PER_BRANCH_NATIONAL
+    from ulr_app.learners.models import Learner
+
+    assert db.session.scalar(select(func.count()).select_from(Learner)) == 3 * LEARNERS_PER_BRANCH_NATIONAL
+    cases = db.session.scalars(select(Case)).all()
+    assert 3 <= len(cases) <= 9 and {c.kind for c in cases} >= {"time_off_dispute", "learner_support"}
 
 
 def test_national_scale_without_the_file_says_where_to_put_it(app, runner, tmp_path, monkeypatch):
@@ -465,3 +487,204 @@ def test_ulr_and_time_off_plans_are_deterministic_and_dated_from_today():
             for t in p.time_off if t.key.endswith(":open")]
         assert len(deadlines) == 4 and all(d >= day for d in deadlines)
         assert sum((d - day).days <= 14 for d in deadlines) >= 2
+
+
+# --- learners and cases ---------------------------------------------------------------------
+
+def _learner_world():
+    from ulr_app.cases.models import Activity, Case, FollowUp
+    from ulr_app.learners.models import Enrolment, Learner, NeedsAssessment
+
+    return SimpleNamespace(
+        learners=db.session.scalars(select(Learner).order_by(Learner.id)).all(),
+        enrolments=db.session.scalars(select(Enrolment).order_by(Enrolment.id)).all(),
+        assessments=db.session.scalars(select(NeedsAssessment)).all(),
+        activities=db.session.scalars(select(Activity)).all(),
+        follow_ups=db.session.scalars(select(FollowUp)).all(),
+        cases=db.session.scalars(select(Case).order_by(Case.id)).all(),
+    )
+
+
+def _check_learners(w, today):
+    from collections import Counter
+
+    from ulr_app.learners import queries, rules
+    from ulr_app.learners.models import STAFF_CATEGORIES
+
+    assert 60 <= len(w.learners) <= 90
+    # staff categories in the surveys' proportions: learning support most, site staff fewest
+    # (recorded once the learner has consented)
+    counts = Counter(lr.staff_category for lr in w.learners if lr.consent_on)
+    assert set(counts) == set(STAFF_CATEGORIES)
+    school = {c: n for c, n in counts.items() if c != "non_school"}
+    assert max(counts, key=counts.get) == "learning_support" and counts["learning_support"] >= 0.4 * len(w.learners)
+    assert min(school.values()) == school["site"] and sorted(school.values()).count(school["site"]) == 1
+    for lr in w.learners:  # school staff work in schools, the rest for council services
+        if lr.staff_category:
+            assert lr.workplace.kind == ("service" if lr.staff_category == "non_school" else "school"), lr.name
+        assert lr.branch_id in {b.id for b in lr.employer.branches}
+    # consent for nearly all; a couple with their name and workplace only
+    without = [lr for lr in w.learners if lr.consent_on is None]
+    assert 1 <= len(without) <= 4
+    for lr in without:
+        assert lr.workplace_id and lr.employer_id and lr.job_title is None and lr.membership is None and lr.rep_id is None
+    consented = [lr for lr in w.learners if lr.consent_on]
+    assert {lr.consent_scope for lr in consented} == {
+        "Contact about learning; needs analysis; course records; anonymised reports"}
+    assert all(lr.job_title and lr.contract and lr.hours and lr.membership for lr in consented)
+    # members and not; some joined the union after their first course began (recruitment through learning)
+    assert {lr.membership for lr in consented} == {"member", "non_member"}
+    assert all(lr.joined_union_on for lr in consented if lr.membership == "member")
+    first_start = {}
+    for e in w.enrolments:
+        if e.started_on:
+            first_start[e.learner_id] = min(first_start.get(e.learner_id, e.started_on), e.started_on)
+    assert any(lr.joined_union_on and lr.id in first_start and lr.joined_union_on > first_start[lr.id]
+               for lr in consented)
+    # equality monitoring on some, not all, and partly filled in
+    with_equality = [lr for lr in consented if lr.gender or lr.ethnicity or lr.disability or lr.age_band]
+    assert 0.3 * len(consented) < len(with_equality) < 0.9 * len(consented)
+    assert any(lr.ethnicity is None for lr in with_equality)
+    # needs analyses: the barriers the surveys found most often come first
+    barriers = Counter(b for na in w.assessments for b in na.barriers)
+    top = sorted(barriers, key=barriers.get, reverse=True)[:3]
+    assert set(top) <= {"time_release", "cover", "term_time_contract", "confidence"}
+    assert all(na.literacy_level and na.numeracy_level for na in w.assessments)
+    # enrolments at every status, with what each status needs
+    assert {e.status for e in w.enrolments} == set(rules.STATUSES)
+    assert all(e.withdrawal_reason and e.withdrawn_on for e in w.enrolments if e.status == "withdrawn")
+    assert all(e.return_on and e.return_on > e.break_started_on for e in w.enrolments if e.status == "break_in_learning")
+    assert all(e.achieved_on for e in w.enrolments if e.status == "achieved")
+    dates = [d for e in w.enrolments for d in (e.referred_on, e.completed_on, e.achieved_on, e.withdrawn_on,
+                                                 e.break_started_on) if d]
+    assert max(dates) <= today and min(dates) >= today - timedelta(days=4 * 366)
+    # on track: red, amber and green on the build date
+    tracks = {rules.on_track(status=e.status, planned_end_on=e.planned_end_on, today=today) for e in w.enrolments}
+    assert {"red", "amber", "green"} <= tracks
+    # the whole ladder: Return to Learn -> Skills for Life Level 1 and 2 -> Level 2 -> Level 3, achieved
+    climbed = []
+    for lr in consented:
+        ladder = queries.ladder(lr)
+        by_id = {e.id: e for e in ladder.enrolments}
+        sources = {by_id[a].course.title for a, _b in ladder.progressions}
+        level_3 = [e for e in ladder.enrolments if e.course.level == "level_3" and e.status == "achieved"]
+        if "Return to Learn" in sources and level_3 and ladder.reached.get("literacy") == "level_2" \
+                and ladder.reached.get("numeracy") == "level_2":
+            climbed.append(lr)
+            steps = sorted((e for e in ladder.enrolments if e.status in ("completed", "achieved")),
+                           key=lambda e: e.started_on)
+            assert steps[0].course.title == "Return to Learn"
+            assert len(ladder.progressions) >= 4
+            assert any("HLTA" in s for s in ladder.next_steps)
+            assert (today - steps[0].started_on).days <= 4 * 365
+    assert len(climbed) >= 4
+    # contacts: most learners; some not contacted for 90 days; follow-ups overdue and coming
+    last_contact = {}
+    for a in w.activities:
+        if a.learner_id:
+            last_contact[a.learner_id] = max(last_contact.get(a.learner_id, a.happened_on), a.happened_on)
+            assert a.kind in ("note", "call", "meeting", "email", "visit") and a.by_label and a.happened_on <= today
+    assert len(last_contact) >= 0.9 * len(consented)
+    quiet = [lr for lr in consented if last_contact.get(lr.id, date.min) < today - timedelta(days=90)]
+    assert 0.05 * len(consented) <= len(quiet) <= 0.3 * len(consented)
+    on_learners = [f for f in w.follow_ups if f.learner_id]
+    assert any(f.due_on < today and f.done_on is None for f in on_learners)
+    assert any(f.due_on > today for f in on_learners)
+    assert any(f.done_on for f in on_learners)
+
+
+def _check_cases(w, today):
+    from ulr_app.agreements.models import Agreement
+    from ulr_app.cases.rules import KINDS, STATUSES
+    from ulr_app.timeoff.models import TimeOffRequest
+    from ulr_app.timeoff.rules import REFUSALS
+
+    assert len(w.cases) >= 20
+    assert {c.kind for c in w.cases} == set(KINDS)
+    assert {c.status for c in w.cases} == set(STATUSES)
+    for c in w.cases:
+        assert c.opened_on <= today and (c.due_on is None or c.due_on >= c.opened_on)
+        if c.status == "closed":
+            assert c.closed_on and c.outcome and c.opened_on <= c.closed_on <= today
+        else:
+            assert c.closed_on is None
+        assert c.owner is not None and c.owner.branch_id == c.branch_id
+    assert {c.owner.role for c in w.cases} == {"branch_convenor", "learning_rep"}
+    live = [c for c in w.cases if c.status != "closed" and c.due_on]
+    assert any(c.due_on < today for c in live) and any(c.due_on > today for c in live)
+    # a time-off dispute is linked both ways to a refused request
+    disputes = [c for c in w.cases if c.kind == "time_off_dispute"]
+    assert disputes and all(c.time_off_request_id for c in disputes)
+    for c in disputes:
+        request = db.session.get(TimeOffRequest, c.time_off_request_id)
+        assert request.case_id == c.id and request.status in REFUSALS and request.branch_id == c.branch_id
+    assert any(c.status != "closed" and c.due_on and c.due_on >= today for c in disputes)  # the tribunal deadline
+    negotiations = [c for c in w.cases if c.kind == "agreement_negotiation"]
+    assert any(db.session.get(Agreement, c.agreement_id).status in ("draft", "negotiating")
+               for c in negotiations if c.agreement_id)
+    assert all(c.workplace and c.workplace.kind == "school" for c in w.cases if c.kind == "school_access")
+    assert all(c.learner_id and c.learner.branch_id == c.branch_id for c in w.cases if c.kind == "learner_support")
+    # the follow-ups each kind plans, some done; activities on every case
+    on_cases = [f for f in w.follow_ups if f.case_id]
+    assert any(f.done_on for f in on_cases) and any(f.done_on is None and f.due_on < today for f in on_cases)
+    assert {a.case_id for a in w.activities if a.case_id} == {c.id for c in w.cases}
+
+
+def test_small_world_has_learners_and_cases(app, runner):
+    from ulr_app.cases.models import Case
+    from ulr_app.core.permissions import visible
+    from ulr_app.core.timeline import TimelineEntry
+    from ulr_app.learners.models import Learner
+
+    logins = logins_from(run_small(runner).output)
+    today = date.today()
+    w = _learner_world()
+    _check_learners(w, today)
+    _check_cases(w, today)
+    # the demo ULR logins have a caseload: learners assigned to them, and their own cases
+    ulr_emails = [email for role, email, _p in logins if role == "learning_rep"]
+    for email in ulr_emails:
+        user = db.session.scalars(select(User).where(User.email == email)).one()
+        assert db.session.scalars(visible(select(Learner), user)).all(), email
+    first = db.session.scalars(select(User).where(User.email == ulr_emails[0])).one()
+    assert len(db.session.scalars(visible(select(Learner), first)).all()) >= 5
+    assert any(db.session.scalars(visible(select(Case), db.session.scalars(select(User).where(
+        User.email == email)).one())).all() for email in ulr_emails)
+    # recorded through the services, as the demo data: audit trail and timelines
+    for kind in ("learner", "enrolment", "needs_assessment", "case_record", "activity", "follow_up"):
+        actors = set(db.session.scalars(select(AuditEntry.actor_label).where(AuditEntry.object_type == kind)))
+        assert actors == {"demo data"}, kind
+    kinds = set(db.session.scalars(select(TimelineEntry.kind).where(TimelineEntry.object_type == "learner")))
+    assert {"created", "needs_analysis", "enrolment", "contact", "follow_up"} <= kinds
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "reassign")) >= 1  # the stood-down ULR's learners were moved
+
+
+def test_learner_and_case_plans_are_deterministic_and_dated_from_today():
+    plan, again = demo.plan_small(2008), demo.plan_small(2008)
+    assert (plan.learners, plan.cases) == (again.learners, again.cases)
+    other = demo.plan_small(1)
+    assert [p.field("name") for p in other.learners] != [p.field("name") for p in plan.learners]
+    # everything is dated on or before the build date (but what is planned ahead)
+    for day in (demo.REFERENCE_DATE, date(2027, 3, 1)):
+        p = demo.plan_small(2008, today=day)
+        ahead = {"planned_end_on", "return_on", "due_on", "started_on"}
+        for learner in p.learners:
+            values = dict(learner.values)
+            for name in ("consent_on", "joined_union_on"):
+                if values.get(name):
+                    assert values[name] <= day.isoformat(), (learner.key, name)
+            for e in learner.enrolments:
+                for status, data in ((e.status, e.opening), *e.steps):
+                    for name, value in data:
+                        if name.endswith("_on") and name not in ahead:
+                            assert value <= day.isoformat(), (learner.key, e.course, name)
+            assert all(c.happened_on <= day.isoformat() for c in learner.contacts)
+            assert all(a[0][1] <= day.isoformat() for a in learner.assessments)
+        for case in p.cases:
+            assert case.field("opened_on") <= day.isoformat()
+            assert all(a.happened_on <= day.isoformat() for a in case.activities)
+            assert case.closed_on is None or case.closed_on <= day.isoformat()
+    # the same people on a later day, their journeys moved along with it
+    later = demo.plan_small(2008, today=date(2027, 3, 1))
+    assert [p.field("name") for p in later.learners] == [p.field("name") for p in plan.learners]

@@ -15,9 +15,12 @@ Two stages, so the output is reproducible and testable without a database:
    before REFERENCE_DATE stay overdue and stale on any later day. The ULRs (:func:`_reps`) and
    the year of time-off requests (:func:`_time_off`) are dated from ``today`` as well, so every
    ULR status, the training-deadline warning and open tribunal deadlines (some within 14 days)
-   show on the day the demo is built.
-2. :func:`apply_plan` writes the plan: branches, employers, users, learning agreements, ULRs and
-   time-off requests through the services (so the audit trail and the timelines record them, as
+   show on the day the demo is built. So are the learners, their journeys and contacts, and the
+   branches' cases (:mod:`ulr_app.demo_learners`): on-track colours, learners not contacted for
+   90 days, overdue and coming follow-ups and case due dates show on the build date too.
+2. :func:`apply_plan` writes the plan: branches, employers, users, learning agreements, ULRs,
+   time-off requests, learners (needs analyses, enrolments step by step, contacts, follow-ups)
+   and cases through the services (so the audit trail and the timelines record them, as
    "demo data"); schools and council services by bulk insert (with their audit entries), because
    ``--scale national`` has ~22,000 of them.
 
@@ -46,7 +49,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_DOWN, Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
 from flask import current_app
 from sqlalchemy import func, insert, select
@@ -71,6 +74,9 @@ from .reps.models import Rep
 from .timeoff import rules as time_off_rules
 from .timeoff import services as time_off_services
 from .timeoff.models import TimeOffRequest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .demo_learners import CasePlan, LearnerPlan
 
 SCALES = ("small", "national")
 #: the day demo records are dated from (later features: cases, requests, enrolments)
@@ -270,6 +276,8 @@ class Plan:
     agreements: tuple[AgreementPlan, ...] = ()
     reps: tuple["RepPlan", ...] = ()
     time_off: tuple["TimeOffPlan", ...] = ()
+    learners: tuple["LearnerPlan", ...] = ()
+    cases: tuple["CasePlan", ...] = ()
 
     @property
     def region_codes(self) -> tuple[str, ...]:
@@ -1061,8 +1069,8 @@ def _plan(scale: str, seed: int, la_codes: Iterable[str], schools: Iterable[dict
           commencement_on: Optional[date] = None) -> Plan:
     """The world for these LAs: a branch and a council each, their schools and services, a
     trust per region for the academies, a contractor per region, the people, learning
-    agreements (:func:`_agreements`), ULRs (:func:`_reps`) and a year of time-off requests
-    (:func:`_time_off`)."""
+    agreements (:func:`_agreements`), ULRs (:func:`_reps`), a year of time-off requests
+    (:func:`_time_off`), learners and cases (:mod:`ulr_app.demo_learners`)."""
     las = _local_authorities()
     region_order = [code for code, _name, _ons in REGIONS]
     region_names = {code: name for code, name, _ons in REGIONS}
@@ -1136,9 +1144,16 @@ def _plan(scale: str, seed: int, la_codes: Iterable[str], schools: Iterable[dict
     time_off = _time_off(seed, branches, employers, workplaces, reps, today or REFERENCE_DATE,
                          commencement_on or DEFAULT_COMMENCEMENT,
                          per_branch=REQUESTS_PER_BRANCH if scale == "small" else REQUESTS_PER_BRANCH_NATIONAL)
+    from . import demo_learners
+
+    learners = demo_learners.plan_learners(
+        seed, branches, workplaces, users, reps, today or REFERENCE_DATE,
+        per_branch=demo_learners.LEARNERS_PER_BRANCH if scale == "small" else demo_learners.LEARNERS_PER_BRANCH_NATIONAL)
+    cases = demo_learners.plan_cases(seed, branches, workplaces, users, reps, agreements, time_off, learners,
+                                     today or REFERENCE_DATE, full=scale == "small")
     return Plan(scale=scale, seed=seed, branches=tuple(branches), employers=tuple(employers),
                 workplaces=tuple(workplaces), users=tuple(users), schools_skipped=skipped, agreements=agreements,
-                reps=reps, time_off=time_off)
+                reps=reps, time_off=time_off, learners=learners, cases=cases)
 
 
 def plan_small(seed: int = 2008, today: Optional[date] = None, commencement_on: Optional[date] = None) -> Plan:
@@ -1193,6 +1208,8 @@ class DemoWorld:
     agreements: dict[str, Agreement] = field(default_factory=dict)  # by plan key
     reps: dict[str, Rep] = field(default_factory=dict)  # by plan key
     time_off: dict[str, TimeOffRequest] = field(default_factory=dict)  # by plan key
+    learners: dict[str, Any] = field(default_factory=dict)  # by plan key
+    cases: dict[str, Any] = field(default_factory=dict)  # by plan key
 
 
 def check_reference_data(region_codes: Iterable[str] = ()) -> dict[str, Region]:
@@ -1280,6 +1297,10 @@ def apply_plan(plan: Plan) -> DemoWorld:
     db.session.flush()
     _apply_agreements(plan.agreements, world)
     _apply_reps_and_time_off(plan, world)
+    from .demo_learners import apply_cases, apply_learners
+
+    apply_learners(plan.learners, world)
+    apply_cases(plan.cases, world)
     return world
 
 
