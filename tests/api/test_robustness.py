@@ -9,7 +9,10 @@ from ulr_app.organisation.models import Branch, Employer, Workplace
 from ulr_app.reps.models import Rep
 from ulr_app.timeoff.models import TimeOffRequest
 
+from tests.cases.helpers import scoped_cases
+
 from .helpers import agreements_of, count, reps_of, requests_of
+from .learner_helpers import courses_of, enrolments_of, learners_of, needs_of
 
 BAD_BODIES = [
     {"json": []},
@@ -33,7 +36,10 @@ def _urls(app, world):
     ids = {"region_id": world.regions.a.id, "branch_id": world.branches.a1.id, "employer_id": world.employers.a1.id,
            "workplace_id": world.workplaces.school_a1.id, "user_id": world.users.ulr_a1.id,
            "agreement_id": agreements_of(world).a1.id, "rep_id": reps_of(world).a1.id,
-           "time_off_request_id": requests_of(world).a1.id}
+           "time_off_request_id": requests_of(world).a1.id,
+           "learner_id": learners_of(world).a1.id, "needs_assessment_id": needs_of(world).a1.id,
+           "course_id": courses_of(world).literacy.id, "enrolment_id": enrolments_of(world).a1.id,
+           "case_id": scoped_cases(world).a1.id}
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("api."):
             continue

@@ -629,3 +629,32 @@ def test_course_form_bad_input(login_as, world, data, field):
     response = login_as("admin").submit("/learners/courses/new", values)
     assert response.status_code == 400 and f'href="#{field}"' in text(response)
     assert count(Course) == 1
+
+
+# --- the menu and the ULR's home ---------------------------------------------------------------
+
+CURRENT = re.compile(r'aria-current="page"><strong class="govuk-service-navigation__active-fallback">([^<]+)</strong>')
+
+
+def test_menu_has_learners_for_everyone_and_marks_every_learner_page(login_as, world):
+    sam = learner(world)
+    e = enrolment(sam, course(), "enrolled")
+    c = login_as("convenor_a1")
+    for path in ("/learners", "/learners/new", f"/learners/{sam.id}", f"/learners/{sam.id}/edit",
+                 f"/learners/{sam.id}/needs-analysis", f"/learners/{sam.id}/enrol",
+                 f"/learners/{sam.id}/enrolments/{e.id}/status", f"/learners/{sam.id}/merge"):
+        assert CURRENT.findall(text(c.get(path))) == ["Learners"], path
+    for role in ("admin", "organiser_a", "convenor_a1", "ulr_a1"):
+        page = text(login_as(role).get("/"))
+        assert 'href="/learners">Learners</a>' in page and 'href="/cases">Cases</a>' in page, role
+        # the course catalogue is reference data: only administrators change it
+        assert ('href="/learners/courses">Courses</a>' in page) == (role == "admin"), role
+    assert CURRENT.findall(text(login_as("admin").get("/learners/courses"))) == ["Courses"]
+
+
+def test_ulr_home_puts_the_caseload_before_time_off_and_the_organisation(login_as, world):
+    learner(world, rep=rep(world, user=world.users.ulr_a1))
+    page = plain(login_as("ulr_a1").get("/"))
+    assert page.index("Your learners") < page.index("Your time off") < page.index("Your branch") < page.index("council services and other sites")
+    convenor = plain(login_as("convenor_a1").get("/"))
+    assert convenor.index("council services and other sites") < convenor.index("Your branch's work")  # counts first

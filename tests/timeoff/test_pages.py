@@ -456,21 +456,24 @@ def test_refusal_shows_the_deadline_its_working_and_next_steps(login_as, world, 
     assert "Three months applies" in page
     assert "Try to resolve it inside the employer first" in page and "learning partnership group" in page
     assert f"start Acas early conciliation before {_long(expected.last_day)}" in page
-    assert "once case records are available" in page  # the dispute case lights up with the cases issue
+    assert "Open a time-off dispute case" in page
     assert "Reason given No cover" in page and "No cover for the class" in page
     # the ULR sees the same deadline and working, but not the convenor's buttons
     page = _plain(login_as("ulr_a1").get(f"/time-off/{r.id}"))
     assert _long(expected.last_day) in page and expected.steps[2] in page
-    assert "Record Acas and tribunal dates" not in page
+    assert "Record Acas and tribunal dates" not in page and "Open a time-off dispute case" not in page
 
 
 def test_a_linked_dispute_case_is_shown(login_as, world):
+    from ulr_app.cases.services import open_dispute_case
+
     r = _request(world, _rep(world), status="refused")
-    services.link_case(r, 42)
+    case = open_dispute_case(r, world.users.convenor_a1)
     db.session.commit()
-    page = _plain(login_as("convenor_a1").get(f"/time-off/{r.id}"))
-    assert "A dispute case (number 42) is linked to this request." in page
-    assert "once case records are available" not in page
+    response = login_as("convenor_a1").get(f"/time-off/{r.id}")
+    assert f'href="/cases/{case.id}"' in response.get_data(as_text=True)
+    page = _plain(response)
+    assert "See the dispute case" in page and "Open a time-off dispute case" not in page
 
 
 def test_learner_release_refusal_has_no_tribunal_deadline(login_as, world):

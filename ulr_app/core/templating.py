@@ -59,6 +59,11 @@ def nav_section(endpoint: str | None) -> str:
         return "timeoff"  # /time-off: the list, one request, its decision and Acas dates
     if blueprint == "reps":
         return "rep"  # /reps: the ULRs, one ULR and their pages
+    if blueprint == "cases":
+        return "case"  # /cases: the case log, one case, its status, moving a caseload
+    if blueprint == "learners":
+        # /learners: the list, one learner and their pages; /learners/courses: the course catalogue
+        return "course" if name in ("courses", "new_course", "edit_course") else "learner"
     for prefix in ("new_", "edit_"):
         name = name.removeprefix(prefix)
     return _PLURALS.get(name, name)

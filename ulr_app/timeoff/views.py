@@ -282,8 +282,7 @@ def _detail(r: TimeOffRequest, *, submit_form: Optional[SubmitForm] = None, stat
         can_edit=queries.can_edit(current_user, r) and r.status in ("draft", "submitted"), can_decide=can_decide,
         submit_form=submit_form or SubmitForm(), timeline=entries_for(db.session, r), documents=documents_of(db.session, r),
         can_download="documents.download" in current_app.view_functions, can_letter=letters,
-        can_open_case=can_decide and endpoint_allows("cases.new_case"),
-        case_link="cases.case" in current_app.view_functions, days_left=days_left(st.tribunal_deadline),
+        can_open_case=can_decide, days_left=days_left(st.tribunal_deadline),
         urgent_days=URGENT_DAYS, today=date.today(), form=submit_form), status
 
 
