@@ -440,6 +440,32 @@ def test_enrolment_list_get_filters_and_scope(api_as, world):
     assert_error(convenor.get("/enrolments?status=finished"), 400, "bad_request")
 
 
+def test_an_outcome_followed_by_a_higher_level_is_a_progression(api_as, world, count_queries):
+    from tests.learners.helpers import course, enrolment, learner
+
+    api = api_as("convenor_a1")
+    entry3 = course("Literacy Entry 3", level="entry_3")
+    level1 = course("Literacy Level 1", level="level_1")
+    people = [learner(world, name=f"Learner {n}") for n in range(4)]
+    pairs = []
+    for who in people:
+        done = enrolment(who, entry3, "achieved", started_on="2026-01-20", achieved_on="2026-03-02")
+        later = enrolment(who, level1, "enrolled", referred_on="2026-03-05", started_on="2026-04-01")
+        pairs.append((done.id, later.id))
+    same_level = enrolment(people[0], course("Another Entry 3", level="entry_3"), "enrolled", started_on="2026-05-01")
+    assert api.get(f"/enrolments/{pairs[0][0]}").json["progressed_to_id"] == pairs[0][1]
+    assert api.get(f"/enrolments/{pairs[0][1]}").json["progressed_to_id"] is None  # not an outcome
+    assert api.get(f"/enrolments/{same_level.id}").json["progressed_to_id"] is None
+    listed = {i["id"]: i["progressed_to_id"] for i in api.get("/enrolments?per_page=500").json["items"]}
+    assert all(listed[a] == b and listed[b] is None for a, b in pairs)
+    # worked out for the whole page in one go: more learners on the page, no more queries
+    with count_queries() as few:
+        api.get("/enrolments?per_page=2")
+    with count_queries() as many:
+        api.get("/enrolments?per_page=500")
+    assert many.count == few.count
+
+
 def test_enrol_a_learner(api_as, world):
     ls, cs = learners_of(world), courses_of(world)
     api = api_as("ulr_a1")

@@ -496,8 +496,12 @@ def query_filters(filters: Mapping[str, Field]) -> dict[str, Any]:
     return values
 
 
-def envelope(stmt: Select, to_item: Callable[[Any], dict[str, Any]], page: int, per_page: int) -> dict[str, Any]:
-    """``{"items", "page", "per_page", "total"}`` for a SELECT of one entity (already scoped)."""
+def envelope(stmt: Select, to_item: Callable[[Any], dict[str, Any]], page: int, per_page: int, *,
+             prefetch: Optional[Callable[[list[Any]], None]] = None) -> dict[str, Any]:
+    """``{"items", "page", "per_page", "total"}`` for a SELECT of one entity (already scoped).
+
+    ``prefetch`` is given the page's objects before ``to_item`` maps them, so that what an item
+    computes from other rows is loaded once per page, not once per item."""
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     offset = (page - 1) * per_page
     items: list[Any] = []
@@ -505,6 +509,8 @@ def envelope(stmt: Select, to_item: Callable[[Any], dict[str, Any]], page: int, 
         entity = stmt.column_descriptions[0]["entity"]
         ordered = stmt.order_by(entity.id) if hasattr(entity, "id") else stmt  # a stable order across pages
         items = list(db.session.scalars(ordered.limit(per_page).offset(offset)))
+    if prefetch is not None:
+        prefetch(items)
     return {"items": [to_item(obj) for obj in items], "page": page, "per_page": per_page, "total": total}
 
 

@@ -429,6 +429,9 @@ ENROLMENTS = resource(Resource(
         "on_track": Field("string", "For a live enrolment with a planned end: green, amber (within 30 days of the "
                                     "planned end, or on a break) or red (past it); null otherwise.",
                           enum=ON_TRACK, nullable=True),
+        "progressed_to_id": Field("integer", "For a learning outcome: the learner's later enrolment at a higher "
+                                             "level that makes it a progression (its id); null otherwise.",
+                                  nullable=True),
     },
     filters={
         "learner_id": Id("Only this learner's enrolments."),
@@ -438,13 +441,16 @@ ENROLMENTS = resource(Resource(
     description="A learner's enrolment on a course and where it has got to. Scope follows the learner.",
 ))
 
-ENROLMENT_COLUMNS = tuple(k for k in ENROLMENTS.fields if k not in ("outcome_on", "on_track"))
+ENROLMENT_COLUMNS = tuple(k for k in ENROLMENTS.fields if k not in ("outcome_on", "on_track", "progressed_to_id"))
 
 
-def enrolment_item(e: Enrolment, today: Optional[date] = None) -> dict[str, Any]:
+def enrolment_item(e: Enrolment, today: Optional[date] = None, progressions: Optional[dict[int, int]] = None
+                   ) -> dict[str, Any]:
+    """One enrolment as JSON; ``progressions`` from :func:`queries.progressions_for` (looked up if not given)."""
     out = {name: plain(getattr(e, name)) for name in ENROLMENT_COLUMNS}
     out["outcome_on"] = plain(rules.outcome_on(e.status, e.completed_on, e.achieved_on))
     out["on_track"] = rules.on_track(status=e.status, planned_end_on=e.planned_end_on, today=today or date.today())
+    out["progressed_to_id"] = (queries.progressions_for([e]) if progressions is None else progressions).get(e.id)
     return out
 
 
@@ -457,7 +463,9 @@ def list_enrolments() -> Any:
         if filters.get(name):
             stmt = stmt.where(getattr(Enrolment, name) == filters[name])
     today = date.today()
-    return envelope(stmt, lambda e: enrolment_item(e, today), page, per_page)
+    progressions: dict[int, int] = {}
+    return envelope(stmt, lambda e: enrolment_item(e, today, progressions), page, per_page,
+                    prefetch=lambda items: progressions.update(queries.progressions_for(items)))
 
 
 @api_route("/enrolments/<int:enrolment_id>", "GET", summary="Get an enrolment", resource=ENROLMENTS, action="get")

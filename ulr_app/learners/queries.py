@@ -90,6 +90,19 @@ def facts(e: Enrolment) -> rules.EnrolmentFacts:
                                 completed_on=e.completed_on, achieved_on=e.achieved_on)
 
 
+def progressions_for(enrolments: list[Enrolment]) -> dict[int, int]:
+    """outcome enrolment id -> the later higher-level enrolment that makes it a progression, for the
+    learners of ``enrolments`` (one query, whatever their number)."""
+    learner_ids = {e.learner_id for e in enrolments}
+    if not learner_ids:
+        return {}
+    by_learner: dict[int, list[rules.EnrolmentFacts]] = {}
+    for e in db.session.scalars(select(Enrolment).where(Enrolment.learner_id.in_(learner_ids))
+                                .options(selectinload(Enrolment.course)).order_by(Enrolment.id)):
+        by_learner.setdefault(e.learner_id, []).append(facts(e))
+    return {a: b for items in by_learner.values() for a, b in rules.progressions(items)}
+
+
 @dataclass(frozen=True)
 class Ladder:
     reached: dict[str, str]
