@@ -192,13 +192,14 @@ def _register_request_boundary(app: Flask) -> None:
 def _register_error_handlers(app: Flask) -> None:
     from .core.errors import ServiceError
 
-    def render_error(code: int, message: Optional[str] = None, fields: Optional[dict] = None) -> Any:
+    def render_error(code: int, message: Optional[str] = None, fields: Optional[dict] = None,
+                     api_code: Optional[str] = None) -> Any:
         title, advice = ERROR_TITLES.get(code, ERROR_TITLES[500])
         if _is_api():
             api_codes = {400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "not_found",
                          405: "method_not_allowed", 409: "conflict", 413: "too_large",
                          422: "validation_failed", 429: "too_many_requests", 500: "server_error"}
-            body = {"error": {"code": api_codes.get(code, "error"), "message": message or title, "fields": fields or {}}}
+            body = {"error": {"code": api_code or api_codes.get(code, "error"), "message": message or title, "fields": fields or {}}}
             return jsonify(body), code
         return render_template("errors/error.html", code=code, title=title, advice=advice), code
 
@@ -223,7 +224,7 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError) -> Any:
-        return render_error(exc.status, exc.message, exc.fields)
+        return render_error(exc.status, exc.message, exc.fields, exc.code)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:

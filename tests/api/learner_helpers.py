@@ -45,7 +45,7 @@ def learners_of(world):
             made[key] = services.create_learner({
                 "name": name, "workplace_id": workplace.id, "rep_id": rep.id, "staff_category":
                 "non_school" if workplace.kind != "school" else "learning_support", **CONSENT,
-                **(EQUALITY if equality else {})}, branch=getattr(world.branches, branch))
+                **(EQUALITY if equality else {})}, branch=getattr(world.branches, branch), not_duplicate=True)
         db.session.commit()
         world.learners = SimpleNamespace(**made)
     return world.learners

@@ -643,3 +643,23 @@ def test_nonsense_never_gets_a_500_here(app, world, api_as, role_key):
                     if response.status_code >= 400:
                         assert response.json["error"]["code"]
     assert tuple(count(m) for m in models) == before
+
+
+def test_a_possible_duplicate_is_409_until_confirmed(api_as, world, anonymous):
+    api = api_as("convenor_a1")
+    body = {"name": "Fay Green", "workplace_id": world.workplaces.school_a1.id, **CONSENT}
+    first = api.post("/learners", json=body)
+    assert first.status_code == 201 and "not_duplicate" not in first.json
+    before = count(Learner)
+    again = api.post("/learners", json={**body, "name": "FAY GREEN"})
+    assert_error(again, 409, "possible_duplicate")
+    assert f"learner {first.json['id']}" in again.json["error"]["message"]
+    assert "not_duplicate" in again.json["error"]["fields"]
+    assert_error(api.post("/learners", json={**body, "not_duplicate": "yes"}), 422, "validation_failed")
+    assert count(Learner) == before
+    confirmed = api.post("/learners", json={**body, "not_duplicate": True})
+    assert confirmed.status_code == 201 and confirmed.json["id"] != first.json["id"]
+    assert "not_duplicate" not in api.get(f"/learners/{confirmed.json['id']}").json
+    schemas = anonymous.get("/openapi.json").json["components"]["schemas"]
+    assert "not_duplicate" not in schemas["Learner"]["properties"]
+    assert schemas["LearnerCreate"]["properties"]["not_duplicate"]["writeOnly"] is True

@@ -26,7 +26,8 @@ def learner(world, name: str = "Jo Bloggs", *, branch: str = "a1", rep=None, **e
     w = {"a1": world.workplaces.school_a1, "a2": world.workplaces.school_a2, "b1": world.workplaces.school_b1}[branch]
     made = learner_services.create_learner({"name": name, "workplace_id": w.id, "consent_on": ago(30).isoformat(),
                                             "consent_scope": "Union learning records",
-                                            "rep_id": rep.id if rep else None, **extra}, branch=b)
+                                            "rep_id": rep.id if rep else None, **extra}, branch=b,
+                                           not_duplicate=True)
     db.session.commit()
     return made
 

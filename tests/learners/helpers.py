@@ -46,12 +46,14 @@ def rep(world, branch="a1", *, user=None, name="Pat Jones", workplace="school_a1
     return r
 
 
-def learner(world, branch="a1", *, name="Sam Okafor", workplace="school_a1", consent=True, **kw):
+def learner(world, branch="a1", *, name="Sam Okafor", workplace="school_a1", consent=True, not_duplicate=True, **kw):
+    """A learner, set up for a test (by default even if one of the same name works there: set-up is not
+    the duplicate rule under test)."""
     data = {"name": name, "workplace_id": getattr(world.workplaces, workplace).id, **(CONSENT if consent else {}), **kw}
     if "rep" in data:
         r = data.pop("rep")
         data["rep_id"] = r.id if r else None
-    created = services.create_learner(data, branch=getattr(world.branches, branch))
+    created = services.create_learner(data, branch=getattr(world.branches, branch), not_duplicate=not_duplicate)
     db.session.commit()
     return created
 

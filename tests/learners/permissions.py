@@ -47,7 +47,8 @@ def _learners(w, role_key):
         if branch is None:
             return None
         return services.create_learner({"name": f"Learner of {branch.name}", "workplace_id": places[branch.id].id,
-                                        "rep_id": rep.id if rep else None, **CONSENT}, branch=branch)
+                                        "rep_id": rep.id if rep else None, **CONSENT}, branch=branch,
+                                        not_duplicate=True)
 
     if role_key == "ulr_a1":
         return make(w.branches.a1, _ulr_rep(w)), make(w.branches.a1)

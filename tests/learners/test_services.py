@@ -258,3 +258,53 @@ def test_catalogue_load_is_idempotent_by_title(app):
     assert levels["Diploma of School Business Management (DSBM)"] == "level_5"
     assert levels["ESOL Entry 1"] == "entry_1"
     assert db.session.scalar(select(func.count()).select_from(Learner)) == 0
+
+
+# --- the duplicate rule, in the service the page and the API share -----------------------------
+
+@pytest.mark.parametrize("new, matches", [
+    ({"name": "Sam Okafor"}, True),                                   # same name, same workplace
+    ({"name": "  sam OKAFOR "}, True),                                # case and spaces do not matter
+    ({"name": "Sam Okafor", "workplace": "school_a1b"}, False),       # same name elsewhere: a different person
+    ({"name": "Samuel Okafor"}, False),
+    ({"name": "S. Okafor", "email": "SAM@example.org"}, True),        # the same e-mail, anywhere
+    ({"name": "Sam Okafor", "not_duplicate": True}, False),           # confirmed: a new record
+])
+def test_a_new_learner_matching_one_recorded_is_refused_until_confirmed(world, new, matches):
+    from tests.learners.helpers import CONSENT as HELPER_CONSENT
+
+    first = _learner(world, email="sam@example.org")
+    db.session.commit()
+    workplaces = {"school_a1": world.workplaces.school_a1, "school_a1b": world.workplaces.service_a1}
+    data = {"name": new["name"], "workplace_id": workplaces[new.get("workplace", "school_a1")].id, **HELPER_CONSENT}
+    if "email" in new:
+        data["email"] = new["email"]
+    before = db.session.scalar(select(func.count(Learner.id)))
+    if matches:
+        with pytest.raises(services.PossibleDuplicate) as caught:
+            services.create_learner(data, branch=world.branches.a1, actor=world.users.convenor_a1)
+        assert [m.id for m in caught.value.matches] == [first.id]
+        assert caught.value.status == 409 and caught.value.code == "possible_duplicate"
+        assert f"learner {first.id}" in caught.value.message and "not_duplicate" in caught.value.fields
+        assert db.session.scalar(select(func.count(Learner.id))) == before
+    else:
+        made = services.create_learner(data, branch=world.branches.a1, actor=world.users.convenor_a1,
+                                       not_duplicate=new.get("not_duplicate", False))
+        assert made.id != first.id
+
+
+def test_merged_and_unseen_learners_are_not_offered_as_duplicates(world):
+    kept = _learner(world, name="Kept Record")
+    twin = services.create_learner({"name": "Sam Okafor", "workplace_id": world.workplaces.school_a1.id, **CONSENT},
+                                   branch=world.branches.a1)
+    services.merge_learners(kept, twin, actor=world.users.convenor_a1)
+    db.session.commit()
+    # the only Sam Okafor there is merged away: nothing to warn about
+    services.create_learner({"name": "Sam Okafor", "workplace_id": world.workplaces.school_a1.id, **CONSENT},
+                            branch=world.branches.a1, actor=world.users.convenor_a1)
+    db.session.commit()
+    # a ULR is not told about learners outside their caseload (it would show who else is recorded)
+    ulr, convenor = world.users.ulr_a1, world.users.convenor_a1
+    there = world.workplaces.school_a1.id
+    assert len(services.possible_duplicates(name="Sam Okafor", workplace_id=there, user=convenor)) == 2  # one merged
+    assert services.possible_duplicates(name="Sam Okafor", workplace_id=there, user=ulr) == []

@@ -71,6 +71,8 @@ class Field:
     minimum: Optional[int] = None
     maximum: Optional[int] = None
     items: Optional[str] = None
+    #: accepted in bodies (so also ``writable``) but never in answers: an instruction, not data
+    write_only: bool = False
 
     def schema(self, *, for_write: bool = False) -> dict[str, Any]:
         """This field as a JSON Schema (OpenAPI 3.1) fragment."""
@@ -99,6 +101,8 @@ class Field:
             base["description"] = self.description
         if not self.writable and not for_write:
             base["readOnly"] = True
+        if self.write_only:
+            base["writeOnly"] = True
         return base
 
 
@@ -122,8 +126,13 @@ class Resource:
     def writable(self) -> dict[str, Field]:
         return {k: f for k, f in self.fields.items() if f.writable}
 
+    @property
+    def answered(self) -> dict[str, Field]:
+        """The fields an item carries (all but the write-only ones)."""
+        return {k: f for k, f in self.fields.items() if not f.write_only}
+
     def item(self, obj: Any) -> dict[str, Any]:
-        return serialize(obj, self.fields)
+        return serialize(obj, self.answered)
 
 
 #: name -> Resource, for the OpenAPI document

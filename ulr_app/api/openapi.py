@@ -46,8 +46,8 @@ def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
 def _resource_schemas(res: Resource) -> dict[str, Any]:
     item = {
         "type": "object",
-        "properties": {name: spec.schema() for name, spec in res.fields.items()},
-        "required": list(res.fields),
+        "properties": {name: spec.schema() for name, spec in res.answered.items()},
+        "required": list(res.answered),
     }
     if res.description:
         item["description"] = res.description

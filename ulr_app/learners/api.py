@@ -130,6 +130,10 @@ LEARNERS = resource(Resource(
                                            "learner to use instead. Merged learners are left out of the list, can "
                                            "still be read, and cannot be changed (409).", nullable=True),
         "created_by_id": Field("integer", "Who recorded the learner (users.id).", nullable=True),
+        "not_duplicate": Field("boolean", "POST only: true to record the learner even though they match someone "
+                                          "already recorded (the same name at the workplace, or the same e-mail). "
+                                          "Without it such a learner answers 409 possible_duplicate naming the "
+                                          "matching learners you can see.", writable=True, write_only=True),
     },
     filters={
         "branch_id": Id("Only this branch's learners."),
@@ -143,7 +147,7 @@ LEARNERS = resource(Resource(
                 "branch convenors and above (see each field).",
 ))
 
-LEARNER_COLUMNS = tuple(k for k in LEARNERS.fields if k != "equality_recorded")
+LEARNER_COLUMNS = tuple(k for k in LEARNERS.answered if k != "equality_recorded")
 
 
 def learner_item(learner: Learner, show_equality: bool) -> dict[str, Any]:
@@ -224,13 +228,16 @@ def _branch_for_new(branch_id: Optional[int]) -> Branch:
                        "and consent_scope only name, employer_id and workplace_id may be sent (422 otherwise).")
 def create_learner() -> Any:
     data, _ = _learner_body()
+    not_duplicate = data.pop("not_duplicate", None)
+    if not_duplicate is not None and not isinstance(not_duplicate, bool):
+        raise ValidationFailed("Check the learner's details", {"not_duplicate": ["Send true or false"]})
     branch = _branch_for_new(data.pop("branch_id", None))
     user = _actor()
     if user.role == LEARNING_REP and "rep_id" not in data and data.get("consent_on") is not None:
         own = [r for r in rep_queries.reps_for_user(user) if r.branch_id == branch.id]
         if own:
             data["rep_id"] = own[0].id
-    learner = services.create_learner(data, branch=branch, actor=user)
+    learner = services.create_learner(data, branch=branch, actor=user, not_duplicate=bool(not_duplicate))
     return _learner_answer(learner, "API"), 201
 
 

@@ -115,8 +115,29 @@ def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[L
     return {f: c[f] for f in FIELDS if f in keep or existing is None}
 
 
-def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None) -> Learner:
+class PossibleDuplicate(Conflict):
+    """A new learner matches learners already recorded (same name at the workplace, or same e-mail)."""
+
+    code = "possible_duplicate"
+
+    def __init__(self, matches: list[Learner]):
+        numbers = ", ".join(str(m.id) for m in matches)
+        super().__init__(f"This may be someone already recorded (learner {numbers}). Check, and if this is "
+                         "someone else, confirm that a new record is wanted.",
+                         {"not_duplicate": ["Check the records that may be the same person. If this is someone "
+                                            "else, confirm to save a new record"]})
+        self.matches = matches
+
+
+def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_duplicate: bool = False) -> Learner:
+    """Record a learner. Unless ``not_duplicate``, refuses (PossibleDuplicate) one who matches learners
+    the actor can see: same name at the same workplace, or the same e-mail (merged records aside)."""
     clean = _clean_learner(data, branch.id, None, actor)
+    if not not_duplicate:
+        matches = [m for m in possible_duplicates(name=clean.get("name") or "", workplace_id=clean.get("workplace_id"),
+                                                  email=clean.get("email"), user=actor) if m.merged_into_id is None]
+        if matches:
+            raise PossibleDuplicate(matches)
     created_by_id = actor.id if actor is not None else audit.current_actor()[0]
     learner = Learner(branch_id=branch.id, created_by_id=created_by_id, **clean)
     db.session.add(learner)

@@ -208,16 +208,14 @@ def new_learner():
     duplicates: list[Learner] = []
 
     def save():
-        data = form.learner_data()
-        found = [d for d in services.possible_duplicates(name=data.get("name") or "", workplace_id=data.get("workplace_id"),
-                                                         email=data.get("email"), user=current_user)
-                 if d.merged_into_id is None]
-        if found and not form.not_duplicate.data:
-            duplicates.extend(found)
+        try:
+            learner = services.create_learner(form.learner_data(), branch=branch, actor=current_user,
+                                              not_duplicate=bool(form.not_duplicate.data))
+        except services.PossibleDuplicate as exc:
+            duplicates.extend(exc.matches)
             form.not_duplicate.errors = ["Check the records that may be the same person. If this is someone else, "
                                          "tick the box to save a new record"]
             return None
-        learner = services.create_learner(data, branch=branch, actor=current_user)
         flash(f"{learner.name} added." + ("" if learner.consent_on else
                                           " Record their consent before anything else about them."), "success")
         return _page_url(learner)
