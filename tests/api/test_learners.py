@@ -470,10 +470,10 @@ def test_enrol_a_learner(api_as, world):
     ls, cs = learners_of(world), courses_of(world)
     api = api_as("ulr_a1")
     response = api.post("/enrolments", json={"learner_id": ls.a1.id, "course_id": cs.numeracy.id, "status": "enrolled",
-                                             "started_on": day(5), "planned_end_on": day(-10), "project_id": 7})
+                                             "started_on": day(5), "planned_end_on": day(-10), "project_id": None})
     assert response.status_code == 201, response.json
     item = response.json
-    assert (item["status"], item["started_on"], item["project_id"], item["version"]) == ("enrolled", day(5), 7, 1)
+    assert (item["status"], item["started_on"], item["project_id"], item["version"]) == ("enrolled", day(5), None, 1)
     assert item["on_track"] == "amber" and item["outcome_on"] is None
     assert [e.action for e in audit_entries("enrolment", item["id"])] == ["create"]
     referred = api.post("/enrolments", json={"learner_id": ls.a1.id, "course_id": cs.literacy.id,
@@ -501,6 +501,7 @@ def test_bad_new_enrolments_are_422_and_nothing_is_saved(api_as, world):
             ({**base, "started_on": day(5), "planned_end_on": day(6), "status": "enrolled"}, ("planned_end_on",)),
             ({**base, "referred_on": "31/12/2025", "course_id": "1", "project_id": 0}, ("referred_on", "course_id",
                                                                                       "project_id")),
+            ({**base, "project_id": 7}, ("project_id",)),  # no funding projects yet: nothing to point at
             ({**base, "version": 1, "on_track": "green"}, ("version", "on_track"))):
         assert_error(api.post("/enrolments", json=body), 422, "validation_failed", fields=fields)
     assert count(Enrolment) == before

@@ -342,6 +342,9 @@ def enrol(learner: Learner, data: Mapping[str, Any], *, actor=None) -> Enrolment
         errors["status"] = ["A new enrolment starts as an enquiry, a referral or enrolled"]
     course_id = v.ident(data, errors, "course_id", "Choose a course")
     project_id = v.ident(data, errors, "project_id", "Choose a funding project", required=False)
+    if project_id is not None and "project_id" not in errors:
+        # funding projects come with the funding reports; a number now would point at nothing
+        errors["project_id"] = ["Funding projects are not recorded yet: leave the funding project out"]
     tor_id = v.ident(data, errors, "time_off_request_id", "Choose a time-off request", required=False)
     dates = _dates(data, errors, ("referred_on", "started_on", "planned_end_on"))
     course = db.session.get(Course, course_id) if course_id else None
