@@ -2,7 +2,7 @@
 
 A *source* is a function ``source(today) -> iterable of Notice``, named in :data:`SOURCES` as
 ``"module:function"``. Each feature that has deadlines adds its own line (learning agreements,
-ULR training deadlines, refused time off's tribunal deadlines; case follow-ups later). A notice's
+ULR training deadlines, refused time off's tribunal deadlines, case and learner follow-ups). A notice's
 ``key`` names the event, not the day: the same review date gives the same key every day, so
 ``flask reminders`` (run daily by cron) tells the branch once; a new review date is a new key, so
 a new reminder.
