@@ -69,11 +69,11 @@ def test_list_filters_search_and_counts(login_as, world):
     assert response.status_code == 200
     page = _plain(response)
     assert "5 open, 1 waiting, 1 closed" in page and "Camden" not in page
-    # by due date (undated last), and the overdue one shown in red
-    assert _listed(response) == [closed.id, late.id, ulrs.id, maths.id, later.id, waiting.id, undated.id]
-    assert f"Overdue: {_long(ago(2))}" in page and f"Overdue: {_long(ago(5))}" not in page  # closed: not overdue
+    # live cases first by due date (undated last), closed ones after; the overdue one shown in red
+    assert _listed(response) == [late.id, ulrs.id, maths.id, later.id, waiting.id, undated.id, closed.id]
+    assert f"Overdue {_long(ago(2))}" in page and f"Overdue {_long(ago(5))}" not in page  # closed: not overdue
     assert "Open a case" in page and "Move a ULR's caseload" in page
-    assert _listed(c.get("/cases?q=MATHS")) == [closed.id, maths.id]
+    assert _listed(c.get("/cases?q=MATHS")) == [maths.id, closed.id]
     assert _listed(c.get("/cases?q=50%25")) == [undated.id]  # % and _ are searched for as typed
     assert _listed(c.get("/cases?q=staff_")) == [undated.id]
     assert _listed(c.get("/cases?status=closed")) == [closed.id]

@@ -64,10 +64,11 @@ def _like(text: str) -> str:
 
 def case_list(user, *, status: str = "", owner_id: Optional[int] = None, kind: str = "", due: str = "", q: str = "",
               branch_id: Optional[int] = None, today: Optional[date] = None):
-    """The cases ``user`` may see, filtered, by due date (undated last), then newest first."""
+    """The cases ``user`` may see, filtered: live ones first, each group by due date (undated last),
+    then newest first."""
     today = today or date.today()
     stmt = visible(select(Case), user).options(selectinload(Case.owner), selectinload(Case.branch)).order_by(
-        Case.due_on.is_(None), Case.due_on, Case.id.desc())
+        Case.status == "closed", Case.due_on.is_(None), Case.due_on, Case.id.desc())
     if status == "active":
         stmt = stmt.where(Case.status != "closed")
     elif status:
