@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from .demo import (FIRST_NAMES, SURNAMES, BranchPlan, RepPlan, UserPlan, WorkplacePlan, WorkplaceRef, _ref, _rng,
                    _weighted)
+from .core.templating import uk_date
 from .learners.catalogue import COURSES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -489,7 +490,7 @@ def _journey(blocks: list[tuple[str, ...]], final: str, track: Optional[str], to
         if status == "break_in_learning":
             events.append((d["break_started_on"] + timedelta(days=rng.randint(0, 7)), "call",
                            f"Break from {names} ({d['break_reason'].lower()}); expects to be back on "
-                           f"{d['return_on'].isoformat()}"))
+                           f"{uk_date(d['return_on'])}"))
         if d.get("started_on") and d["started_on"] + timedelta(days=7) <= today:
             events.append((d["started_on"] + timedelta(days=rng.randint(7, 21)), rng.choice(("call", "visit")),
                            f"Checked the first weeks of {names} went well"))
@@ -970,7 +971,7 @@ def plan_cases(seed: int, branches: list[BranchPlan], workplaces: list[Workplace
                 decided = date.fromisoformat(latest.field("decided_on"))
                 acas = bool(latest.field("acas_ec_started_on"))
                 add(key, branch.key, "time_off_dispute", "waiting" if acas else "open",
-                    "", f"Refused on {decided.isoformat()}: {latest.field('refusal_details')} The branch disputes it "
+                    "", f"Refused on {uk_date(decided)}: {latest.field('refusal_details')} The branch disputes it "
                         "under the Acas Code: the request gave the purpose, place, time and how long.",
                     opened=decided + timedelta(days=rng.randint(1, 5)), time_off_key=latest.key)
                 out[-1] = _no_due(out[-1])  # the dispute's due date is its tribunal deadline (set by the service)
@@ -978,7 +979,7 @@ def plan_cases(seed: int, branches: list[BranchPlan], workplaces: list[Workplace
                 old = next(t for t in refusals if t is not latest)
                 decided = date.fromisoformat(old.field("decided_on"))
                 add(key, branch.key, "time_off_dispute", "closed", "",
-                    f"Refused on {decided.isoformat()}: {old.field('refusal_details')}",
+                    f"Refused on {uk_date(decided)}: {old.field('refusal_details')}",
                     opened=decided + timedelta(days=rng.randint(1, 6)), time_off_key=old.key)
             elif spec in ("learner", "learner_ulr") and learners_of.get(branch.key):
                 pool, ulr, creator = learners_of[branch.key], None, None
@@ -1008,7 +1009,7 @@ def plan_cases(seed: int, branches: list[BranchPlan], workplaces: list[Workplace
                     add(key, branch.key, "agreement_negotiation", "closed", f"Negotiate: {pick.title}",
                         "Talks with the employer on a partnership agreement, schools included.",
                         opened=signed - timedelta(days=rng.randint(60, 150)), agreement_key=pick.key,
-                        closed_on=signed, outcome=f"Agreement signed on {signed.isoformat()}")
+                        closed_on=signed, outcome=f"Agreement signed on {uk_date(signed)}")
                 else:
                     add(key, branch.key, "agreement_negotiation", "waiting" if pick.status == "negotiating" else "open",
                         f"Negotiate: {pick.title}",

@@ -350,6 +350,8 @@ def test_needs_analysis_and_barriers_over_time(login_as, world):
     rows = {re.sub(r"<[^>]+>", "", r.split("</th>")[0]).strip(): re.findall(r"(Yes|No)</", r)
             for r in table.split('<th scope="row" class="govuk-table__header">')[1:]}
     assert rows == {"Time off / release": ["Yes", "Yes"], "Childcare": ["Yes", "No"], "Confidence": ["No", "Yes"]}
+    # the timeline says it in plain words, with the date as people write it
+    assert "Needs analysis on 1 March 2026: literacy Entry level 2, numeracy Entry level 1" in plain(c.get(f"/learners/{sam.id}"))
 
 
 @pytest.mark.parametrize("data,field", [
@@ -438,7 +440,7 @@ def test_log_progress_offers_only_the_next_statuses(login_as, world):
     assert response.status_code == 302, text(response)
     db.session.refresh(e)
     assert (e.status, e.completed_on.isoformat(), e.withdrawn_on) == ("completed", "2026-03-01", None)
-    assert "Skills for Life literacy Entry 3: in progress -> completed on 2026-03-01" in plain(c.get(f"/learners/{sam.id}"))
+    assert "Skills for Life literacy Entry 3: in progress -> completed on 1 March 2026" in plain(c.get(f"/learners/{sam.id}"))
     # a final status has nowhere to go
     e2 = enrolment(sam, course("Another", level="entry_2"), "withdrawn")
     page = plain(c.get(f"/learners/{sam.id}/enrolments/{e2.id}/status"))

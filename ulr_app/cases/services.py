@@ -11,6 +11,7 @@ from ..core import audit, timeline
 from ..core import validation as v
 from ..core.errors import Conflict, NotAllowed, ValidationFailed
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP
+from ..core.templating import uk_date as uk
 from ..extensions import db
 from ..organisation.models import Branch, Workplace, branch_employer
 from . import queries, rules
@@ -23,10 +24,6 @@ AUDITED = FIELDS + STATUS_FIELDS + ("created_by_id",)
 #: who may own (work) a case: a convenor or a ULR of the case's branch, with a login
 OWNER_ROLES = (BRANCH_CONVENOR, LEARNING_REP)
 TEXT_MAX = 5000
-
-
-def uk(d: Optional[date]) -> str:
-    return "" if d is None else f"{d.day} {d:%B %Y}"
 
 
 def _check_version(case: Case, version: Optional[int]) -> None:

@@ -11,6 +11,7 @@ from ..core import audit, timeline
 from ..core import validation as v
 from ..core.errors import Conflict, NotAllowed, ValidationFailed
 from ..core.permissions import visible
+from ..core.templating import uk_date
 from ..extensions import db
 from ..organisation.models import Branch, Workplace, branch_employer
 from ..reps.models import Rep
@@ -145,7 +146,7 @@ def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_d
     audit.record(db.session, "create", learner, summary=f"Recorded learner {learner.name}",
                  changes=audit.snapshot(learner, FIELDS))
     timeline.add(db.session, learner, "created", "Learner recorded"
-                 + (f"; consent given on {learner.consent_on.isoformat()}" if learner.consent_on else ""))
+                 + (f"; consent given on {uk_date(learner.consent_on)}" if learner.consent_on else ""))
     return learner
 
 
@@ -158,7 +159,7 @@ def update_learner(learner: Learner, data: Mapping[str, Any], *, version: Option
         db.session.flush()
         audit.record(db.session, "update", learner, summary=f"Changed learner {learner.name}", changes=changes)
         if "consent_on" in changes and learner.consent_on:
-            timeline.add(db.session, learner, "milestone", f"Consent given on {learner.consent_on.isoformat()}")
+            timeline.add(db.session, learner, "milestone", f"Consent given on {uk_date(learner.consent_on)}")
         if "rep_id" in changes:
             timeline.add(db.session, learner, "assigned",
                          f"Assigned to ULR {learner.rep.name}" if learner.rep else "No longer assigned to a ULR")
@@ -246,7 +247,7 @@ def record_needs_assessment(learner: Learner, data: Mapping[str, Any], *, actor=
                                                                   ("numeracy_level", "numeracy"), ("ict_level", "ICT")) if c[f])
     barrier_words = ", ".join(BARRIERS[b].lower() for b in c["barriers"])
     timeline.add(db.session, learner, "needs_analysis",
-                 f"Needs analysis on {c['assessed_on'].isoformat()}" + (f": {levels}" if levels else "")
+                 f"Needs analysis on {uk_date(c['assessed_on'])}" + (f": {levels}" if levels else "")
                  + ("; ESOL need" if c["esol_need"] else "") + (f"; barriers: {barrier_words}" if barrier_words else ""))
     return na
 
@@ -401,11 +402,11 @@ def change_enrolment_status(enrolment: Enrolment, status: str, data: Optional[Ma
         if "status" in changes:
             when = merged.get(rules.DATE_FOR.get(status, ""), None)
             text = (f"{enrolment.course.title}: {old_status.replace('_', ' ')} -> {status.replace('_', ' ')}"
-                    + (f" on {when.isoformat()}" if when else ""))
+                    + (f" on {uk_date(when)}" if when else ""))
             if status == "withdrawn":
                 text += f" ({merged['withdrawal_reason']})"
             elif status == "break_in_learning":
-                text += f" ({merged['break_reason']}; expected back {merged['return_on'].isoformat()})"
+                text += f" ({merged['break_reason']}; expected back {uk_date(merged['return_on'])})"
             timeline.add(db.session, learner, "enrolment", text)
         else:
             timeline.add(db.session, learner, "edited", f"{enrolment.course.title}: dates changed")
