@@ -372,6 +372,14 @@ def test_needs_analysis_bad_input(login_as, world, data, field):
 
 # --- enrolments ---------------------------------------------------------------------------------------
 
+def test_enrol_says_so_when_the_catalogue_is_empty(login_as, world):
+    sam = learner(world)
+    course("Old course", active=False)  # retired courses are not offered
+    page = plain(login_as("convenor_a1").get(f"/learners/{sam.id}/enrol"))
+    assert "There are no courses to enrol on yet" in page and "add a course" not in page
+    assert "add a course" in plain(login_as("admin").get(f"/learners/{sam.id}/enrol"))
+
+
 def test_enrol_from_the_active_catalogue(login_as, world):
     sam = learner(world)
     e3 = course()
@@ -382,7 +390,7 @@ def test_enrol_from_the_active_catalogue(login_as, world):
     page = text(c.get(url))
     assert '<optgroup label="Union course">' in page and '<optgroup label="Skills for Life">' in page
     assert page.index("Return to Learn") < page.index("Skills for Life literacy Entry 3")
-    assert f'value="{old.id}"' not in page
+    assert f'value="{old.id}"' not in page and "There are no courses" not in page
     response = c.submit(url, {"course_id": e3.id, "status": "enrolled", "referred_on": "1/2/2026",
                               "started_on": "10/2/2026", "planned_end_on": "10/7/2026"})
     assert response.status_code == 302, text(response)
