@@ -8,14 +8,14 @@ bench/out/agreement_pdf.txt and prints them.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+
+from _demo import demo_app, login_of, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "agreement_pdf.txt"
@@ -25,29 +25,15 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    tmp = tempfile.mkdtemp(prefix="ulr-bench-pdf-")
-    os.environ["ULR_INSTANCE_PATH"] = tmp
-
-    from flask_migrate import upgrade
+    app, logins, _seconds = demo_app("pdf")
     from sqlalchemy import select
 
-    from ulr_app import create_app
     from ulr_app.agreements.documents import build, draft_pdf
     from ulr_app.agreements.models import Agreement
     from ulr_app.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench-" + "x" * 40,
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
     lines = [f"Agreement PDF benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {args.runs} runs each"]
     with app.app_context():
-        upgrade()
-        from ulr_app.demo import build_demo
-        from ulr_app.reference.loader import load_all
-
-        load_all()
-        logins = build_demo(scale="small", seed=2008)
-        db.session.commit()
         agreement = db.session.scalars(select(Agreement).where(Agreement.title.like("%Barnet%"))).first()
         builds, renders, sizes = [], [], []
         for _ in range(args.runs):
@@ -64,14 +50,7 @@ def main() -> int:
         lines.append(f"  build + render the PDF (WeasyPrint):   median {statistics.median(renders) * 1000:7.1f} ms, "
                      f"max {max(renders) * 1000:.1f} ms, {sizes[-1] / 1024:.0f} KiB")
 
-    client = app.test_client()
-    convenor = next(email for role, email, _ in logins if role == "branch_convenor")
-    password = next(p for role, email, p in logins if email == convenor)
-    import re
-
-    page = client.get("/sign-in").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    client.post("/sign-in", data={"csrf_token": token, "email": convenor, "password": password})
+    client = sign_in(app, *login_of(logins, "branch_convenor"))
     times = []
     for _ in range(args.runs):
         t0 = time.perf_counter()

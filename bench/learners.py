@@ -9,26 +9,17 @@ climbing frame and the ULR's caseload home scale. Writes the figures to bench/ou
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import resource
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from _demo import demo_app, login_of, sign_in
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "learners.txt"
-
-
-def _login(app, email, password):
-    client = app.test_client()
-    page = client.get("/sign-in").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    client.post("/sign-in", data={"csrf_token": token, "email": email, "password": password})
-    return client
 
 
 def _time(client, url, runs, statements):
@@ -47,40 +38,24 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--extra", type=int, default=5000)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    tmp = tempfile.mkdtemp(prefix="ulr-bench-learners-")
-    os.environ["ULR_INSTANCE_PATH"] = tmp
-    from flask_migrate import upgrade
+    app, logins, demo_s = demo_app("learners")
     from sqlalchemy import event, func, select
 
-    from ulr_app import create_app
     from ulr_app.cases.models import Activity, Case
     from ulr_app.extensions import db
     from ulr_app.learners.models import Course, Enrolment, Learner, NeedsAssessment
     from ulr_app.reps.models import Rep
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench-" + "x" * 40,
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
     statements: list[str] = []
     with app.app_context():
-        upgrade()
         event.listen(db.engine, "before_cursor_execute", lambda *a, **k: statements.append(a[2]))
-        from ulr_app.demo import build_demo
-        from ulr_app.reference.loader import load_all
-
-        load_all()
-        t0 = time.perf_counter()
-        logins = build_demo(scale="small", seed=2008)
-        db.session.commit()
-        demo_s = time.perf_counter() - t0
         n_learners = db.session.scalar(select(func.count()).select_from(Learner))
         n_cases = db.session.scalar(select(func.count()).select_from(Case))
         learner_id = db.session.scalar(select(Enrolment.learner_id).group_by(Enrolment.learner_id)
                                        .order_by(func.count().desc()).limit(1))
         case_id = db.session.scalar(select(Activity.case_id).where(Activity.case_id.is_not(None))
                                     .group_by(Activity.case_id).order_by(func.count().desc()).limit(1))
-    convenor = next((e, p) for r, e, p in logins if r == "branch_convenor")
-    ulr = next((e, p) for r, e, p in logins if r == "learning_rep")
+    convenor, ulr = login_of(logins, "branch_convenor"), login_of(logins, "learning_rep")
     lines = [f"Learners and cases benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, SQLite, small demo "
              f"world ({n_learners} learners, {n_cases} cases; demo build {demo_s:.1f} s with cheap password "
              f"hashing), {args.runs} runs each; figures: status, median, max, SQL statements"]
@@ -89,15 +64,33 @@ def main() -> int:
              ("convenor", convenor, "case list", "/cases"),
              ("convenor", convenor, "a case", f"/cases/{case_id}"),
              ("ULR", ulr, "ULR home (caseload)", "/"),
-             ("ULR", ulr, "learner list", "/learners")]
+             ("ULR", ulr, "learner list", "/learners"),
+             ("API", convenor, "enrolments, 500 a page", "/api/v1/enrolments?per_page=500")]
+
+    class TokenClient:
+        """The convenor's API token on a test client (progressions worked out for the whole page)."""
+
+        def __init__(self, email):
+            from ulr_app.accounts import services as account_services
+            from ulr_app.accounts.models import User
+
+            with app.app_context():
+                user = db.session.scalars(select(User).where(User.email == email)).one()
+                _token, self.secret = account_services.create_token(user, "bench")
+                db.session.commit()
+            self.client = app.test_client()
+
+        def get(self, url):
+            return self.client.get(url, headers={"Authorization": f"Bearer {self.secret}"})
 
     def run(title):
         lines.append(title)
         clients = {}
         for who, creds, label, url in pages:
-            client = clients.get(who) or clients.setdefault(who, _login(app, *creds))
+            client = clients.get(who) or clients.setdefault(
+                who, TokenClient(creds[0]) if who == "API" else sign_in(app, *creds))
             status, med, worst, queries = _time(client, url, args.runs, statements)
-            lines.append(f"  {who:<8} GET {url:<18} {label:<20} {status}  median {med:6.1f} ms  max {worst:6.1f} ms"
+            lines.append(f"  {who:<8} GET {url:<18} {label:<22} {status}  median {med:6.1f} ms  max {worst:6.1f} ms"
                          f"  {queries} statements")
 
     run("Small demo world")

@@ -7,15 +7,14 @@ Writes the figures to bench/out/time_off.txt and prints them.
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import resource
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+
+from _demo import demo_app, login_of, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "time_off.txt"
@@ -25,38 +24,19 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    tmp = tempfile.mkdtemp(prefix="ulr-bench-timeoff-")
-    os.environ["ULR_INSTANCE_PATH"] = tmp
-    from flask_migrate import upgrade
+    app, logins, demo_s = demo_app("timeoff")
     from sqlalchemy import func, select
 
-    from ulr_app import create_app
     from ulr_app.extensions import db
     from ulr_app.timeoff.models import TimeOffRequest
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench-" + "x" * 40,
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
     with app.app_context():
-        upgrade()
-        from ulr_app.demo import build_demo
-        from ulr_app.reference.loader import load_all
-
-        load_all()
-        t0 = time.perf_counter()
-        logins = build_demo(scale="small", seed=2008)
-        db.session.commit()
-        demo_s = time.perf_counter() - t0
         n_requests = db.session.scalar(select(func.count()).select_from(TimeOffRequest))
         refused = db.session.scalar(select(TimeOffRequest.id).where(TimeOffRequest.status == "refused"))
 
     lines = [f"Time-off benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, SQLite, small demo world "
              f"({n_requests} requests; demo build {demo_s:.1f} s with cheap password hashing), {args.runs} runs each"]
-    client = app.test_client()
-    email, password = next((e, p) for r, e, p in logins if r == "branch_convenor")
-    page = client.get("/sign-in").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    client.post("/sign-in", data={"csrf_token": token, "email": email, "password": password})
+    client = sign_in(app, *login_of(logins, "branch_convenor"))
     for label, url in (("home (open refusals)", "/"), ("time-off list", "/time-off"), ("ULR list", "/reps"),
                        ("a refused request", f"/time-off/{refused}"), ("facility time", "/reps/facility-time")):
         times = []

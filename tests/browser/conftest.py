@@ -206,6 +206,28 @@ def wait_for_govuk_frontend(page) -> None:
         timeout=5_000)
 
 
+def loaded(page) -> None:
+    """The page has loaded and GOV.UK Frontend has started on it."""
+    page.wait_for_load_state("load")
+    wait_for_govuk_frontend(page)
+
+
+def group(page, legend: str):
+    """The fieldset (radios, checkboxes, a date) with this legend."""
+    return page.get_by_role("group", name=legend, exact=True)
+
+
+def fits_phone(page, name: str) -> None:
+    """Nothing on the page is wider than the 375 px phone screen (no sideways scrolling)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name}: the page is {width}px wide, wider than the {PHONE['width']}px screen"
+
+
+def uk_day(d) -> str:
+    """A date as people type it into the forms: 31/3/2026."""
+    return f"{d.day}/{d.month}/{d.year}"
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
 

@@ -6,36 +6,27 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import PHONE, sign_in, wait_for_govuk_frontend
+from tests.browser.conftest import PHONE, group, loaded, sign_in
 
 ROLE = "agreement-journey"  # screenshots folder (the per-role walk has convenor_a1/)
 
 
-def _loaded(page) -> None:
-    page.wait_for_load_state("load")
-    wait_for_govuk_frontend(page)
-
-
-def _group(page, legend: str):
-    return page.get_by_role("group", name=legend, exact=True)
-
-
 def _status(page, check_page, target: str, *, errors: bool = False, shot: str = "") -> None:
     page.get_by_role("link", name="Change status").first.click()
-    _loaded(page)
+    loaded(page)
     if shot:
         check_page(page, ROLE, shot)
-    _group(page, "What is its status now?").get_by_label(target, exact=True).check()
+    group(page, "What is its status now?").get_by_label(target, exact=True).check()
     page.get_by_label("Note for the timeline (optional)", exact=True).fill(f"Moved to {target.lower()} in the browser test")
     page.get_by_role("button", name="Continue").click()
-    _loaded(page)
+    loaded(page)
     if errors:
         return
     assert page.locator("h1").inner_text().endswith(f"as {target.lower()}?")
     if shot:
         check_page(page, ROLE, shot + "-confirm")
     page.get_by_role("button", name=f"Yes, mark it {target.lower()}").click()
-    _loaded(page)
+    loaded(page)
     assert f"is now {target.lower()}" in page.locator(".govuk-notification-banner--success").inner_text()
 
 
@@ -52,34 +43,34 @@ def test_convenor_makes_an_agreement_from_scratch(world, app, page, live_server,
 
     # the list, empty
     page.get_by_role("link", name="Agreements", exact=True).click()
-    _loaded(page)
+    loaded(page)
     assert page.get_by_text("There are no learning agreements yet.").is_visible()
     check_page(page, ROLE, "agreements-empty")
 
     # the form: a mistake first, then right
     page.get_by_role("link", name="Add an agreement").click()
-    _loaded(page)
+    loaded(page)
     check_page(page, ROLE, "agreement-new")
     page.get_by_label("Title", exact=True).fill("Barnet learning partnership 2026")
     page.get_by_label("Employer", exact=True).select_option(label="London Borough of Barnet")
-    _group(page, "What does it say about schools?").get_by_label("Schools included", exact=True).check()
+    group(page, "What does it say about schools?").get_by_label("Schools included", exact=True).check()
     page.get_by_label("Number of ULR places (optional)", exact=True).fill("twelve")
     page.get_by_label("Other unions party to the agreement (optional)", exact=True).fill("GMB, Unite")
     page.get_by_role("button", name="Save agreement").click()
-    _loaded(page)
+    loaded(page)
     summary = page.locator(".govuk-error-summary")
     assert "Enter a whole number from 0 to 500" in summary.inner_text()
     page.wait_for_function("document.activeElement && document.activeElement.closest('.govuk-error-summary') !== null")
     assert page.get_by_label("Other unions party to the agreement (optional)", exact=True).input_value() == "GMB, Unite"
     check_page(page, ROLE, "agreement-new-errors")
     page.get_by_label("Number of ULR places (optional)", exact=True).fill("12")
-    _group(page, "Is there a joint learning partnership group or committee?").get_by_label("Yes", exact=True).check()
+    group(page, "Is there a joint learning partnership group or committee?").get_by_label("Yes", exact=True).check()
     page.get_by_label("Employer members of the group (optional)", exact=True).fill("4")
     page.get_by_label("Union members of the group (optional)", exact=True).fill("4")
-    _group(page, "Facilities for ULRs").get_by_label("A private room", exact=True).check()
-    _group(page, "Facilities for ULRs").get_by_label("E-mail", exact=True).check()
+    group(page, "Facilities for ULRs").get_by_label("A private room", exact=True).check()
+    group(page, "Facilities for ULRs").get_by_label("E-mail", exact=True).check()
     page.get_by_role("button", name="Save agreement").click()
-    _loaded(page)
+    loaded(page)
     assert page.locator("h1").inner_text() == "Barnet learning partnership 2026"
     assert "created as a draft" in page.locator(".govuk-notification-banner--success").inner_text()
     agreement_url = page.url
@@ -92,7 +83,7 @@ def test_convenor_makes_an_agreement_from_scratch(world, app, page, live_server,
     assert "Enter who signed for the employer" in summary.inner_text()
     check_page(page, ROLE, "agreement-status-errors")
     summary.get_by_role("link", name="Enter who signed for the employer").click()
-    _loaded(page)
+    loaded(page)
     assert page.url.endswith("/edit#employer_signatory")
     check_page(page, ROLE, "agreement-edit")
     page.get_by_label("Signed for the employer by", exact=True).fill("Chief Executive")
@@ -100,34 +91,34 @@ def test_convenor_makes_an_agreement_from_scratch(world, app, page, live_server,
     page.get_by_label("Date signed", exact=True).fill("1/3/2026")
     page.get_by_label("Review date", exact=True).fill("2027-03-01")
     page.get_by_role("button", name="Save agreement").click()
-    _loaded(page)
+    loaded(page)
     assert page.url.split("#")[0] == agreement_url  # (the browser keeps the #fragment through the redirect)
     _status(page, check_page, "Signed")
     assert "Signed" in page.locator(".govuk-tag").first.inner_text()
 
     # named schools: the academy is named in
     page.get_by_role("link", name="Name schools in or out").click()
-    _loaded(page)
+    loaded(page)
     check_page(page, ROLE, "agreement-schools")
-    _group(page, "Named in (covered)").get_by_label("Barnet Hill Academy", exact=True).check()
+    group(page, "Named in (covered)").get_by_label("Barnet Hill Academy", exact=True).check()
     page.get_by_role("button", name="Save named schools").click()
-    _loaded(page)
+    loaded(page)
     assert "Named schools saved." in page.locator(".govuk-notification-banner--success").inner_text()
 
     # ULR places and learners' time
     page.get_by_role("link", name="Change ULR places by service and learners' time by course type").click()
-    _loaded(page)
+    loaded(page)
     check_page(page, ROLE, "agreement-places")
     page.get_by_label("Service or directorate 1", exact=True).fill("Housing")
     page.get_by_label("ULR places for service 1", exact=True).fill("2")
     page.get_by_label("ESOL", exact=True).select_option(label="Paid time off")
     page.get_by_role("button", name="Save ULR places and learners' time").click()
-    _loaded(page)
+    loaded(page)
     assert page.get_by_text("Housing: 2").is_visible()
 
     # coverage, and the CSV
     page.get_by_role("link", name=re.compile(r"See each of the 3 schools")).click()
-    _loaded(page)
+    loaded(page)
     check_page(page, ROLE, "agreement-coverage")
     assert page.get_by_text("Named in the agreement; the academy trust employs the staff").is_visible()
     csv_url = page.get_by_role("link", name=re.compile("Download as CSV")).get_attribute("href")
@@ -137,9 +128,9 @@ def test_convenor_makes_an_agreement_from_scratch(world, app, page, live_server,
 
     # the draft and its PDF
     page.goto(agreement_url)
-    _loaded(page)
+    loaded(page)
     page.get_by_role("link", name="Draft document").click()
-    _loaded(page)
+    loaded(page)
     check_page(page, ROLE, "agreement-draft")
     with page.expect_download() as info:
         page.get_by_role("button", name="Generate PDF").click()
@@ -154,13 +145,13 @@ def test_convenor_makes_an_agreement_from_scratch(world, app, page, live_server,
 
     # the signed copy (the generated PDF will do)
     page.goto(agreement_url)
-    _loaded(page)
+    loaded(page)
     page.get_by_role("link", name="Upload the signed copy").click()
-    _loaded(page)
+    loaded(page)
     check_page(page, ROLE, "agreement-upload")
     page.get_by_label("Signed copy (PDF)", exact=True).set_input_files(str(pdf_path))
     page.get_by_role("button", name="Upload signed copy").click()
-    _loaded(page)
+    loaded(page)
     assert page.get_by_role("link", name=re.compile("Signed copy 1")).is_visible()
     assert page.get_by_role("link", name=re.compile("Draft 1")).is_visible()
     assert page.get_by_text("Status changed from negotiating to signed").first.is_visible()
@@ -168,11 +159,11 @@ def test_convenor_makes_an_agreement_from_scratch(world, app, page, live_server,
 
     # the list now counts it among those that include schools
     page.get_by_role("link", name="Agreements", exact=True).click()
-    _loaded(page)
+    loaded(page)
     card = page.locator(".app-card").first
     assert re.sub(r"\s+", " ", card.inner_text()).startswith("1 include schools")
     card.click()
-    _loaded(page)
+    loaded(page)
     assert "schools_scope=included" in page.url
     check_page(page, ROLE, "agreements")
 

@@ -9,27 +9,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.browser.conftest import PHONE, sign_in, wait_for_govuk_frontend
+from tests.browser.conftest import PHONE, fits_phone, group, loaded, sign_in, uk_day
 
 ROLE = "learner-journey"  # screenshots folder
-
-
-def _loaded(page) -> None:
-    page.wait_for_load_state("load")
-    wait_for_govuk_frontend(page)
-
-
-def _fits(page, name: str) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name}: the page is {width}px wide, wider than the {PHONE['width']}px screen"
-
-
-def _group(page, legend: str):
-    return page.get_by_role("group", name=legend, exact=True)
-
-
-def _uk(d: date) -> str:
-    return f"{d.day}/{d.month}/{d.year}"
 
 
 def _success(page) -> str:
@@ -38,16 +20,18 @@ def _success(page) -> str:
 
 def _step(page, check_page, name: str) -> None:
     check_page(page, ROLE, name)
-    _fits(page, name)
+    fits_phone(page, name)
 
 
 def test_ulr_adds_a_learner_assesses_enrols_and_logs_progress_on_a_phone(world, new_page, live_server, check_page):
     from sqlalchemy import select
 
     from ulr_app.extensions import db
+    from ulr_app.learners.catalogue import load_courses
     from ulr_app.learners.models import Enrolment, Learner, NeedsAssessment
     from ulr_app.reps import services as rep_services
 
+    load_courses()  # the catalogue is emptied between tests: the seeded ladder, as `flask reference load` gives it
     today = date.today()
     mine = rep_services.create_rep({"name": "Pat Jones", "employer_id": world.employers.a1.id,
                                     "workplace_id": world.workplaces.school_a1.id, "user_id": world.users.ulr_a1.id,
@@ -58,23 +42,23 @@ def test_ulr_adds_a_learner_assesses_enrols_and_logs_progress_on_a_phone(world, 
 
     phone = new_page(PHONE)
     sign_in(phone, live_server, world.users.ulr_a1.email)
-    _loaded(phone)
+    loaded(phone)
     assert "You have no learners yet" in phone.locator("main").inner_text()
     _step(phone, check_page, "ulr-home-empty")
 
     # --- add a learner: the consent date missing first -------------------------------------
     phone.get_by_role("link", name="Add a learner").first.click()
-    _loaded(phone)
+    loaded(phone)
     assert phone.locator("h1").inner_text() == "Add a learner"
     _step(phone, check_page, "learner-new")
     phone.get_by_label("Name", exact=True).fill("Sam Okafor")
     phone.get_by_label("Workplace", exact=True).select_option(str(world.workplaces.school_a1.id))
     phone.get_by_label("Job title (optional)", exact=True).fill("Teaching assistant")
-    _group(phone, "Staff category").get_by_label("Learning support", exact=True).check()
-    _group(phone, "Contract").get_by_label("Term-time only", exact=True).check()
+    group(phone, "Staff category").get_by_label("Learning support", exact=True).check()
+    group(phone, "Contract").get_by_label("Term-time only", exact=True).check()
     phone.get_by_label("What the consent covers", exact=True).fill("Learning records and contact by the ULR")
     phone.get_by_role("button", name="Save learner").click()
-    _loaded(phone)
+    loaded(phone)
     summary = phone.locator(".govuk-error-summary")
     assert "consent" in summary.inner_text().lower()
     phone.wait_for_function("document.activeElement && document.activeElement.closest('.govuk-error-summary') !== null")
@@ -83,9 +67,9 @@ def test_ulr_adds_a_learner_assesses_enrols_and_logs_progress_on_a_phone(world, 
     assert phone.get_by_label("Term-time only", exact=True).is_checked()
     assert db.session.scalar(select(Learner.id)) is None
     _step(phone, check_page, "learner-new-errors")
-    phone.get_by_label("Date of consent", exact=True).fill(_uk(today - timedelta(days=1)))
+    phone.get_by_label("Date of consent", exact=True).fill(uk_day(today - timedelta(days=1)))
     phone.get_by_role("button", name="Save learner").click()
-    _loaded(phone)
+    loaded(phone)
     assert phone.locator("h1").inner_text() == "Sam Okafor"
     assert "Sam Okafor added" in _success(phone)
     sam = db.session.scalars(select(Learner)).one()
@@ -95,17 +79,17 @@ def test_ulr_adds_a_learner_assesses_enrols_and_logs_progress_on_a_phone(world, 
 
     # --- a needs analysis -------------------------------------------------------------------
     phone.get_by_role("link", name="Record a needs analysis").click()
-    _loaded(phone)
+    loaded(phone)
     _step(phone, check_page, "needs-analysis")
-    phone.get_by_label("Date of the needs analysis", exact=True).fill(_uk(today))
+    phone.get_by_label("Date of the needs analysis", exact=True).fill(uk_day(today))
     phone.get_by_label("Literacy (English) level", exact=True).select_option("entry_3")
     phone.get_by_label("Numeracy (maths) level", exact=True).select_option("entry_2")
-    barriers = _group(phone, "What stops them learning?")
+    barriers = group(phone, "What stops them learning?")
     barriers.get_by_label("Confidence", exact=False).first.check()
     barriers.get_by_label("Time", exact=False).first.check()
     phone.get_by_label("Goals (optional)", exact=True).fill("Level 2 English and maths, then HLTA")
     phone.get_by_role("button", name="Save the needs analysis").click()
-    _loaded(phone)
+    loaded(phone)
     assert "Needs analysis saved" in _success(phone)
     needs = db.session.scalars(select(NeedsAssessment)).one()
     assert needs.literacy_level == "entry_3" and len(needs.barriers) == 2
@@ -113,16 +97,16 @@ def test_ulr_adds_a_learner_assesses_enrols_and_logs_progress_on_a_phone(world, 
 
     # --- enrol them on Skills for Life literacy ---------------------------------------------
     phone.get_by_role("link", name="Enrol on a course").click()
-    _loaded(phone)
+    loaded(phone)
     _step(phone, check_page, "enrol")
     course = phone.locator("#course_id option", has_text="Entry 3").first
     phone.locator("#course_id").select_option(course.get_attribute("value"))
-    _group(phone, "Where is it up to?").get_by_label("Enrolled: they have a place and a start date", exact=True).check()
-    phone.get_by_label("Date referred (if referred or enrolled)", exact=True).fill(_uk(today))
-    phone.get_by_label("Start date (if enrolled)", exact=True).fill(_uk(today))
-    phone.get_by_label("Planned end date (optional)", exact=True).fill(_uk(today + timedelta(days=120)))
+    group(phone, "Where is it up to?").get_by_label("Enrolled: they have a place and a start date", exact=True).check()
+    phone.get_by_label("Date referred (if referred or enrolled)", exact=True).fill(uk_day(today))
+    phone.get_by_label("Start date (if enrolled)", exact=True).fill(uk_day(today))
+    phone.get_by_label("Planned end date (optional)", exact=True).fill(uk_day(today + timedelta(days=120)))
     phone.get_by_role("button", name="Save the enrolment").click()
-    _loaded(phone)
+    loaded(phone)
     assert "Enrolment on" in _success(phone) and "saved" in _success(phone)
     e = db.session.scalars(select(Enrolment)).one()
     assert (e.learner_id, e.status, e.started_on) == (sam.id, "enrolled", today)
@@ -130,13 +114,13 @@ def test_ulr_adds_a_learner_assesses_enrols_and_logs_progress_on_a_phone(world, 
 
     # --- log progress: a mistake (a withdrawal with no reason), then in progress, then completed
     phone.get_by_role("link", name=f"Log progress on {e.course.title}").click()
-    _loaded(phone)
+    loaded(phone)
     _step(phone, check_page, "progress")
-    assert phone.get_by_label("Start date", exact=True).input_value() == _uk(today)  # what it already knows
+    assert phone.get_by_label("Start date", exact=True).input_value() == uk_day(today)  # what it already knows
     phone.get_by_label("Withdrawn", exact=True).check()
-    phone.get_by_label("Date they withdrew", exact=True).fill(_uk(today))
+    phone.get_by_label("Date they withdrew", exact=True).fill(uk_day(today))
     phone.get_by_role("button", name="Save progress").click()
-    _loaded(phone)
+    loaded(phone)
     assert "Enter why the learner withdrew" in phone.locator(".govuk-error-summary").inner_text()
     phone.wait_for_function("document.activeElement && document.activeElement.closest('.govuk-error-summary') !== null")
     db.session.refresh(e)
@@ -144,17 +128,17 @@ def test_ulr_adds_a_learner_assesses_enrols_and_logs_progress_on_a_phone(world, 
     _step(phone, check_page, "progress-errors")
     phone.get_by_label("In progress", exact=True).check()
     phone.get_by_role("button", name="Save progress").click()
-    _loaded(phone)
+    loaded(phone)
     assert f"{e.course.title}: in progress" in _success(phone)
     db.session.refresh(e)
     assert e.status == "in_progress"
     _step(phone, check_page, "learner-in-progress")
     phone.get_by_role("link", name=f"Log progress on {e.course.title}").click()
-    _loaded(phone)
+    loaded(phone)
     phone.get_by_label("Completed", exact=True).check()
-    phone.get_by_label("Date completed", exact=True).fill(_uk(today))
+    phone.get_by_label("Date completed", exact=True).fill(uk_day(today))
     phone.get_by_role("button", name="Save progress").click()
-    _loaded(phone)
+    loaded(phone)
     assert f"{e.course.title}: completed" in _success(phone)
     db.session.refresh(e)
     assert (e.status, e.completed_on) == ("completed", today)
@@ -162,19 +146,19 @@ def test_ulr_adds_a_learner_assesses_enrols_and_logs_progress_on_a_phone(world, 
 
     # --- a contact, with the next one planned -----------------------------------------------
     contact = phone.locator("#log-contact")
-    _group(phone, "Kind of contact").get_by_label("Call", exact=True).check()
-    contact.get_by_label("Date of the contact", exact=True).fill(_uk(today))
+    group(phone, "Kind of contact").get_by_label("Call", exact=True).check()
+    contact.get_by_label("Date of the contact", exact=True).fill(uk_day(today))
     contact.get_by_label("What was said or done", exact=True).fill("Going well; wants a maths course next")
-    contact.get_by_label("Next contact on (optional)", exact=True).fill(_uk(today + timedelta(days=14)))
+    contact.get_by_label("Next contact on (optional)", exact=True).fill(uk_day(today + timedelta(days=14)))
     phone.get_by_role("button", name="Log the contact").click()
-    _loaded(phone)
+    loaded(phone)
     assert phone.url.split("#")[0] == learner_url
     assert "Going well; wants a maths course next" in phone.locator("main").inner_text()
     _step(phone, check_page, "learner-contact-logged")
 
     # --- the caseload on the home page shows them -------------------------------------------
     phone.goto(live_server + "/")
-    _loaded(phone)
+    loaded(phone)
     stages = phone.locator("#learner-stages").inner_text()
     assert "1" in stages and "completed" in stages
     _step(phone, check_page, "ulr-home-caseload")

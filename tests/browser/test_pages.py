@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import axe_check, sign_in, wait_for_govuk_frontend
+from tests.browser.conftest import sign_in, wait_for_govuk_frontend
 
 ROLES = ("admin", "organiser_a", "convenor_a1", "ulr_a1")
 

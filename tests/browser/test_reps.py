@@ -6,14 +6,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from tests.browser.conftest import PHONE, sign_in, wait_for_govuk_frontend
+from tests.browser.conftest import PHONE, loaded, sign_in
 
 ROLE = "reps-journey"  # screenshots folder
-
-
-def _loaded(page) -> None:
-    page.wait_for_load_state("load")
-    wait_for_govuk_frontend(page)
 
 
 def _days(n: int) -> str:
@@ -32,13 +27,13 @@ def test_convenor_appoints_a_ulr_and_makes_the_notice_letter(world, app, page, l
     sign_in(page, live_server, world.users.convenor_a1.email)
 
     page.get_by_role("link", name="ULRs", exact=True).click()
-    _loaded(page)
+    loaded(page)
     assert page.get_by_text("Lapsed", exact=True).first.is_visible()
     check_page(page, ROLE, "reps")
 
     # the form: the same person's second "will be trained" notice is refused on the field
     page.get_by_role("link", name="Add a ULR").click()
-    _loaded(page)
+    loaded(page)
     check_page(page, ROLE, "rep-new")
     page.get_by_label("Full name", exact=True).fill("Lee Lapsed")
     page.get_by_label("E-mail address (optional)", exact=True).fill("lee@example.org")
@@ -49,7 +44,7 @@ def test_convenor_appoints_a_ulr_and_makes_the_notice_letter(world, app, page, l
     page.get_by_label("Will be trained (within six months of the notice)", exact=True).check()
     page.get_by_label("Date of the 'will be trained' notice (optional)", exact=True).fill(_days(20))
     page.get_by_role("button", name="Save ULR").click()
-    _loaded(page)
+    loaded(page)
     assert "s.168A(5)" in page.locator(".govuk-error-summary").inner_text()
     page.wait_for_function("document.activeElement && document.activeElement.closest('.govuk-error-summary') !== null")
     assert "s.168A(5)" in page.locator("#will_train_notice_on-error").inner_text()
@@ -58,14 +53,14 @@ def test_convenor_appoints_a_ulr_and_makes_the_notice_letter(world, app, page, l
     page.get_by_label("Full name", exact=True).fill("Sam Patel")
     page.get_by_label("E-mail address (optional)", exact=True).fill("sam.patel@example.org")
     page.get_by_role("button", name="Save ULR").click()
-    _loaded(page)
+    loaded(page)
     assert page.locator("h1").inner_text() == "Sam Patel"
     assert "Can have paid time off: yes, until" in page.locator("#paid-time-off").inner_text()
     check_page(page, ROLE, "rep")
 
     # the notice letter
     page.get_by_role("button", name="Generate the notice letter").click()
-    _loaded(page)
+    loaded(page)
     assert "Notice letter 1 generated." in page.locator(".govuk-notification-banner--success").inner_text()
     with page.expect_download() as info:
         page.get_by_role("link", name=re.compile("Notice letter 1")).click()
@@ -77,18 +72,18 @@ def test_convenor_appoints_a_ulr_and_makes_the_notice_letter(world, app, page, l
 
     # facility time, and its CSV
     page.get_by_role("link", name="All ULRs").click()
-    _loaded(page)
+    loaded(page)
     page.get_by_role("link", name="Facility time", exact=True).click()
-    _loaded(page)
+    loaded(page)
     check_page(page, ROLE, "facility-time")
     page.get_by_label("Period", exact=True).fill("Q3")
     page.get_by_role("button", name="Show").click()
-    _loaded(page)
+    loaded(page)
     assert "Enter the period as" in page.locator(".govuk-error-summary").inner_text()
     check_page(page, ROLE, "facility-time-errors")
     page.get_by_label("Period", exact=True).fill("FY2026")
     page.get_by_role("button", name="Show").click()
-    _loaded(page)
+    loaded(page)
     csv_url = page.get_by_role("link", name=re.compile("Download as CSV")).get_attribute("href")
     answer = page.request.get(live_server + csv_url)
     assert answer.status == 200 and "Sam Patel" in answer.body().decode("utf-8-sig")

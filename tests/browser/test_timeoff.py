@@ -8,27 +8,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from tests.browser.conftest import PHONE, sign_in, wait_for_govuk_frontend
+from tests.browser.conftest import PHONE, fits_phone, group, loaded, sign_in, uk_day
 
 ROLE = "timeoff-journey"  # screenshots folder
-
-
-def _loaded(page) -> None:
-    page.wait_for_load_state("load")
-    wait_for_govuk_frontend(page)
-
-
-def _fits(page, name: str) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name}: the page is {width}px wide, wider than the {PHONE['width']}px screen"
-
-
-def _group(page, legend: str):
-    return page.get_by_role("group", name=legend, exact=True)
-
-
-def _uk(d: date) -> str:
-    return f"{d.day}/{d.month}/{d.year}"
 
 
 def _long(d: date) -> str:
@@ -52,50 +34,50 @@ def test_ulr_requests_time_off_and_convenor_records_a_refusal(world, app, new_pa
     # --- the ULR, on a phone ---
     phone = new_page(PHONE)
     sign_in(phone, live_server, world.users.ulr_a1.email)
-    _loaded(phone)
+    loaded(phone)
     check_page(phone, ROLE, "ulr-home")
-    _fits(phone, "ulr-home")
+    fits_phone(phone, "ulr-home")
     phone.get_by_role("link", name="Request time off").click()
-    _loaded(phone)
+    loaded(phone)
     assert phone.locator("h1").inner_text() == "Request time off"
     check_page(phone, ROLE, "ulr-request-new")
-    _fits(phone, "ulr-request-new")
+    fits_phone(phone, "ulr-request-new")
 
     # one tap: the purpose, listed under its kind, decides the kind too
-    _group(phone, "What is the time off for?").get_by_label("Promoting the value of learning", exact=True).check()
-    phone.get_by_label("Date", exact=True).fill(_uk(starts))
+    group(phone, "What is the time off for?").get_by_label("Promoting the value of learning", exact=True).check()
+    phone.get_by_label("Date", exact=True).fill(uk_day(starts))
     phone.get_by_label("Start time", exact=True).fill("after lunch")  # a mistake first
     phone.get_by_label("How many hours?", exact=True).fill("2.5")
     phone.get_by_label("Where?", exact=True).fill("Staff room")
     phone.get_by_label("Reason (optional)", exact=True).fill("Learning fair for support staff")
     phone.get_by_role("button", name="Save request").click()
-    _loaded(phone)
+    loaded(phone)
     summary = phone.locator(".govuk-error-summary")
     assert "Enter the start time as a time of day" in summary.inner_text()
     phone.wait_for_function("document.activeElement && document.activeElement.closest('.govuk-error-summary') !== null")
     assert phone.get_by_label("Where?", exact=True).input_value() == "Staff room"
     assert phone.get_by_label("Promoting the value of learning", exact=True).is_checked()
     check_page(phone, ROLE, "ulr-request-new-errors")
-    _fits(phone, "ulr-request-new-errors")
+    fits_phone(phone, "ulr-request-new-errors")
     phone.get_by_label("Start time", exact=True).fill("1:30pm")
     phone.get_by_role("button", name="Save request").click()
-    _loaded(phone)
+    loaded(phone)
     assert phone.locator("h1").inner_text() == "ULR duties: Pat Jones"
     assert "Request saved as a draft" in phone.locator(".govuk-notification-banner--success").inner_text()
     request_url = phone.url
     check_page(phone, ROLE, "ulr-request-draft")
-    _fits(phone, "ulr-request-draft")
+    fits_phone(phone, "ulr-request-draft")
 
     # one tap sends it
     phone.get_by_role("button", name="Mark as sent to the employer").click()
-    _loaded(phone)
+    loaded(phone)
     assert "Marked as sent to the employer" in phone.locator(".govuk-notification-banner--success").inner_text()
     assert phone.get_by_text("21 days").first.is_visible() and phone.get_by_text("Enough notice").is_visible()
     assert not phone.get_by_role("button", name="Mark as sent to the employer").is_visible()
     check_page(phone, ROLE, "ulr-request-sent")
-    _fits(phone, "ulr-request-sent")
+    fits_phone(phone, "ulr-request-sent")
     phone.goto(live_server + "/")
-    _loaded(phone)
+    loaded(phone)
     waiting = phone.locator("#caseload-waiting")
     assert "ULR duties" in waiting.inner_text() and "Submitted" in waiting.inner_text()
     check_page(phone, ROLE, "ulr-home-waiting")
@@ -104,21 +86,21 @@ def test_ulr_requests_time_off_and_convenor_records_a_refusal(world, app, new_pa
     page = new_page(PHONE)
     sign_in(page, live_server, world.users.convenor_a1.email)
     page.goto(request_url)
-    _loaded(page)
+    loaded(page)
     check_page(page, ROLE, "convenor-request")
     page.get_by_role("link", name="Record the employer's decision").click()
-    _loaded(page)
+    loaded(page)
     check_page(page, ROLE, "convenor-decision")
-    _fits(page, "convenor-decision")
-    _group(page, "What did the employer decide?").get_by_label("Refused", exact=True).check()
+    fits_phone(page, "convenor-decision")
+    group(page, "What did the employer decide?").get_by_label("Refused", exact=True).check()
     page.get_by_role("button", name="Save the decision").click()  # no reason yet
-    _loaded(page)
+    loaded(page)
     assert "Choose the reason the employer gave for refusing" in page.locator(".govuk-error-summary").inner_text()
     check_page(page, ROLE, "convenor-decision-errors")
-    _group(page, "The reason the employer gave").get_by_label("No cover", exact=True).check()
+    group(page, "The reason the employer gave").get_by_label("No cover", exact=True).check()
     page.get_by_label("Details (optional)", exact=True).fill("The head teacher says there is no cover on that afternoon.")
     page.get_by_role("button", name="Save the decision").click()
-    _loaded(page)
+    loaded(page)
     assert page.url.endswith("#next-steps")
     assert "Refused" in page.locator(".govuk-tag").first.inner_text()
 
@@ -134,27 +116,27 @@ def test_ulr_requests_time_off_and_convenor_records_a_refusal(world, app, new_pa
     working = page.locator("#deadline-steps li").all_inner_texts()
     assert working == deadline.steps
     check_page(page, ROLE, "convenor-request-refused")
-    _fits(page, "convenor-request-refused")
+    fits_phone(page, "convenor-request-refused")
 
     # the refusal is on the convenor's home page, with its deadline
     page.get_by_role("button", name="Menu").click()  # the menu folds away on a phone
     page.get_by_role("link", name="Home", exact=True).click()
-    _loaded(page)
+    loaded(page)
     refusals = page.locator("#open-refusals")
     assert "ULR duties: Pat Jones" in refusals.inner_text() and _long(deadline.last_day) in refusals.inner_text()
     check_page(page, ROLE, "convenor-home-refusals")
-    _fits(page, "convenor-home-refusals")
+    fits_phone(page, "convenor-home-refusals")
     refusals.get_by_role("link", name=re.compile("ULR duties: Pat Jones")).click()
-    _loaded(page)
+    loaded(page)
     assert page.url.split("#")[0] == request_url
 
     # the list, on the phone too: the red deadline tag only inside 14 days
     page.goto(live_server + "/time-off?status=refused")
-    _loaded(page)
+    loaded(page)
     assert "ULR duties" in page.locator("table").inner_text()
     assert page.locator(".app-deadline-urgent").count() == (1 if (deadline.last_day - today).days <= 14 else 0)
     check_page(page, ROLE, "convenor-list-refused")
-    _fits(page, "convenor-list-refused")
+    fits_phone(page, "convenor-list-refused")
 
 
 def test_time_off_pages_for_each_role(world, page, live_server, visit):

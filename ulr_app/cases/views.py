@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..core.errors import Conflict, ServiceError, ValidationFailed
-from ..core.forms import form_page
+from ..core.forms import choose_branch_page, form_page
 from ..core.pagination import paginate
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible
 from ..core.timeline import entries_for
@@ -133,9 +133,10 @@ def _admin_branch() -> Optional[Branch]:
 
 
 def _choose_branch(endpoint: str, **args: Any):
-    branches = db.session.scalars(select(Branch).order_by(Branch.name)).all()
-    return render_template("cases/choose_branch.html", branches=branches, endpoint=endpoint, args=args,
-                           asked=request.args.get("branch_id", "")), (400 if request.args.get("branch_id") else 200)
+    heading = "Move a ULR's caseload" if endpoint == ".reassign" else "Open a case"
+    return choose_branch_page(title="Choose the branch", heading=heading, label="Which branch?",
+                              error="Choose a branch from the list", back=url_for(".cases"), action=url_for(endpoint),
+                              keep=args)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -155,16 +155,6 @@ class LearnerForm(Form):
         return out
 
 
-class BranchChoiceForm(Form):
-    """An administrator's first step when adding a learner: which branch records them."""
-
-    class Meta:
-        csrf = False
-
-    branch_id = SelectField("Branch", widget=GovSelect(), coerce=optional_int, validate_choice=False)
-    submit = SubmitField("Continue", widget=GovSubmitInput())
-
-
 # --- needs analysis ----------------------------------------------------------------------------
 
 class NeedsAssessmentForm(Form):
@@ -339,5 +329,5 @@ class CourseForm(Form):
                 "active": "yes" if course.active else "no"}
 
 
-__all__ = ["LearnerForm", "BranchChoiceForm", "NeedsAssessmentForm", "EnrolForm", "EnrolmentStatusForm", "ContactForm",
+__all__ = ["LearnerForm", "NeedsAssessmentForm", "EnrolForm", "EnrolmentStatusForm", "ContactForm",
            "ButtonForm", "MergeChooseForm", "MergeForm", "CourseForm", "uk"]

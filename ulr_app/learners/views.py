@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from ..cases import rules as case_rules
 from ..cases.models import Activity, Case, FollowUp
 from ..core.errors import ServiceError, ValidationFailed
-from ..core.forms import form_page, optional_int
+from ..core.forms import branch_for_new, choose_branch_page, form_page, optional_int
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible,
@@ -32,7 +32,7 @@ from ..reps import queries as rep_queries
 from ..reps.models import Rep
 from . import caseload, queries, rules, services
 from .forms import (
-    STATUS_FIELDS, BranchChoiceForm, ButtonForm, ContactForm, CourseForm, EnrolForm, EnrolmentStatusForm, LearnerForm,
+    STATUS_FIELDS, ButtonForm, ContactForm, CourseForm, EnrolForm, EnrolmentStatusForm, LearnerForm,
     MergeChooseForm, MergeForm, NeedsAssessmentForm, uk,
 )
 from .models import (
@@ -175,31 +175,15 @@ def _setup_learner_form(form: LearnerForm, branch: Branch, existing: Optional[Le
         form.keep_current_choices(existing)
 
 
-def _branch_for_new() -> Optional[Branch]:
-    if current_user.role != ADMIN:
-        if current_user.branch_id is None:
-            abort(403)
-        return current_user.branch
-    branch_id = request.args.get("branch_id", type=int)
-    if branch_id is None:
-        return None
-    return get_visible_or_404(db.session, Branch, branch_id, current_user)
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*WRITERS)
 def new_learner():
-    branch = _branch_for_new()
+    branch = branch_for_new()
     back = url_for(".learners")
     if branch is None:  # an administrator chooses the branch first
-        choose = BranchChoiceForm(request.args)
-        choose.branch_id.choices = [("", "Choose a branch")] + [
-            (b.id, b.name) for b in db.session.scalars(visible(select(Branch), current_user).order_by(Branch.name))]
-        status = 200
-        if "branch_id" in request.args or request.method == "POST":
-            choose.branch_id.errors = ["Choose the branch that records the learner"]
-            status = 400
-        return render_template("learners/choose_branch.html", form=choose, back=back), status
+        return choose_branch_page(title="Add a learner: choose the branch", heading="Add a learner", label="Branch",
+                                  hint="The branch that works with the learner. Its workplaces and ULRs are offered "
+                                       "next.", error="Choose the branch that records the learner", back=back)
     form = LearnerForm()
     if request.method == "GET" and current_user.role == LEARNING_REP:
         own = _own_reps(branch.id)

@@ -90,16 +90,6 @@ class StandDownForm(Form):
             raise StopValidation("Enter the date they stood down")
 
 
-class BranchChoiceForm(Form):
-    """An administrator's first step: which branch appoints the ULR."""
-
-    class Meta:
-        csrf = False
-
-    branch_id = SelectField("Branch", widget=GovSelect(), coerce=optional_int, validate_choice=False)
-    submit = SubmitField("Continue", widget=GovSubmitInput())
-
-
 class LetterForm(Form):
     """A POST button that makes a letter: only the CSRF token."""
 
@@ -108,4 +98,4 @@ class LetterForm(Form):
 
 PERIOD_HINT = f"Type {EXAMPLES}"
 
-__all__ = ["RepForm", "StandDownForm", "BranchChoiceForm", "LetterForm", "PERIOD_HINT"]
+__all__ = ["RepForm", "StandDownForm", "LetterForm", "PERIOD_HINT"]

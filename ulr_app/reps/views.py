@@ -16,18 +16,18 @@ from ..core import csvio, periods
 from ..core.dates import add_months
 from ..core.documents import StoredDocument, documents_of
 from ..core.errors import ValidationFailed
-from ..core.forms import form_page
+from ..core.forms import branch_for_new, choose_branch_page, form_page
 from ..core.pagination import paginate_list
-from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required, visible
+from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required
 from ..core.templating import uk_date
 from ..core.timeline import entries_for
 from ..extensions import db
-from ..organisation.models import WORKPLACE_KINDS, Branch
+from ..organisation.models import WORKPLACE_KINDS
 from ..timeoff import queries as timeoff_queries
 from ..timeoff.models import KINDS as TIME_OFF_KINDS
 from ..timeoff.models import STATUSES as TIME_OFF_STATUSES
 from . import facility, letters, queries, rules, services
-from .forms import PERIOD_HINT, BranchChoiceForm, LetterForm, RepForm, StandDownForm
+from .forms import PERIOD_HINT, LetterForm, RepForm, StandDownForm
 from .models import TRAINING_ROUTES, Rep
 
 bp = Blueprint("reps", __name__, url_prefix="/reps")
@@ -118,30 +118,14 @@ def _posted_employer() -> Optional[int]:
     return optional_int(source.get("employer_id"))
 
 
-def _branch_for_new() -> Optional[Branch]:
-    if current_user.role != ADMIN:
-        if current_user.branch_id is None:
-            abort(403)
-        return current_user.branch
-    branch_id = request.args.get("branch_id", type=int)
-    if branch_id is None:
-        return None
-    return get_visible_or_404(db.session, Branch, branch_id, current_user)
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def new_rep():
-    branch = _branch_for_new()
+    branch = branch_for_new()
     if branch is None:  # an administrator chooses the branch first
-        choose = BranchChoiceForm(request.args)
-        choose.branch_id.choices = [("", "Choose a branch")] + [
-            (b.id, b.name) for b in db.session.scalars(visible(select(Branch), current_user).order_by(Branch.name))]
-        status = 200
-        if "branch_id" in request.args or request.method == "POST":
-            choose.branch_id.errors = ["Choose the branch that appoints the ULR"]
-            status = 400
-        return render_template("reps/choose_branch.html", form=choose, back=url_for(".reps")), status
+        return choose_branch_page(title="Add a ULR: choose the branch", heading="Add a ULR", label="Branch",
+                                  hint="The branch that appoints the ULR. Its employers and workplaces are offered "
+                                       "next.", error="Choose the branch that appoints the ULR", back=url_for(".reps"))
     form = RepForm(data={"training_route": "will_train"})
     _choices(form, branch.id, employer_id=_posted_employer())
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.documents import documents_of
 from ..core.errors import ValidationFailed
-from ..core.forms import form_page
+from ..core.forms import choose_branch_page, form_page
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN, ALL_ROLES, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible,
@@ -212,9 +212,9 @@ def new_request():
     if current_user.role == ADMIN:
         branch = _admin_branch()
         if branch is None:
-            branches = db.session.scalars(select(Branch).order_by(Branch.name)).all()
-            return render_template("timeoff/choose_branch.html", branches=branches,
-                                   asked=request.args.get("branch_id", "")), (400 if request.args.get("branch_id") else 200)
+            return choose_branch_page(title="Request time off", heading="Request time off",
+                                      label="Which branch is the request for?", error="Choose a branch from the list",
+                                      back=url_for(".requests"))
     else:
         branch = current_user.branch
     if current_user.role == LEARNING_REP and not rep_queries.reps_for_user(current_user):
