@@ -14,7 +14,9 @@ from ulr_app.core.audit_models import AuditEntry
 from ulr_app.extensions import db
 from ulr_app.organisation.models import Workplace
 
-DATA = Path("/work/shared/data")
+#: the shared reference data: beside the checkout (as CI lays it out), else where the developers have it
+DATA = next((p for p in (Path(__file__).resolve().parents[3] / "shared" / "data", Path("/work/shared/data"))
+             if p.is_dir()), Path("/work/shared/data"))
 SAMPLE = DATA / "gias_sample.csv"
 ENGLAND = DATA / "schools_england_2018.csv"
 WORLD_URNS = {101309, 100008, 108495}  # the schools tests/factories.py creates
