@@ -212,3 +212,42 @@ def test_learner_and_case_pages_for_each_role(world, page, live_server, visit):
                       ("course-edit", f"/learners/courses/{course_id}/edit")]
         for name, path in pages:
             visit(page, role, name, path)
+
+
+def test_convenor_moves_a_ulrs_caseload_after_seeing_what_moves(world, new_page, live_server, check_page):
+    """A ULR stands down: the convenor moves their learners to another ULR of the branch, seeing first what moves."""
+    from tests.learners.helpers import learner, rep
+
+    from ulr_app.extensions import db
+    from ulr_app.learners.models import Learner
+
+    leaving = rep(world, name="Pat Jones")
+    taking = rep(world, user=world.users.ulr_a1, name="Ulr Barnet", workplace="service_a1")
+    sam = learner(world, rep=leaving)
+
+    page = new_page(PHONE)
+    sign_in(page, live_server, world.users.convenor_a1.email)
+    page.goto(live_server + "/cases")
+    loaded(page)
+    page.get_by_role("link", name="Move a ULR's caseload").click()
+    loaded(page)
+    _step(page, check_page, "reassign")
+    page.get_by_role("button", name="Continue").click()  # nobody chosen
+    loaded(page)
+    assert "Choose the ULR whose caseload moves" in page.locator(".govuk-error-summary").inner_text()
+    _step(page, check_page, "reassign-errors")
+    page.get_by_label("Move the caseload of", exact=True).select_option(str(leaving.id))
+    page.get_by_label("To", exact=True).select_option(str(taking.id))
+    page.get_by_role("button", name="Continue").click()
+    loaded(page)
+    assert page.locator("h1").inner_text() == "Move Pat Jones's caseload to Ulr Barnet?"
+    assert "Sam Okafor" in page.locator("#moving-learners + ul").inner_text()
+    db.session.expire_all()
+    assert db.session.get(Learner, sam.id).rep_id == leaving.id  # nothing moves before the confirmation
+    _step(page, check_page, "reassign-confirm")
+    page.get_by_role("button", name="Yes, move them").click()
+    loaded(page)
+    assert "from Pat Jones to Ulr Barnet" in _success(page)
+    db.session.expire_all()
+    assert db.session.get(Learner, sam.id).rep_id == taking.id
+    _step(page, check_page, "reassign-done")
