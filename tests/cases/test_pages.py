@@ -187,6 +187,44 @@ def test_new_case_bad_input(login_as, world, changes, messages):
     assert _count() == 0 and _count(FollowUp) == 0
 
 
+def test_a_case_about_a_learner_from_their_page(login_as, world):
+    jo = learner(world, "Jo Bloggs")
+    c = login_as("convenor_a1")
+    page = _text(c.get(f"/learners/{jo.id}"))
+    assert "No cases about Jo Bloggs." in _plain(c.get(f"/learners/{jo.id}"))
+    assert f'href="/cases/new?learner_id={jo.id}"' in page
+    form = _text(c.get(f"/cases/new?learner_id={jo.id}"))
+    assert re.search(rf'<option value="{jo.id}" selected', form)  # the learner, their workplace, learner support
+    assert re.search(rf'<option value="{world.workplaces.school_a1.id}" selected', form)
+    assert re.search(r'value="learner_support" checked', form) and f'href="/learners/{jo.id}"' in form
+    response = c.submit(f"/cases/new?learner_id={jo.id}", {"kind": "learner_support", "summary": "Maths course release",
+                                                             "learner_id": str(jo.id),
+                                                             "workplace_id": str(world.workplaces.school_a1.id)})
+    assert response.status_code == 302, _plain(response)
+    made = db.session.scalars(select(Case)).one()
+    assert (made.learner_id, made.branch_id, made.kind) == (jo.id, world.branches.a1.id, "learner_support")
+    assert "Maths course release" in _plain(c.get(f"/learners/{jo.id}"))
+
+
+def test_a_case_about_a_learner_outside_scope_or_merged_is_404(login_as, world):
+    from ulr_app.learners import services as learner_services
+
+    jo, twin = learner(world, "Jo Bloggs"), learner(world, "Jo Bloggs")
+    camden = learner(world, "Cara Camden", branch="a2")
+    learner_services.merge_learners(jo, twin, actor=world.users.convenor_a1)
+    db.session.commit()
+    c = login_as("convenor_a1")
+    assert c.get(f"/cases/new?learner_id={camden.id}").status_code == 404
+    assert c.get(f"/cases/new?learner_id={twin.id}").status_code == 404  # merged away: use the kept record
+    assert c.get("/cases/new?learner_id=999999").status_code == 404
+    assert c.get("/cases/new?learner_id=abc").status_code == 200  # not a number: the ordinary form
+    # a ULR opens cases only about their own caseload; an organiser reads and is offered nothing
+    assert login_as("ulr_a1").get(f"/cases/new?learner_id={jo.id}").status_code == 404
+    assert login_as("organiser_a").get(f"/cases/new?learner_id={jo.id}").status_code == 403
+    assert "Open a case about" not in _plain(login_as("organiser_a").get(f"/learners/{jo.id}"))
+    assert _count() == 0
+
+
 def test_admin_chooses_the_branch_first(login_as, world):
     c = login_as("admin")
     page = _plain(c.get("/cases/new?kind=other"))

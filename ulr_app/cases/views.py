@@ -148,8 +148,19 @@ def new_case():
     kind = request.args.get("kind", "")
     initial: dict[str, Any] = {"kind": kind if kind in rules.KINDS else None, "owner_id": current_user.id}
     request_id = request.args.get("time_off_request_id", type=int)
+    learner_id = request.args.get("learner_id", type=int)
     time_off = None
-    if request_id:
+    if learner_id and not request_id:
+        # from a learner's page: a case about them, in their branch (404 outside the user's scope)
+        from ..learners.models import Learner
+
+        learner = get_visible_or_404(db.session, Learner, learner_id, current_user)
+        if learner.merged_into_id is not None:
+            abort(404)
+        branch = learner.branch
+        back = url_for("learners.learner", learner_id=learner.id)
+        initial.update(learner_id=learner.id, workplace_id=learner.workplace_id, kind=initial["kind"] or "learner_support")
+    elif request_id:
         time_off = get_visible_or_404(db.session, TimeOffRequest, request_id, current_user)
         back = url_for("timeoff.time_off_request", request_id=time_off.id)
         if time_off.case_id:

@@ -285,7 +285,7 @@ def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, sta
         see_equality=see_equality, recorded=queries.equality_recorded(learner), can_write=can_write,
         can_merge=current_user.role in MERGERS, contact_form=contact_form, form=contact_form,
         timeline=_contacts_timeline(learner), follow_ups=_follow_ups(learner, today), cases=cases,
-        case_link=endpoint_allows("cases.case"), merged_from=merged_from, today=today,
+        merged_from=merged_from, today=today,
         stage=queries.stages_of([learner.id]).get(learner.id, "no_enrolment")), status
 
 
