@@ -9,6 +9,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -91,6 +92,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     login_manager.init_app(app)
 
     _import_models()
+    app.url_map.converters["int"] = _IdConverter  # before the routes are added
     for module_name, attr in BLUEPRINTS:
         module = __import__(module_name, fromlist=[attr])
         app.register_blueprint(getattr(module, attr))
@@ -187,6 +189,35 @@ def _register_request_boundary(app: Flask) -> None:
             h["Cache-Control"] = "no-store"
             h.setdefault("Pragma", "no-cache")
         return response
+
+
+def _at_most(limit: int) -> str:
+    """A regular expression for the whole numbers 0 to ``limit`` (no leading zeros)."""
+    digits = str(limit)
+    if len(digits) == 1:
+        return f"[0-{digits}]"
+    parts = [r"0", r"[1-9]\d{0,%d}" % (len(digits) - 2)]  # every number with fewer digits
+    for i, d in enumerate(digits):
+        if i == 0 and d == "1":
+            continue
+        low = "1" if i == 0 else "0"
+        if int(d) > int(low):
+            rest = len(digits) - i - 1
+            parts.append(digits[:i] + f"[{low}-{int(d) - 1}]" + (r"\d{%d}" % rest if rest else ""))
+    parts.append(digits)
+    return "(?:" + "|".join(parts) + ")"
+
+
+class _IdConverter(IntegerConverter):
+    """``<int:...>`` in every route is a record id. Its pattern cannot match a number past the largest
+    id, so such a URL is a plain 404 from the URL map (for every method), and no view ever sends the
+    database a number it cannot hold."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        from .core.validation import MAX_ID
+
+        super().__init__(map, *args, **kwargs)
+        self.regex = _at_most(MAX_ID)
 
 
 def _register_error_handlers(app: Flask) -> None:

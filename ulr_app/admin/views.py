@@ -14,6 +14,7 @@ from ..accounts.models import ROLES, User
 from ..core.audit_models import AuditEntry
 from ..core.errors import ServiceError
 from ..core.pagination import paginate
+from ..core.validation import db_id
 from ..core.permissions import ADMIN, get_visible_or_404, roles_required
 from ..extensions import db
 from ..organisation.models import Branch, Region
@@ -137,8 +138,8 @@ def audit_log():
         stmt = stmt.where(AuditEntry.action == args["action"])
     if args.get("object_type"):
         stmt = stmt.where(AuditEntry.object_type == args["object_type"])
-    if args.get("object_id", type=int):
-        stmt = stmt.where(AuditEntry.object_id == args.get("object_id", type=int))
+    if args.get("object_id", type=db_id):
+        stmt = stmt.where(AuditEntry.object_id == args.get("object_id", type=db_id))
     for name, end in (("from", False), ("to", True)):
         if args.get(name):
             moment = _day(args[name], end)

@@ -21,6 +21,7 @@ from ..core.errors import ValidationFailed
 from ..core.pagination import paginate
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required, visible
 from ..core.timeline import entries_for
+from ..core.validation import db_id
 from ..extensions import db
 from ..organisation import queries as org_queries
 from ..organisation.models import Branch
@@ -83,8 +84,8 @@ def _list_filters() -> dict[str, Any]:
     scope = request.args.get("schools_scope", "")
     return {
         "q": request.args.get("q", "").strip()[:200],
-        "branch_id": request.args.get("branch_id", type=int),
-        "employer_id": request.args.get("employer_id", type=int),
+        "branch_id": request.args.get("branch_id", type=db_id),
+        "employer_id": request.args.get("employer_id", type=db_id),
         "status": status if status in STATUSES else "",
         "schools_scope": scope if scope in SCHOOLS_SCOPES else "",
     }

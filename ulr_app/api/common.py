@@ -25,11 +25,10 @@ from werkzeug.exceptions import NotFound
 
 from ..core.errors import Conflict, NotAllowed, ServiceError, ValidationFailed
 from ..core.permissions import ALL_ROLES, get_visible_or_404
+from ..core.validation import MAX_ID  # ids past it cannot exist (and would overflow SQLite)
 from ..extensions import db
 from . import bp
 
-#: PostgreSQL ``integer`` columns: ids outside this range cannot exist (and would overflow SQLite)
-MAX_ID = 2**31 - 1
 DEFAULT_PER_PAGE = 50
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 INT_RE = re.compile(r"^[0-9]{1,18}$")

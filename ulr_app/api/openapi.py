@@ -13,7 +13,7 @@ from flask import Flask, current_app, jsonify
 
 from ..core.permissions import ALL_ROLES
 from . import bp
-from .common import PAGE_PARAMS, RESOURCES, Operation, Resource, api_route, operation_for
+from .common import MAX_ID, PAGE_PARAMS, RESOURCES, Operation, Resource, api_route, operation_for
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 _VAR = re.compile(r"<(?:(?P<conv>[A-Za-z_][A-Za-z0-9_]*)(?:\((?P<args>[^)]*)\))?:)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)>")
@@ -37,7 +37,7 @@ def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
     for m in _VAR.finditer(rule):
         conv = m.group("conv") or "default"
-        schema: dict[str, Any] = {"type": "integer", "minimum": 0} if conv == "int" else (
+        schema: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": MAX_ID} if conv == "int" else (
             {"type": "number"} if conv == "float" else {"type": "string"})
         params.append({"name": m.group("name"), "in": "path", "required": True, "schema": schema})
     return _VAR.sub(lambda m: "{" + m.group("name") + "}", rule), params

@@ -19,6 +19,7 @@ from ..core.forms import choose_branch_page, form_page
 from ..core.pagination import paginate
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible
 from ..core.timeline import entries_for
+from ..core.validation import db_id
 from ..extensions import db
 from ..organisation.models import Branch, Workplace, branch_employer
 from . import queries, rules, services
@@ -63,7 +64,7 @@ def _list_filters() -> dict[str, Any]:
         "status": status if status in LIST_STATUSES else "",
         "kind": kind if kind in rules.KINDS else "",
         "due": due if due in queries.DUE_FILTERS else "",
-        "owner_id": request.args.get("owner_id", type=int),
+        "owner_id": request.args.get("owner_id", type=db_id),
         "q": (request.args.get("q") or "").strip()[:100],
     }
 
@@ -128,7 +129,7 @@ def _setup_case_form(form: CaseForm, branch: Branch, existing: Optional[Case] = 
 
 
 def _admin_branch() -> Optional[Branch]:
-    branch_id = request.args.get("branch_id", type=int)
+    branch_id = request.args.get("branch_id", type=db_id)
     return db.session.get(Branch, branch_id) if branch_id else None
 
 
@@ -147,8 +148,8 @@ def new_case():
 
     kind = request.args.get("kind", "")
     initial: dict[str, Any] = {"kind": kind if kind in rules.KINDS else None, "owner_id": current_user.id}
-    request_id = request.args.get("time_off_request_id", type=int)
-    learner_id = request.args.get("learner_id", type=int)
+    request_id = request.args.get("time_off_request_id", type=db_id)
+    learner_id = request.args.get("learner_id", type=db_id)
     time_off = None
     if learner_id and not request_id:
         # from a learner's page: a case about them, in their branch (404 outside the user's scope)
@@ -354,7 +355,7 @@ def reassign():
         if branch is None:
             abort(404)
     reps = queries.branch_reps(branch.id)
-    form = ReassignForm(data={"from_rep_id": request.args.get("from_rep_id", type=int)})
+    form = ReassignForm(data={"from_rep_id": request.args.get("from_rep_id", type=db_id)})
     form.from_rep_id.choices = [("", "Choose a ULR")] + [
         (r.id, r.name + (" (stood down)" if r.stood_down_on else "")) for r in reps]
     form.to_rep_id.choices = [("", "Choose a ULR")] + [(r.id, r.name) for r in reps if r.stood_down_on is None]

@@ -10,6 +10,12 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField
 from .errors import ServiceError
 
 
+#: what a drop-down says when what was sent is not one of its options
+NOT_A_CHOICE = "Choose one of the options in the list"
+#: WTForms' own words for a value its coerce function refused
+_WTFORMS_COERCE = "Invalid Choice: could not coerce."
+
+
 class Form(FlaskForm):
     """A GOV.UK-styled form; ``show_service_error`` copies a service's messages onto fields."""
 
@@ -23,17 +29,36 @@ class Form(FlaskForm):
         if not placed:
             self.form_errors.append(exc.message)
 
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators=extra_validators)
+        for field in self._fields.values():
+            if _WTFORMS_COERCE in field.errors:
+                field.errors = [NOT_A_CHOICE if e == _WTFORMS_COERCE else e for e in field.errors]
+        return ok
+
     def data_for(self, *names: str) -> dict[str, Any]:
         return {n: self._fields[n].data for n in names}
 
 
+def id_or_none(value: Any) -> Optional[int]:
+    """A record id read from a request outside a form field (a hidden value, a query), or None for anything else."""
+    try:
+        return optional_int(value)
+    except ValueError:
+        return None
+
+
 def optional_int(value: Any) -> Optional[int]:
+    """A chosen record id from a drop-down, or None for no choice. Anything else is a ValueError, so the
+    field shows an error instead of quietly dropping what was sent."""
     if value in (None, "", "None"):
         return None
+    from .validation import db_id
+
     try:
-        return int(value)
+        return db_id(value)
     except (TypeError, ValueError):
-        return None
+        raise ValueError(NOT_A_CHOICE) from None
 
 
 def form_page(form, save, template: str, **context: Any):
@@ -70,7 +95,9 @@ def branch_for_new():
         if current_user.branch_id is None:
             abort(403)
         return current_user.branch
-    branch_id = request.args.get("branch_id", type=int)
+    from .validation import db_id
+
+    branch_id = request.args.get("branch_id", type=db_id)
     if branch_id is None:
         return None
     return get_visible_or_404(db.session, Branch, branch_id, current_user)
@@ -106,4 +133,4 @@ class SearchForm(FlaskForm):
     submit = SubmitField("Search", widget=GovSubmitInput())
 
 
-__all__ = ["Form", "SearchForm", "form_page", "branch_for_new", "choose_branch_page", "optional_int", "GovSelect", "GovTextInput", "SelectField", "IntegerField"]
+__all__ = ["Form", "SearchForm", "form_page", "id_or_none", "branch_for_new", "choose_branch_page", "optional_int", "GovSelect", "GovTextInput", "SelectField", "IntegerField"]

@@ -88,8 +88,10 @@ def visible_ids(model: type, user: Any) -> Select:
 
 def get_visible_or_404(session, model: type, ident: Any, user: Any) -> Any:
     """Load one record the user may see, or answer 404 (missing and out of scope look the same)."""
+    from .validation import db_id
+
     try:
-        ident = int(ident)
+        ident = db_id(ident)
     except (TypeError, ValueError):
         abort(404)
     obj = session.scalars(visible(select(model).where(model.id == ident), user)).first()

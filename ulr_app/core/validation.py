@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from zoneinfo import ZoneInfo
 
@@ -102,6 +102,21 @@ def flag(data: Mapping, errors: dict, field: str, *, allow_none: bool = True) ->
     return value
 
 
+#: the largest id a record can have (32-bit signed integer keys, on SQLite and PostgreSQL alike)
+MAX_ID = 2**31 - 1
+
+
+def db_id(value: Any) -> int:
+    """``value`` as a record id (1 to MAX_ID); ValueError otherwise. Usable as ``request.args.get(..., type=db_id)``,
+    which then answers None for nonsense, so that no lookup ever sends the database a number it cannot hold."""
+    if isinstance(value, bool):
+        raise ValueError("not an id")
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError("not an id")
+    return number
+
+
 def ident(data: Mapping, errors: dict, field: str, message: str, *, required: bool = True) -> Optional[int]:
     value = data.get(field)
     if value in (None, ""):
@@ -112,7 +127,7 @@ def ident(data: Mapping, errors: dict, field: str, message: str, *, required: bo
         errors[field] = [message]
         return None
     try:
-        return int(value)
+        return db_id(value)
     except (TypeError, ValueError):
         errors[field] = [message]
         return None

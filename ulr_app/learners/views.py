@@ -19,13 +19,14 @@ from sqlalchemy.orm import selectinload
 from ..cases import rules as case_rules
 from ..cases.models import Activity, Case, FollowUp
 from ..core.errors import ServiceError, ValidationFailed
-from ..core.forms import branch_for_new, choose_branch_page, form_page, optional_int
+from ..core.forms import branch_for_new, choose_branch_page, form_page, id_or_none
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible,
 )
 from ..core.templating import UK, uk_date
 from ..core.timeline import entries_for
+from ..core.validation import db_id
 from ..extensions import db
 from ..organisation.models import Branch
 from ..reps import queries as rep_queries
@@ -110,8 +111,8 @@ def _list_filters() -> dict[str, Any]:
     stage, category = request.args.get("stage", ""), request.args.get("staff_category", "")
     return {
         "q": request.args.get("q", "").strip()[:120],
-        "workplace_id": request.args.get("workplace_id", type=int),
-        "rep_id": request.args.get("rep_id", type=int),
+        "workplace_id": request.args.get("workplace_id", type=db_id),
+        "rep_id": request.args.get("rep_id", type=db_id),
         "stage": stage if stage in queries.STAGES else "",
         "staff_category": category if category in STAFF_CATEGORIES else "",
         "no_contact": "1" if request.args.get("no_contact") == "1" else "",
@@ -374,7 +375,7 @@ def enrol(learner_id: int):
     stop = _merged_away(learner) or _no_consent(learner, "enrolling them")
     if stop:
         return stop
-    form = EnrolForm(data={"status": "enquiry", "course_id": request.args.get("course_id", type=int)})
+    form = EnrolForm(data={"status": "enquiry", "course_id": request.args.get("course_id", type=db_id)})
     requests = queries.learner_release_requests(learner, current_user)
     if requests:
         form.time_off_request_id.choices = [("", "None")] + [
@@ -479,7 +480,7 @@ def merge_learner(learner_id: int):
     raw = request.form.get("duplicate_id") if request.method == "POST" else request.args.get("duplicate_id")
     duplicate: Optional[Learner] = None
     if raw is not None or request.method == "POST":
-        wanted = optional_int((raw or "").strip())
+        wanted = id_or_none((raw or "").strip())
         problem = None
         if wanted is None:
             problem = "Enter the learner number of the duplicate record, like 1234"
@@ -504,8 +505,8 @@ def merge_learner(learner_id: int):
         else:
             try:
                 moved = services.merge_learners(keep, duplicate, actor=current_user,
-                                                keep_version=optional_int(form.keep_version.data),
-                                                duplicate_version=optional_int(form.duplicate_version.data))
+                                                keep_version=id_or_none(form.keep_version.data),
+                                                duplicate_version=id_or_none(form.duplicate_version.data))
             except ValidationFailed as exc:
                 form.confirm.errors = [m for ms in exc.fields.values() for m in ms] or [exc.message]
             else:

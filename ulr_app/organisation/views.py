@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..core.forms import form_page
 from ..core.pagination import paginate
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required, visible
+from ..core.validation import db_id
 from ..extensions import db
 from . import queries, services
 from .forms import BranchForm, EmployerForm, WorkplaceForm
@@ -60,7 +61,7 @@ def region(region_id: int):
 @bp.route("/branches")
 def branches():
     q = request.args.get("q", "").strip()
-    region_id = request.args.get("region_id", type=int)
+    region_id = request.args.get("region_id", type=db_id)
     page = _page(queries.branches(current_user, q, region_id))
     return render_template("organisation/branches.html", page=page, q=q)
 
@@ -173,7 +174,7 @@ def edit_employer(employer_id: int):
 def workplaces():
     q = request.args.get("q", "").strip()
     kind = request.args.get("kind", "")
-    employer_id = request.args.get("employer_id", type=int)
+    employer_id = request.args.get("employer_id", type=db_id)
     page = _page(queries.workplaces(current_user, q, kind if kind in WORKPLACE_KINDS else "", employer_id=employer_id))
     return render_template("organisation/workplaces.html", page=page, q=q, kind=kind, kinds=WORKPLACE_KINDS,
                            can_add=current_user.role in (ADMIN, BRANCH_CONVENOR))
@@ -204,7 +205,7 @@ def new_workplace():
     form = WorkplaceForm()
     form.employer_id.choices = _employer_choices()
     if request.method == "GET":
-        form.employer_id.data = request.args.get("employer_id", type=int)
+        form.employer_id.data = request.args.get("employer_id", type=db_id)
 
     def save():
         if not _may_use_employer(form):

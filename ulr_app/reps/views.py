@@ -16,11 +16,12 @@ from ..core import csvio, periods
 from ..core.dates import add_months
 from ..core.documents import StoredDocument, documents_of
 from ..core.errors import ValidationFailed
-from ..core.forms import branch_for_new, choose_branch_page, form_page
+from ..core.forms import branch_for_new, choose_branch_page, form_page, id_or_none
 from ..core.pagination import paginate_list
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required
 from ..core.templating import uk_date
 from ..core.timeline import entries_for
+from ..core.validation import db_id
 from ..extensions import db
 from ..organisation.models import WORKPLACE_KINDS
 from ..timeoff import queries as timeoff_queries
@@ -68,8 +69,8 @@ def _list_filters() -> dict[str, Any]:
     kind = request.args.get("workplace_kind", "")
     return {
         "q": request.args.get("q", "").strip()[:200],
-        "branch_id": request.args.get("branch_id", type=int),
-        "employer_id": request.args.get("employer_id", type=int),
+        "branch_id": request.args.get("branch_id", type=db_id),
+        "employer_id": request.args.get("employer_id", type=db_id),
         "workplace_kind": kind if kind in WORKPLACE_KINDS else "",
         "status": status if status in rules.STATUSES else "",
     }
@@ -112,10 +113,9 @@ def _choices(form: RepForm, branch_id: int, *, employer_id: Optional[int], linke
 
 
 def _posted_employer() -> Optional[int]:
-    from ..core.forms import optional_int
 
     source = request.form if request.method == "POST" else request.args
-    return optional_int(source.get("employer_id"))
+    return id_or_none(source.get("employer_id"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -272,8 +272,8 @@ def notice_letter(rep_id: int):
 def _facility_filters() -> tuple[dict[str, Any], Optional[periods.Period], Optional[str]]:
     raw = request.args.get("period", "").strip()[:20]
     period = periods.parse(raw) if raw else periods.containing(date.today(), "quarter")
-    filters = {"period": raw or (period.code if period else ""), "branch_id": request.args.get("branch_id", type=int),
-               "employer_id": request.args.get("employer_id", type=int)}
+    filters = {"period": raw or (period.code if period else ""), "branch_id": request.args.get("branch_id", type=db_id),
+               "employer_id": request.args.get("employer_id", type=db_id)}
     return filters, period, None if period else periods.PROBLEM
 
 

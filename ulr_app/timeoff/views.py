@@ -20,6 +20,7 @@ from ..core.permissions import (
     ADMIN, ALL_ROLES, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible,
 )
 from ..core.timeline import entries_for
+from ..core.validation import db_id
 from ..extensions import db
 from ..organisation.models import WORKPLACE_KINDS, Branch, Employer, Workplace, branch_employer
 from ..reps import queries as rep_queries
@@ -70,12 +71,12 @@ def days_left(last_day: Optional[date], today: Optional[date] = None) -> Optiona
 def _list_filters() -> dict[str, Any]:
     kind, status, wkind = (request.args.get(n, "") for n in ("kind", "status", "workplace_kind"))
     return {
-        "branch_id": request.args.get("branch_id", type=int),
-        "employer_id": request.args.get("employer_id", type=int),
+        "branch_id": request.args.get("branch_id", type=db_id),
+        "employer_id": request.args.get("employer_id", type=db_id),
         "workplace_kind": wkind if wkind in WORKPLACE_KINDS else "",
         "status": status if status in STATUSES else "",
         "kind": kind if kind in KINDS else "",
-        "rep_id": request.args.get("rep_id", type=int),
+        "rep_id": request.args.get("rep_id", type=db_id),
     }
 
 
@@ -202,7 +203,7 @@ def _save_request(form: RequestForm, context: dict[str, Any], call) -> Any:
 
 
 def _admin_branch() -> Optional[Branch]:
-    branch_id = request.args.get("branch_id", type=int)
+    branch_id = request.args.get("branch_id", type=db_id)
     return db.session.get(Branch, branch_id) if branch_id else None
 
 
