@@ -162,10 +162,15 @@ def _register_request_boundary(app: Flask) -> None:
     @app.after_request
     def commit_or_roll_back(response: Any) -> Any:
         """One commit per request, after the handler succeeded; otherwise roll back."""
+        from .core import audit
+
         if response.status_code < 400:
             db.session.commit()
+            audit.forget_kept()
         else:
             db.session.rollback()
+            if response.status_code < 500:  # a 4xx page was shown: what it showed was read
+                audit.write_kept(db.session)
         return response
 
     @app.after_request

@@ -206,6 +206,24 @@ def test_convenor_sees_equality_values_and_each_view_is_audited(login_as, world)
     # the organiser reads too, and is logged
     login_as("organiser_a").get(f"/learners/{sam.id}")
     assert len(reads()) == 4
+    # a page shown again with its errors (400) shows the values too: that read is kept, the change is not
+    token = c.token(f"/learners/{sam.id}")
+    before = len(reads())
+    bad_contact = c.post(f"/learners/{sam.id}/contacts", data={"csrf_token": token, "kind": "", "text": ""})
+    assert bad_contact.status_code == 400 and "Kurdish" in plain(bad_contact)
+    assert len(reads()) == before + 1
+    token = c.token(f"/learners/{sam.id}/edit")
+    before = len(reads())
+    bad_edit = c.post(f"/learners/{sam.id}/edit", data={"csrf_token": token, "name": "", "version": sam.version,
+                                                         "gender": "Nonbinary"})
+    assert bad_edit.status_code == 400 and 'value="Nonbinary"' in text(bad_edit)
+    assert len(reads()) == before + 1
+    db.session.refresh(sam)
+    assert sam.name == "Sam Okafor"
+    # a success writes each read once, not twice
+    before = len(reads())
+    c.get(f"/learners/{sam.id}")
+    assert len(reads()) == before + 1
 
 
 def test_duplicate_warning_needs_confirmation(login_as, world):

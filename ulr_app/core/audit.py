@@ -57,7 +57,13 @@ def record(
     changes: Optional[Mapping[str, tuple[Any, Any]]] = None,
     object_type: Optional[str] = None,
     object_id: Optional[int] = None,
+    survive_rollback: bool = False,
 ) -> AuditEntry:
+    """Add an audit entry to ``session`` (committed with the change it describes).
+
+    ``survive_rollback`` is for what happened whatever the request's outcome, such as a read of
+    special-category data on a page answered with 400 (a form shown again with its errors): the
+    entry is written again after the request's rollback (:func:`write_kept`)."""
     actor_id, actor_label = current_actor()
     if obj is not None and hasattr(obj, "_get_current_object"):  # current_user and friends
         obj = obj._get_current_object()
@@ -77,7 +83,28 @@ def record(
         ip_address=request.remote_addr if has_request_context() else None,
     )
     session.add(entry)
+    if survive_rollback and has_request_context():
+        g.setdefault("audit_kept", []).append({c: getattr(entry, c) for c in _KEPT_COLUMNS})
     return entry
+
+
+_KEPT_COLUMNS = ("actor_id", "actor_label", "action", "object_type", "object_id", "summary", "changes", "ip_address")
+
+
+def forget_kept() -> None:
+    """The request committed: its kept entries are written already."""
+    if has_request_context():
+        g.pop("audit_kept", None)
+
+
+def write_kept(session) -> int:
+    """After a rollback, write again the entries recorded with ``survive_rollback``; commit them."""
+    kept = g.pop("audit_kept", []) if has_request_context() else []
+    for fields in kept:
+        session.add(AuditEntry(**fields))
+    if kept:
+        session.commit()
+    return len(kept)
 
 
 def apply_changes(obj: Base, data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, tuple[Any, Any]]:

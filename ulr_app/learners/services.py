@@ -201,7 +201,7 @@ def audit_equality_read(learners, user, where: str) -> None:
     for learner in learners:
         if learner is None or learner.id is None:
             continue
-        audit.record(db.session, "read_special", learner,
+        audit.record(db.session, "read_special", learner, survive_rollback=True,
                      summary=f"Viewed the equality monitoring of learner {learner.name} ({where})")
 
 
