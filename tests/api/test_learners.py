@@ -664,3 +664,25 @@ def test_a_possible_duplicate_is_409_until_confirmed(api_as, world, anonymous):
     schemas = anonymous.get("/openapi.json").json["components"]["schemas"]
     assert "not_duplicate" not in schemas["Learner"]["properties"]
     assert schemas["LearnerCreate"]["properties"]["not_duplicate"]["writeOnly"] is True
+
+
+def test_an_enrolment_in_progress_is_no_outcome_whatever_dates_are_sent(api_as, world):
+    es = enrolments_of(world)
+    api = api_as("convenor_a1")
+    path = f"/enrolments/{es.a1.id}"
+    item = api.patch(path, json={"version": 1, "status": "enrolled", "referred_on": day(20), "started_on": day(10)}).json
+    item = api.patch(path, json={"version": item["version"], "status": "in_progress"}).json
+    assert item["status"] == "in_progress", item
+    version = item["version"]
+    # a completion date on one still in progress, an achievement on a withdrawal: refused, nothing saved
+    assert_error(api.patch(path, json={"version": version, "completed_on": day(1)}), 422, "validation_failed",
+                 fields=("completed_on",))
+    assert_error(api.patch(path, json={"version": version, "status": "withdrawn", "withdrawn_on": day(1),
+                                       "withdrawal_reason": "Moved away", "achieved_on": day(1)}), 422,
+                 "validation_failed", fields=("achieved_on",))
+    again = api.get(path).json
+    assert (again["status"], again["completed_on"], again["achieved_on"], again["outcome_on"]) == (
+        "in_progress", None, None, None)
+    # completed with its date: an outcome on that day
+    done = api.patch(path, json={"version": version, "status": "completed", "completed_on": day(1)}).json
+    assert done["outcome_on"] == day(1)

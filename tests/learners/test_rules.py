@@ -35,6 +35,11 @@ def test_higher(a, b, result):
     ("achieved", "in_progress", {"started_on": D}, {}, {"status"}),
     ("withdrawn", "enrolled", {"started_on": D}, {}, {"status"}),
     ("enquiry", "flying", {}, {}, {"status"}),
+    # dates in order: a break cannot start before the course did, nor a withdrawal come before the referral
+    ("in_progress", "break_in_learning", {"started_on": D, "break_started_on": date(2026, 2, 1)},
+     {"break_reason": "illness", "return_on": date(2026, 4, 1)}, {"break_started_on"}),
+    ("referred", "withdrawn", {"referred_on": D, "withdrawn_on": date(2026, 2, 1)}, {"withdrawal_reason": "moved"},
+     {"withdrawn_on"}),
 ])
 def test_transitions(current, target, dates, extra, fields):
     assert set(rules.transition_problems(current, target, dates, **extra)) == fields
@@ -43,6 +48,8 @@ def test_transitions(current, target, dates, extra, fields):
 @pytest.mark.parametrize("status,completed,achieved,outcome", [
     ("completed", D, None, D), ("achieved", date(2026, 2, 1), D, date(2026, 2, 1)), ("achieved", None, D, D),
     ("in_progress", None, None, None), ("withdrawn", None, None, None),
+    # a date on an enrolment that is not completed or achieved makes no outcome
+    ("in_progress", D, None, None), ("withdrawn", None, D, None), ("break_in_learning", D, D, None),
 ])
 def test_outcome_counted_once_on_the_earlier_date(status, completed, achieved, outcome):
     assert rules.outcome_on(status, completed, achieved) == outcome
@@ -75,3 +82,19 @@ def test_ladder_and_next_steps():
     assert "Skills for Life English at Level 2" in steps and "HLTA status needs Level 2 English and maths" in steps
     assert "HLTA status preparation (Level 2 English and maths reached)" in rules.next_steps({"literacy": "level_2", "numeracy": "level_2"})
     assert rules.next_steps({})[0].startswith("An initial assessment")
+
+
+@pytest.mark.parametrize("target,sent,refused", [
+    ("completed", {"completed_on"}, set()),
+    ("achieved", {"completed_on", "achieved_on"}, set()),
+    ("in_progress", {"started_on"}, set()),
+    ("in_progress", {"completed_on"}, {"completed_on"}),                 # still in progress: no completion date
+    ("withdrawn", {"withdrawn_on", "withdrawal_reason", "achieved_on"}, {"achieved_on"}),
+    ("break_in_learning", {"break_started_on", "break_reason", "return_on"}, set()),
+    ("in_progress", {"return_on", "break_reason"}, {"return_on", "break_reason"}),
+    ("enquiry", {"referred_on"}, {"referred_on"}),
+    ("referred", {"referred_on", "started_on"}, {"started_on"}),
+    ("completed", {"withdrawn_on"}, {"withdrawn_on"}),
+])
+def test_dates_belong_with_their_status(target, sent, refused):
+    assert set(rules.out_of_place(target, sent)) == refused

@@ -69,16 +69,43 @@ def transition_problems(current: Optional[str], target: str, dates: dict[str, Op
         elif dates.get("break_started_on") and return_on <= dates["break_started_on"]:
             problems["return_on"] = "The return date must be after the break starts"
     order = [("referred_on", "started_on"), ("started_on", "completed_on"), ("started_on", "achieved_on"),
-             ("started_on", "withdrawn_on"), ("completed_on", "achieved_on")]
+             ("started_on", "withdrawn_on"), ("completed_on", "achieved_on"), ("started_on", "break_started_on"),
+             ("referred_on", "withdrawn_on")]
     for earlier, later in order:
         if dates.get(earlier) and dates.get(later) and dates[later] < dates[earlier]:
             problems.setdefault(later, f"{LABELS[later][0].upper()}{LABELS[later][1:]} cannot be before {LABELS[earlier]}")
     return problems
 
 
+#: each date or reason an enrolment records -> the statuses it belongs with
+BELONGS_WITH: dict[str, frozenset[str]] = {
+    "referred_on": frozenset(STATUSES) - {"enquiry"},
+    "started_on": frozenset({"enrolled", "in_progress", "completed", "achieved", "withdrawn", "break_in_learning"}),
+    "completed_on": frozenset({"completed", "achieved"}),
+    "achieved_on": frozenset({"achieved"}),
+    "withdrawn_on": frozenset({"withdrawn"}),
+    "withdrawal_reason": frozenset({"withdrawn"}),
+    "break_started_on": frozenset({"break_in_learning"}),
+    "break_reason": frozenset({"break_in_learning"}),
+    "return_on": frozenset({"break_in_learning"}),
+}
+
+
+def out_of_place(target: str, sent: Iterable[str]) -> dict[str, str]:
+    """The sent fields that do not belong with the status the enrolment will have (e.g. a completion
+    date on one still in progress), each with the reason."""
+    problems = {}
+    for name in sent:
+        allowed = BELONGS_WITH.get(name)
+        if allowed is not None and target not in allowed:
+            words = " or ".join(sorted(s.replace("_", " ") for s in allowed))
+            problems[name] = f"Only an enrolment that is {words} has this: leave it out"
+    return problems
+
+
 def outcome_on(status: str, completed_on: Optional[date], achieved_on: Optional[date]) -> Optional[date]:
     """A learning outcome: completed or achieved, counted once, on the earlier date."""
-    if status not in OUTCOMES and not (completed_on or achieved_on):
+    if status not in OUTCOMES:  # a date on an enrolment that is not completed or achieved is no outcome
         return None
     dates = [d for d in (completed_on, achieved_on) if d]
     return min(dates) if dates else None

@@ -389,7 +389,12 @@ def change_enrolment_status(enrolment: Enrolment, status: str, data: Optional[Ma
     problems = rules.transition_problems(enrolment.status, status, {f: merged[f] for f in DATE_FIELDS},
                                          withdrawal_reason=merged["withdrawal_reason"],
                                          break_reason=merged["break_reason"], return_on=merged["return_on"])
-    _future(clean, errors, ("started_on", "completed_on", "achieved_on", "withdrawn_on", "break_started_on"))
+    if "status" not in problems:
+        sent = [f for f in clean if clean[f] not in (None, "") and clean[f] != getattr(enrolment, f)]
+        for name, message in rules.out_of_place(status, sent).items():
+            problems.setdefault(name, message)
+    _future(clean, errors, ("referred_on", "started_on", "completed_on", "achieved_on", "withdrawn_on",
+                            "break_started_on"))
     _raise("Check the enrolment", errors, problems)
     old_status = enrolment.status
     changes = audit.apply_changes(enrolment, {**clean, "status": status}, ("status", *STATUS_FIELDS))
