@@ -514,3 +514,32 @@ def test_reminders_list_follow_ups_once(runner, world):
     assert first.output.count("Follow-up") == 3
     second = runner.invoke(args=["reminders", "--date", "2026-06-21"])
     assert second.output.strip() == "No new reminders for 2026-06-21."
+
+
+def test_a_closed_case_page_offers_no_more_work(login_as, world, make_client):
+    from tests.api.helpers import new_token
+
+    made = case(world, "School access", kind="school_access")
+    services.change_status(made, "closed", closed_on=TODAY)
+    db.session.commit()
+    page = _plain(login_as("convenor_a1").get(f"/cases/{made.id}"))
+    assert "This case is closed. Reopen it to log more on it." in page
+    assert "Log the activity" not in page and "Mark done" not in page
+    response = make_client().post(f"/api/v1/cases/{made.id}/activities",
+                                  json={"kind": "note", "happened_on": TODAY.isoformat(), "text": "Late"},
+                                  headers={"Authorization": f"Bearer {new_token(world.users.convenor_a1)}"})
+    assert response.status_code == 409 and response.json["error"]["code"] == "conflict"
+    assert _count(Activity) == 0
+
+
+def test_the_refusal_page_links_the_case_only_for_those_who_can_see_it(login_as, world):
+    reps = reps_of(world)
+    r = refused_request(world, reps.a1)  # ulr_a1's own request
+    dispute = services.open_dispute_case(r, world.users.convenor_a1)  # worked by the convenor
+    db.session.commit()
+    convenor = _text(login_as("convenor_a1").get(f"/time-off/{r.id}"))
+    assert f'href="/cases/{dispute.id}"' in convenor
+    ulr = login_as("ulr_a1")
+    assert ulr.get(f"/cases/{dispute.id}").status_code == 404
+    page = _text(ulr.get(f"/time-off/{r.id}"))
+    assert f'href="/cases/{dispute.id}"' not in page and "The branch has opened a case about this refusal." in page

@@ -404,3 +404,76 @@ def test_follow_ups_due_for_a_user(world):
     assert [(r.follow_up.id, r.state) for r in rows] == [(late.id, "overdue"), (soon.id, "planned")]
     assert [r.follow_up.title for r in queries.follow_ups_due(world.users.ulr_a1)] == ["Late"]
     assert [r.follow_up.title for r in queries.follow_ups_due(world.users.organiser_a)] == ["Late", "Camden", "Soon"]
+
+
+# --- what the reviews found ---------------------------------------------------------------------
+
+def test_only_a_refused_request_can_be_linked_so_the_dispute_is_never_blocked(world):
+    reps = reps_of(world)
+    pending = refused_request(world, reps.a1, status=None)
+    with pytest.raises(ValidationFailed) as caught:
+        services.create_case({"kind": "other", "summary": "About the request", "time_off_request_id": pending.id},
+                             world.branches.a1, world.users.convenor_a1)
+    assert "not refused" in caught.value.fields["time_off_request_id"][0]
+    assert pending.case_id is None and _count(Case) == 0
+    refused = refused_request(world, reps.a1)
+    dispute = services.open_dispute_case(refused, world.users.convenor_a1)
+    assert refused.case_id == dispute.id
+
+
+def test_a_caseload_goes_only_to_a_ulr_who_can_sign_in(world):
+    reps = reps_of(world)
+    from tests.factories import user
+    from ulr_app.reps import services as rep_services
+
+    gone = user("gone@example.org", "learning_rep", branch_id=world.branches.a1.id, name="Gone Away")
+    rep_services.update_rep(reps.a1_other, {"user_id": gone.id})
+    gone.active = False
+    open_case = case(world, "Open one", actor=world.users.ulr_a1)
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as caught:
+        services.reassign_caseload(reps.a1, reps.a1_other, world.users.convenor_a1)
+    assert "cannot sign in any more" in caught.value.fields["to_rep_id"][0]
+    assert db.session.get(Case, open_case.id).owner_id == world.users.ulr_a1.id
+
+
+def test_a_caseload_includes_what_the_ulr_recorded_and_nobody_else_works(world):
+    reps = reps_of(world)
+    from tests.factories import user
+    from ulr_app.learners import services as learner_services
+    from ulr_app.reps import services as rep_services
+
+    taker = user("taker@example.org", "learning_rep", branch_id=world.branches.a1.id, name="Taker")
+    rep_services.update_rep(reps.a1_other, {"user_id": taker.id})
+    ulr = world.users.ulr_a1
+    recorded = learner_services.create_learner({"name": "Recorded, not assigned",
+                                                "workplace_id": world.workplaces.school_a1.id},
+                                               branch=world.branches.a1, actor=ulr)
+    unowned = case(world, "Opened by the ULR, then nobody's", actor=ulr)
+    services.update_case(unowned, {"owner_id": None})
+    theirs = case(world, "Opened by the ULR, worked by the convenor", actor=ulr)
+    services.update_case(theirs, {"owner_id": world.users.convenor_a1.id})
+    db.session.commit()
+    moved = services.reassign_caseload(reps.a1, reps.a1_other, world.users.convenor_a1)
+    db.session.commit()
+    assert moved == {"cases": 1, "learners": 1}
+    assert db.session.get(Learner, recorded.id).rep_id == reps.a1_other.id
+    assert db.session.get(Case, unowned.id).owner_id == taker.id
+    assert db.session.get(Case, theirs.id).owner_id == world.users.convenor_a1.id  # someone else works it
+
+
+def test_a_closed_case_takes_no_more_work_until_reopened(world):
+    made = case(world, "School access", kind="school_access")
+    [first, *_] = db.session.scalars(select(FollowUp).where(FollowUp.case_id == made.id)).all()
+    services.change_status(made, "closed", closed_on=TODAY)
+    db.session.commit()
+    before = (_count(Activity), first.done_on)
+    with pytest.raises(Conflict, match="reopen it before logging"):
+        services.add_activity(made, {"kind": "note", "happened_on": TODAY.isoformat(), "text": "Late news"})
+    with pytest.raises(Conflict, match="reopen it before marking"):
+        services.complete_follow_up(first)
+    assert (_count(Activity), db.session.get(FollowUp, first.id).done_on) == before
+    services.change_status(made, "open")
+    services.add_activity(made, {"kind": "note", "happened_on": TODAY.isoformat(), "text": "Late news"})
+    services.complete_follow_up(first)
+    assert _count(Activity) == before[0] + 1

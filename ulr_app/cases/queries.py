@@ -181,11 +181,17 @@ def branch_reps(branch_id: int) -> list:
 
 
 def caseload_of(rep) -> tuple[list[Case], list]:
-    """What a reassignment of ``rep`` would move: their open (not closed) cases and their learners."""
+    """What a reassignment of ``rep`` would move: their caseload in the branch (domain: what is
+    assigned to them, or recorded by them and nobody else's): open and waiting cases they work or
+    opened with nobody working them, and learners assigned to them or recorded by them unassigned."""
     cases: list[Case] = []
+    own_learners = Learner.rep_id == rep.id
     if rep.user_id is not None:
         cases = list(db.session.scalars(select(Case).where(
-            Case.owner_id == rep.user_id, Case.branch_id == rep.branch_id, Case.status != "closed").order_by(Case.id)))
+            or_(Case.owner_id == rep.user_id, Case.owner_id.is_(None) & (Case.created_by_id == rep.user_id)),
+            Case.branch_id == rep.branch_id, Case.status != "closed").order_by(Case.id)))
+        own_learners = or_(own_learners, Learner.rep_id.is_(None) & (Learner.created_by_id == rep.user_id))
     learners = list(db.session.scalars(select(Learner).where(
-        Learner.rep_id == rep.id, Learner.merged_into_id.is_(None)).order_by(Learner.name, Learner.id)))
+        own_learners, Learner.branch_id == rep.branch_id, Learner.merged_into_id.is_(None))
+        .order_by(Learner.name, Learner.id)))
     return cases, learners

@@ -71,8 +71,10 @@ def _check_links(c: dict, errors: dict, branch_id: int, existing: Optional[Case]
             errors["time_off_request_id"] = ["Choose a time-off request of this branch"]
         elif request.case_id is not None and (existing is None or request.case_id != existing.id):
             errors["time_off_request_id"] = [f"This time-off request already has a case (case {request.case_id})"]
-        elif c.get("kind") == "time_off_dispute" and request.status not in REFUSALS:
-            errors["time_off_request_id"] = ["A time-off dispute is about a refused request: this one is not refused"]
+        elif request.status not in REFUSALS and (existing is None or existing.time_off_request_id != request.id):
+            # a request has one case, about its refusal: linking one not refused would block the dispute later
+            errors["time_off_request_id"] = ["A case is about a refused (or partly refused) time-off request: this "
+                                             "one is not refused"]
     if actor is not None and actor.role != ADMIN:
         for field, model, message in (("learner_id", Learner, "Choose a learner of this branch"),
                                       ("time_off_request_id", TimeOffRequest, "Choose a time-off request of this branch")):
@@ -211,8 +213,14 @@ def change_status(case: Case, status: Any, *, closed_on: Any = None, outcome: An
 
 # --- activities and follow-ups ----------------------------------------------------------
 
+def _open_for_work(case: Case, what: str) -> None:
+    if case.status == "closed":
+        raise Conflict(f"This case is closed: reopen it before {what}.")
+
+
 def add_activity(case: Case, data: Mapping[str, Any]) -> Activity:
-    """Something that happened on the case: a note, call, meeting, e-mail, letter or visit."""
+    """Something that happened on the case: a note, call, meeting, e-mail, letter or visit (not on a closed case)."""
+    _open_for_work(case, "logging more on it")
     errors: dict[str, list[str]] = {}
     unknown = set(data) - {"kind", "happened_on", "text"}
     if unknown:
@@ -253,8 +261,7 @@ def add_follow_up(case: Case, title: Any, due_on: Any) -> FollowUp:
     due = v.day(values, errors, "due_on", "the date it is due", required=True)
     if due and due < case.opened_on:
         errors.setdefault("due_on", ["A follow-up cannot be due before the case was opened"])
-    if case.status == "closed":
-        raise Conflict("This case is closed: reopen it before planning a follow-up.")
+    _open_for_work(case, "planning a follow-up")
     if errors:
         raise ValidationFailed("Check the follow-up", errors)
     return _new_follow_up(case, clean_title, due)
@@ -264,6 +271,8 @@ def complete_follow_up(follow_up: FollowUp, done_on: Any = None) -> dict:
     """Mark a follow-up done (default today; not in the future)."""
     if follow_up.done_on is not None:
         raise Conflict(f"This follow-up was already marked done on {uk(follow_up.done_on)}.")
+    if follow_up.case is not None:
+        _open_for_work(follow_up.case, "marking its follow-ups done")
     errors: dict[str, list[str]] = {}
     done = v.day({"done_on": done_on}, errors, "done_on", "the date it was done") or (None if errors else date.today())
     if done and done > date.today():
@@ -334,6 +343,19 @@ def check_reassign(from_rep, to_rep) -> None:
         raise ValidationFailed("Check who takes the caseload", errors)
 
 
+def check_taker(to_rep, cases) -> None:
+    """Cases are worked by a login: the ULR taking them needs one that can still sign in."""
+    if not cases:
+        return
+    if to_rep.user_id is None:
+        raise ValidationFailed("Check who takes the caseload", {"to_rep_id": [NO_LOGIN.format(name=to_rep.name)]})
+    from ..accounts.models import User
+
+    if not db.session.get(User, to_rep.user_id).active:
+        raise ValidationFailed("Check who takes the caseload", {"to_rep_id": [
+            f"{to_rep.name} cannot sign in any more, so cannot work cases: choose another ULR"]})
+
+
 def reassign_caseload(from_rep, to_rep, actor=None) -> dict[str, int]:
     """Move ``from_rep``'s open cases and learners to ``to_rep`` (a ULR in post, in the same
     branch, with a login if there are cases to move), in one action."""
@@ -343,8 +365,7 @@ def reassign_caseload(from_rep, to_rep, actor=None) -> dict[str, int]:
         raise NotAllowed("You can move caseloads only in your own branch.")
     check_reassign(from_rep, to_rep)
     cases, learners = queries.caseload_of(from_rep)
-    if cases and to_rep.user_id is None:
-        raise ValidationFailed("Check who takes the caseload", {"to_rep_id": [NO_LOGIN.format(name=to_rep.name)]})
+    check_taker(to_rep, cases)
     for case in cases:
         changes = audit.apply_changes(case, {"owner_id": to_rep.user_id}, ("owner_id",))
         if changes:

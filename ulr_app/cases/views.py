@@ -376,9 +376,7 @@ def reassign():
                     flash(f"Moved {_count(moved['cases'], 'open case')} and {_count(moved['learners'], 'learner')} "
                           f"from {from_rep.name} to {to_rep.name}.", "success")
                     return redirect(url_for(".cases", owner_id=to_rep.user_id) if to_rep.user_id else url_for(".cases"))
-                if cases and to_rep.user_id is None:
-                    raise ValidationFailed("Check who takes the caseload", {"to_rep_id": [
-                        services.NO_LOGIN.format(name=to_rep.name)]})
+                services.check_taker(to_rep, cases)
                 return render_template("cases/reassign_confirm.html", form=form, from_rep=from_rep, to_rep=to_rep,
                                        cases=cases, learners=learners, **context)
             except ValidationFailed as exc:

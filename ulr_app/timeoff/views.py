@@ -269,6 +269,13 @@ def edit_request(request_id: int):
 
 # --- one request --------------------------------------------------------------------------
 
+def _case_visible(case_id: int) -> bool:
+    from ..cases import queries as case_queries
+    from ..cases.models import Case
+
+    return case_queries.is_visible(Case, case_id, current_user)
+
+
 def _detail(r: TimeOffRequest, *, submit_form: Optional[SubmitForm] = None, status: int = 200):
     agreement = queries.agreement_in_force(r)
     st = queries.state(r, agreement_member_access_paid=agreement.member_access_paid if agreement else None)
@@ -283,7 +290,7 @@ def _detail(r: TimeOffRequest, *, submit_form: Optional[SubmitForm] = None, stat
         can_edit=queries.can_edit(current_user, r) and r.status in ("draft", "submitted"), can_decide=can_decide,
         submit_form=submit_form or SubmitForm(), timeline=entries_for(db.session, r), documents=documents_of(db.session, r),
         can_download="documents.download" in current_app.view_functions, can_letter=letters,
-        can_open_case=can_decide, days_left=days_left(st.tribunal_deadline),
+        can_open_case=can_decide, case_visible=bool(r.case_id) and _case_visible(r.case_id), days_left=days_left(st.tribunal_deadline),
         urgent_days=URGENT_DAYS, today=date.today(), form=submit_form), status
 
 
