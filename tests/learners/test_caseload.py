@@ -156,3 +156,16 @@ def test_ulr_home_query_count_does_not_grow_with_the_caseload(login_as, world, c
     assert response.status_code == 200 and "Call 13" in text(response)
     assert many.count == few.count, many.statements
     assert db.session.scalar(select(Learner.id).where(Learner.name == "Learner 13")) is not None
+
+
+def test_no_contact_for_90_days_counts_from_consent(world):
+    mine = rep(world, user=world.users.ulr_a1)
+    old = learner(world, name="Consented long ago", rep=mine, consent_on=(TODAY - timedelta(days=100)).isoformat())
+    learner(world, name="Consented today", rep=mine, consent_on=TODAY.isoformat())
+    services.create_learner({"name": "Not consented", "workplace_id": world.workplaces.school_a1.id},
+                            branch=world.branches.a1, actor=world.users.ulr_a1)
+    contacted = learner(world, name="Rung lately", rep=mine, consent_on=(TODAY - timedelta(days=200)).isoformat())
+    _contact(contacted, 10)
+    db.session.commit()
+    quiet, total = caseload.no_recent_contact(world.users.ulr_a1, TODAY)
+    assert [q.learner.id for q in quiet] == [old.id] and total == 1

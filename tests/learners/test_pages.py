@@ -686,3 +686,31 @@ def test_ulr_home_puts_the_caseload_before_time_off_and_the_organisation(login_a
     assert page.index("Your learners") < page.index("Your time off") < page.index("Your branch") < page.index("council services and other sites")
     convenor = plain(login_as("convenor_a1").get("/"))
     assert convenor.index("council services and other sites") < convenor.index("Your branch's work")  # counts first
+
+
+def test_a_ulr_saves_just_a_name_and_workplace_before_consent(login_as, world):
+    mine = rep(world, user=world.users.ulr_a1)
+    c = login_as("ulr_a1")
+    response = c.submit("/learners/new", {"name": "Not Yet Asked", "workplace_id": world.workplaces.school_a1.id,
+                                          "rep_id": mine.id})
+    assert response.status_code == 302, plain(response)
+    made = db.session.scalars(select(Learner)).one()
+    assert (made.consent_on, made.rep_id, made.created_by_id) == (None, None, world.users.ulr_a1.id)
+    assert f'href="/learners/{made.id}"' in text(c.get("/learners"))  # theirs, as its recorder
+
+
+@pytest.mark.parametrize("path, listed", [
+    ("/learners?q={}", "Sam Okafor"), ("/workplaces?q={}", "Brunswick Park"), ("/employers?q={}", "London Borough of Barnet"),
+    ("/reps?q={}", "Pat Jones"), ("/cases?q={}", "Maths support"), ("/learners/courses?q={}", "Skills for Life literacy Entry 3"),
+])
+@pytest.mark.parametrize("wildcard", ["_", "%25"])
+def test_search_wildcards_are_searched_for_as_typed(login_as, world, path, listed, wildcard):
+    from tests.cases.helpers import case
+
+    learner(world, name="Sam Okafor")
+    rep(world)
+    course()
+    case(world, "Maths support", kind="learner_support")
+    c = login_as("convenor_a1")
+    assert listed in plain(c.get(path.split("?")[0]))  # listed without a search
+    assert listed not in plain(c.get(path.format(wildcard)))  # a lone % or _ matches no name

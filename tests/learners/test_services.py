@@ -308,3 +308,59 @@ def test_merged_and_unseen_learners_are_not_offered_as_duplicates(world):
     there = world.workplaces.school_a1.id
     assert len(services.possible_duplicates(name="Sam Okafor", workplace_id=there, user=convenor)) == 2  # one merged
     assert services.possible_duplicates(name="Sam Okafor", workplace_id=there, user=ulr) == []
+
+
+def test_an_enrolment_links_only_a_learner_release_request_the_user_can_see(world):
+    from ulr_app.timeoff import services as time_off
+
+    sam = _learner(world)
+    course = _course()
+    mine = rep_services.create_rep({"name": "Pat Jones", "employer_id": world.employers.a1.id,
+                                    "workplace_id": world.workplaces.school_a1.id, "user_id": world.users.ulr_a1.id,
+                                    "appointed_on": "2026-01-05", "training_route": "already_trained"},
+                                   branch=world.branches.a1)
+    base = {"workplace_id": world.workplaces.school_a1.id, "starts_at": "2026-12-20T09:30", "duration_hours": "3",
+            "location": "Library"}
+    duties = time_off.create_request({**base, "kind": "ulr_duties", "purpose": "analysing_needs", "rep_id": mine.id},
+                                     branch=world.branches.a1, created_by=world.users.ulr_a1)
+    release = time_off.create_request({**base, "kind": "learner_release", "purpose": "course_attendance",
+                                       "course": "Literacy"}, branch=world.branches.a1,
+                                      created_by=world.users.convenor_a1)
+    db.session.commit()
+    for tor, actor in ((duties, world.users.convenor_a1), (release, world.users.ulr_a1)):
+        with pytest.raises(ValidationFailed) as caught:
+            services.enrol(sam, {"course_id": course.id, "time_off_request_id": tor.id}, actor=actor)
+        assert "learner-release" in caught.value.fields["time_off_request_id"][0]
+    e = services.enrol(sam, {"course_id": course.id, "time_off_request_id": release.id}, actor=world.users.convenor_a1)
+    assert e.time_off_request_id == release.id
+
+
+def test_consent_once_recorded_is_not_taken_away_here(world):
+    sam = _learner(world, job_title="TA")
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as caught:
+        services.update_learner(sam, {"consent_on": None, "consent_scope": None, "job_title": None},
+                                actor=world.users.convenor_a1)
+    assert "cannot be taken away" in caught.value.fields["consent_on"][0]
+    db.session.refresh(sam)
+    assert sam.consent_on is not None and sam.job_title == "TA"
+
+
+def test_a_ulr_records_for_a_colleague_but_does_not_hand_a_learner_over(world):
+    mine = rep_services.create_rep({"name": "Pat Jones", "employer_id": world.employers.a1.id,
+                                    "workplace_id": world.workplaces.school_a1.id, "user_id": world.users.ulr_a1.id,
+                                    "appointed_on": "2026-01-05", "training_route": "already_trained"},
+                                   branch=world.branches.a1)
+    colleague = rep_services.create_rep({"name": "Kim Colleague", "employer_id": world.employers.a1.id,
+                                         "workplace_id": world.workplaces.school_a1.id, "appointed_on": "2026-01-05",
+                                         "training_route": "already_trained"}, branch=world.branches.a1)
+    ulr = world.users.ulr_a1
+    sam = _learner(world, rep_id=mine.id)
+    for_colleague = services.create_learner({"name": "Met at the fair", "workplace_id": world.workplaces.school_a1.id,
+                                             "rep_id": colleague.id, **CONSENT}, branch=world.branches.a1, actor=ulr)
+    assert for_colleague.rep_id == colleague.id
+    with pytest.raises(ValidationFailed) as caught:
+        services.update_learner(sam, {"rep_id": colleague.id}, actor=ulr)
+    assert "Only the branch convenor" in caught.value.fields["rep_id"][0]
+    services.update_learner(sam, {"rep_id": colleague.id}, actor=world.users.convenor_a1)
+    assert sam.rep_id == colleague.id

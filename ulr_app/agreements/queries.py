@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, REGIONAL_ORGANISER, scope_rule, visible
+from ..core.validation import like_pattern
 from ..extensions import db
 from ..organisation.models import Branch, Employer, Workplace
 from . import rules
@@ -34,9 +35,9 @@ def _filtered(user, *, q: str = "", branch_id: Optional[int] = None, employer_id
               status: str = "", schools_scope: str = ""):
     stmt = visible(select(Agreement), user)
     if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(Agreement.title).like(like),
-                              Agreement.employer_id.in_(select(Employer.id).where(func.lower(Employer.name).like(like)))))
+        like = like_pattern(q)
+        stmt = stmt.where(or_(func.lower(Agreement.title).like(like, escape="\\"),
+                              Agreement.employer_id.in_(select(Employer.id).where(func.lower(Employer.name).like(like, escape="\\")))))
     if branch_id:
         stmt = stmt.where(Agreement.branch_id == branch_id)
     if employer_id:

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
+from ..core.validation import like_pattern
 from ..extensions import db
 from ..learners.queries import learner_condition
 from ..learners.models import Learner
@@ -57,11 +58,6 @@ DUE_FILTERS = {"overdue": "Overdue", "this_week": "Due in the next 7 days"}
 SOON_DAYS = 7
 
 
-def _like(text: str) -> str:
-    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def case_list(user, *, status: str = "", owner_id: Optional[int] = None, kind: str = "", due: str = "", q: str = "",
               branch_id: Optional[int] = None, today: Optional[date] = None):
     """The cases ``user`` may see, filtered: live ones first, each group by due date (undated last),
@@ -84,7 +80,7 @@ def case_list(user, *, status: str = "", owner_id: Optional[int] = None, kind: s
     elif due == "this_week":
         stmt = stmt.where(Case.status != "closed", Case.due_on >= today, Case.due_on <= today + timedelta(days=SOON_DAYS))
     if q and q.strip():
-        stmt = stmt.where(func.lower(Case.summary).like(_like(q), escape="\\"))
+        stmt = stmt.where(func.lower(Case.summary).like(like_pattern(q), escape="\\"))
     return stmt
 
 

@@ -117,6 +117,13 @@ def db_id(value: Any) -> int:
     return number
 
 
+def like_pattern(text: str) -> str:
+    """``text`` as a case-insensitive 'contains' pattern, with % and _ searched for as typed (use with
+    ``.like(pattern, escape="\\")`` on ``func.lower(column)``)."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def ident(data: Mapping, errors: dict, field: str, message: str, *, required: bool = True) -> Optional[int]:
     value = data.get(field)
     if value in (None, ""):

@@ -38,9 +38,11 @@ def overdue_follow_ups(user, today: Optional[date] = None) -> list[FollowUp]:
 
 
 def not_contacted_since(today: date, days: int = NO_CONTACT_DAYS):
-    """SQL condition: the learner has no contact (activity) on or after ``today - days``, or none ever."""
+    """SQL condition: the learner consented at least ``days`` ago (before that nobody may contact them,
+    and a new learner is not yet overdue) and has had no contact (activity) since ``today - days``."""
     since = today - timedelta(days=days)
-    return ~exists().where(Activity.learner_id == Learner.id, Activity.happened_on >= since)
+    return (Learner.consent_on.is_not(None) & (Learner.consent_on <= since)
+            & ~exists().where(Activity.learner_id == Learner.id, Activity.happened_on >= since))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from sqlalchemy import case, func, literal, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
+from ..core.validation import like_pattern
 from ..extensions import db
 from ..organisation.models import Branch
 from ..reps.models import Rep
@@ -62,7 +63,7 @@ def learner_list(user, *, name: str = "", workplace_id: Optional[int] = None, re
     stmt = visible(select(Learner), user).options(selectinload(Learner.workplace), selectinload(Learner.rep)) \
         .order_by(Learner.name, Learner.id)
     if name:
-        stmt = stmt.where(func.lower(Learner.name).like(f"%{name.strip().lower()}%"))
+        stmt = stmt.where(func.lower(Learner.name).like(like_pattern(name), escape="\\"))
     if workplace_id:
         stmt = stmt.where(Learner.workplace_id == workplace_id)
     if rep_id:
@@ -297,7 +298,7 @@ def courses_for_enrolment():
 def course_list(*, q: str = "", category: str = "", include_inactive: bool = True):
     stmt = select(Course).order_by(Course.category, Course.title)
     if q:
-        stmt = stmt.where(func.lower(Course.title).like(f"%{q.strip().lower()}%"))
+        stmt = stmt.where(func.lower(Course.title).like(like_pattern(q), escape="\\"))
     if category:
         stmt = stmt.where(Course.category == category)
     if not include_inactive:

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from ..core import audit, timeline
 from ..core import validation as v
 from ..core.errors import Conflict, NotAllowed, ValidationFailed
-from ..core.permissions import visible
+from ..core.permissions import LEARNING_REP, visible
 from ..core.templating import uk_date
 from ..extensions import db
 from ..organisation.models import Branch, Workplace, branch_employer
@@ -43,6 +43,10 @@ def _future(c: dict, errors: dict, fields) -> None:
 
 
 # --- learners ---------------------------------------------------------------------------------
+
+def _visible(model, ident: int, user) -> bool:
+    return db.session.scalar(visible(select(model.id).where(model.id == ident), user)) is not None
+
 
 def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[Learner], actor) -> dict:
     errors: dict[str, list[str]] = {}
@@ -82,6 +86,10 @@ def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[L
         for f in FIELDS:
             if f not in BEFORE_CONSENT and f != "consent_on" and c.get(f) is not None:
                 errors.setdefault(f, [CONSENT_FIRST])
+    if existing is not None and existing.consent_on and not c["consent_on"] and "consent_on" not in errors:
+        # what was recorded under the consent stays: taking the consent away here would leave it unconsented
+        errors["consent_on"] = ["Consent once recorded cannot be taken away here. If the learner withdraws it, "
+                                "tell the branch convenor, who deals with their records"]
     if c["consent_on"] and not c["consent_scope"]:
         errors.setdefault("consent_scope", ["Enter what the learner's consent covers"])
     if c["email"]:
@@ -109,6 +117,9 @@ def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[L
         rep = db.session.get(Rep, c["rep_id"])
         if rep is None or rep.branch_id != branch_id:
             errors["rep_id"] = ["Choose a ULR of this branch"]
+        elif (actor is not None and actor.role == LEARNING_REP and existing is not None and rep.user_id != actor.id
+              and c["rep_id"] != existing.rep_id):  # a ULR may record a learner for a colleague, not hand one over
+            errors["rep_id"] = ["Only the branch convenor moves a learner to another ULR"]
     _future(c, errors, ("joined_union_on", "consent_on"))
     if errors:
         raise ValidationFailed("Check the learner's details", errors)
@@ -353,8 +364,9 @@ def enrol(learner: Learner, data: Mapping[str, Any], *, actor=None) -> Enrolment
         errors["course_id"] = ["Choose a course from the catalogue"]
     if tor_id and "time_off_request_id" not in errors:
         tor = db.session.get(TimeOffRequest, tor_id)
-        if tor is None or tor.branch_id != learner.branch_id or (tor.learner_id not in (None, learner.id)):
-            errors["time_off_request_id"] = ["Choose a time-off request for this learner"]
+        if (tor is None or tor.branch_id != learner.branch_id or tor.learner_id not in (None, learner.id)
+                or tor.kind != "learner_release" or (actor is not None and not _visible(TimeOffRequest, tor.id, actor))):
+            errors["time_off_request_id"] = ["Choose a learner-release time-off request for this learner"]
     if dates.get("planned_end_on") and dates.get("started_on") and dates["planned_end_on"] < dates["started_on"]:
         errors.setdefault("planned_end_on", ["The planned end cannot be before the start date"])
     _future(dates, errors, ("referred_on",))

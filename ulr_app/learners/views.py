@@ -146,6 +146,18 @@ def _own_reps(branch_id: int) -> list[Rep]:
     return [r for r in rep_queries.reps_for_user(current_user) if r.branch_id == branch_id]
 
 
+def _learner_data(form: LearnerForm, branch_id: int, existing: Optional[Learner] = None) -> dict:
+    """The form's data. A ULR's own appointment is filled in for them as the learner's ULR; while the
+    learner has not consented it is left out (the record is theirs anyway, as its recorder), so that
+    a name and workplace alone can be saved."""
+    data = form.learner_data()
+    consented = data.get("consent_on") or (existing is not None and existing.consent_on)
+    if (current_user.role == LEARNING_REP and not consented and (existing is None or existing.rep_id is None)
+            and data.get("rep_id") in {r.id for r in _own_reps(branch_id)}):
+        data.pop("rep_id")
+    return data
+
+
 def _setup_learner_form(form: LearnerForm, branch: Branch, existing: Optional[Learner] = None) -> None:
     """Choices limited to the branch: its employers' workplaces and its ULRs (a ULR: their own
     appointments). Equality monitoring only for those who may see it."""
@@ -194,7 +206,7 @@ def new_learner():
 
     def save():
         try:
-            learner = services.create_learner(form.learner_data(), branch=branch, actor=current_user,
+            learner = services.create_learner(_learner_data(form, branch.id), branch=branch, actor=current_user,
                                               not_duplicate=bool(form.not_duplicate.data))
         except services.PossibleDuplicate as exc:
             duplicates.extend(exc.matches)
@@ -231,7 +243,8 @@ def edit_learner(learner_id: int):
     back = _page_url(learner)
 
     def save():
-        changes = services.update_learner(learner, form.learner_data(), version=_version(), actor=current_user)
+        changes = services.update_learner(learner, _learner_data(form, learner.branch_id, learner), version=_version(),
+                                          actor=current_user)
         flash("Learner saved." if changes else "No changes to save.", "success")
         return back
 

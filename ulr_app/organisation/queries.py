@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..core.permissions import BRANCH_CONVENOR, REGIONAL_ORGANISER, scope_rule, visible
+from ..core.validation import like_pattern
 from ..extensions import db
 from .models import Branch, Employer, Region, Workplace, branch_employer
 
@@ -41,21 +42,17 @@ def _workplaces(user):
     return Workplace.employer_id.in_(_branch_employer_ids(user))
 
 
-def _like(q: str) -> str:
-    return f"%{q.strip().lower()}%"
-
-
 def regions(user, q: str = ""):
     stmt = visible(select(Region), user).order_by(Region.name)
     if q:
-        stmt = stmt.where(func.lower(Region.name).like(_like(q)))
+        stmt = stmt.where(func.lower(Region.name).like(like_pattern(q), escape="\\"))
     return stmt
 
 
 def branches(user, q: str = "", region_id: Optional[int] = None):
     stmt = visible(select(Branch), user).options(selectinload(Branch.region)).order_by(Branch.name)
     if q:
-        stmt = stmt.where(func.lower(Branch.name).like(_like(q)))
+        stmt = stmt.where(func.lower(Branch.name).like(like_pattern(q), escape="\\"))
     if region_id:
         stmt = stmt.where(Branch.region_id == region_id)
     return stmt
@@ -64,7 +61,7 @@ def branches(user, q: str = "", region_id: Optional[int] = None):
 def employers(user, q: str = "", kind: str = "", region_id: Optional[int] = None, branch_id: Optional[int] = None):
     stmt = visible(select(Employer), user).order_by(Employer.name)
     if q:
-        stmt = stmt.where(or_(func.lower(Employer.name).like(_like(q)), Employer.la_code == q.strip()))
+        stmt = stmt.where(or_(func.lower(Employer.name).like(like_pattern(q), escape="\\"), Employer.la_code == q.strip()))
     if kind:
         stmt = stmt.where(Employer.kind == kind)
     if region_id:
@@ -79,7 +76,9 @@ def workplaces(user, q: str = "", kind: str = "", employer_id: Optional[int] = N
     stmt = visible(select(Workplace), user).order_by(Workplace.name)
     if q:
         term = q.strip()
-        cond = [func.lower(Workplace.name).like(_like(term)), func.lower(Workplace.postcode).like(_like(term))]
+        pattern = like_pattern(term)
+        cond = [func.lower(Workplace.name).like(pattern, escape="\\"),
+                func.lower(Workplace.postcode).like(pattern, escape="\\")]
         if term.isdigit():
             cond.append(Workplace.urn == int(term))
         stmt = stmt.where(or_(*cond))

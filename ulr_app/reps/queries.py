@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
+from ..core.validation import like_pattern
 from ..extensions import db
 from ..organisation.models import Branch, Workplace
 from . import rules
@@ -63,8 +64,8 @@ def rep_list(user, *, q: str = "", branch_id: Optional[int] = None, employer_id:
     stmt = visible(select(Rep), user).options(selectinload(Rep.workplace), selectinload(Rep.employer),
                                               selectinload(Rep.branch)).order_by(Rep.name, Rep.id)
     if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(Rep.name).like(like), func.lower(Rep.email).like(like)))
+        like = like_pattern(q)
+        stmt = stmt.where(or_(func.lower(Rep.name).like(like, escape="\\"), func.lower(Rep.email).like(like, escape="\\")))
     if branch_id:
         stmt = stmt.where(Rep.branch_id == branch_id)
     if employer_id:
