@@ -543,3 +543,14 @@ def test_the_refusal_page_links_the_case_only_for_those_who_can_see_it(login_as,
     assert ulr.get(f"/cases/{dispute.id}").status_code == 404
     page = _text(ulr.get(f"/time-off/{r.id}"))
     assert f'href="/cases/{dispute.id}"' not in page and "The branch has opened a case about this refusal." in page
+
+
+@pytest.mark.parametrize("version", [None, "", "abc"])
+def test_a_change_sent_without_the_version_it_read_is_refused(login_as, world, version):
+    made = case(world, "Maths for Jo")
+    data = {"kind": "other", "summary": "Overwritten"}
+    if version is not None:
+        data["version"] = version
+    response = login_as("convenor_a1").submit(f"/cases/{made.id}/edit", data)
+    assert response.status_code == 409
+    assert _fresh(Case, made.id).summary == "Maths for Jo"

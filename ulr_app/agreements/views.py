@@ -16,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core import csvio
-from ..core.forms import form_page
+from ..core.forms import form_page, posted_version
 from ..core.errors import ValidationFailed
 from ..core.pagination import paginate
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required, visible
@@ -46,9 +46,6 @@ COVERAGE_FILTERS = {"covered": "Covered", "not_covered": "Not covered", "unclear
 BLANK_PLACE_ROWS = 3
 MAX_PLACE_ROWS = 100
 
-
-def _version() -> Optional[int]:
-    return request.form.get("version", type=int)
 
 
 def _load(agreement_id: int, *, edit: bool = False) -> Agreement:
@@ -146,7 +143,7 @@ def edit_agreement(agreement_id: int):
         form.employer_id.description = "Changing the employer removes the schools named in or out"
 
     def save():
-        changes = services.update_agreement(agreement, form.agreement_data(), version=_version())
+        changes = services.update_agreement(agreement, form.agreement_data(), version=posted_version())
         flash("Agreement saved." if changes else "No changes to save.", "success")
         return url_for(".agreement", agreement_id=agreement.id)
 
@@ -187,7 +184,7 @@ def change_status(agreement_id: int):
         target = form.status.data
         if request.form.get("confirm") == "yes":
             try:
-                services.change_status(agreement, target, version=_version(), note=form.note.data or "")
+                services.change_status(agreement, target, version=posted_version(), note=form.note.data or "")
             except ValidationFailed as exc:
                 problems = exc.fields
             else:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..core.errors import Conflict, ServiceError, ValidationFailed
-from ..core.forms import choose_branch_page, form_page
+from ..core.forms import choose_branch_page, form_page, posted_version
 from ..core.pagination import paginate
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible
 from ..core.timeline import entries_for
@@ -37,9 +37,6 @@ FOLLOW_UP_TAGS = {"planned": "govuk-tag--grey", "due": "govuk-tag--orange", "ove
 FOLLOW_UP_STATES = {"planned": "Planned", "due": "Due today", "overdue": "Overdue", "done": "Done"}
 LIST_STATUSES = {"active": "Open or waiting", **rules.STATUSES}
 
-
-def _version() -> Optional[int]:
-    return request.form.get("version", type=int)
 
 
 def _load(case_id: int) -> Case:
@@ -207,7 +204,7 @@ def edit_case(case_id: int):
     back = url_for(".case", case_id=case.id)
 
     def save():
-        changes = services.update_case(case, form.case_data(), version=_version())
+        changes = services.update_case(case, form.case_data(), version=posted_version())
         flash("Case saved." if changes else "No changes to save.", "success")
         return back
 
@@ -227,7 +224,7 @@ def change_status(case_id: int):
     def save():
         data = form.status_data()
         changes = services.change_status(case, data["status"], closed_on=data["closed_on"], outcome=data["outcome"],
-                                         version=_version())
+                                         version=posted_version())
         flash(f"The case is {rules.STATUSES[case.status].lower()}." if changes else "No changes to save.", "success")
         return back
 

@@ -40,6 +40,15 @@ class Form(FlaskForm):
         return {n: self._fields[n].data for n in names}
 
 
+def posted_version() -> int:
+    """The version a changing page form was filled in from (its hidden ``version`` field). A form sent
+    without one, or with nonsense, counts as stale (0 is never a record's version), so a change is
+    never saved over someone else's without the check."""
+    from flask import request
+
+    return request.form.get("version", type=int) or 0
+
+
 def id_or_none(value: Any) -> Optional[int]:
     """A record id read from a request outside a form field (a hidden value, a query), or None for anything else."""
     try:
@@ -133,4 +142,4 @@ class SearchForm(FlaskForm):
     submit = SubmitField("Search", widget=GovSubmitInput())
 
 
-__all__ = ["Form", "SearchForm", "form_page", "id_or_none", "branch_for_new", "choose_branch_page", "optional_int", "GovSelect", "GovTextInput", "SelectField", "IntegerField"]
+__all__ = ["Form", "SearchForm", "form_page", "posted_version", "id_or_none", "branch_for_new", "choose_branch_page", "optional_int", "GovSelect", "GovTextInput", "SelectField", "IntegerField"]

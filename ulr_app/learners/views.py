@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from ..cases import rules as case_rules
 from ..cases.models import Activity, Case, FollowUp
 from ..core.errors import ServiceError, ValidationFailed
-from ..core.forms import branch_for_new, choose_branch_page, form_page, id_or_none
+from ..core.forms import branch_for_new, choose_branch_page, form_page, id_or_none, posted_version
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible,
@@ -60,9 +60,6 @@ FOLLOW_UP_TAGS = {"planned": "govuk-tag--grey", "due": "govuk-tag--orange", "ove
                   "done": "govuk-tag--green"}
 FOLLOW_UP_STATES = {"planned": "Planned", "due": "Due today", "overdue": "Overdue", "done": "Done"}
 
-
-def _version() -> Optional[int]:
-    return request.form.get("version", type=int)
 
 
 def _load(learner_id: int) -> Learner:
@@ -243,7 +240,7 @@ def edit_learner(learner_id: int):
     back = _page_url(learner)
 
     def save():
-        changes = services.update_learner(learner, _learner_data(form, learner.branch_id, learner), version=_version(),
+        changes = services.update_learner(learner, _learner_data(form, learner.branch_id, learner), version=posted_version(),
                                           actor=current_user)
         flash("Learner saved." if changes else "No changes to save.", "success")
         return back
@@ -427,7 +424,7 @@ def enrolment_status(learner_id: int, enrolment_id: int):
                                   f"An enrolment that is {enrolment.status.replace('_', ' ')} cannot move to "
                                   f"{status.replace('_', ' ')}"]
             return None
-        services.change_enrolment_status(enrolment, status, data, version=_version(), actor=current_user)
+        services.change_enrolment_status(enrolment, status, data, version=posted_version(), actor=current_user)
         flash(f"{enrolment.course.title}: {ENROLMENT_STATUSES[status].lower()}.", "success")
         return back
 

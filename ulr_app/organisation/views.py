@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..core.forms import form_page
+from ..core.forms import form_page, posted_version
 from ..core.pagination import paginate
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required, visible
 from ..core.validation import db_id
@@ -23,9 +23,6 @@ _page = paginate
 def _form_page(form, save, *, title: str, back: str, version=None):
     return form_page(form, save, "organisation/form.html", title=title, back=back, version=version)
 
-
-def _version():
-    return request.form.get("version", type=int)
 
 
 def _region_choices():
@@ -96,7 +93,7 @@ def edit_branch(branch_id: int):
     form.region_id.choices = _region_choices()
 
     def save():
-        services.update_branch(branch, form.data_for("name", "region_id"), version=_version())
+        services.update_branch(branch, form.data_for("name", "region_id"), version=posted_version())
         flash("Branch saved.", "success")
         return url_for(".branch", branch_id=branch.id)
 
@@ -160,7 +157,7 @@ def edit_employer(employer_id: int):
         data = form.data_for("name", "kind", "la_code", "region_id")
         if current_user.role != ADMIN:
             data.pop("region_id")
-        services.update_employer(employer, data, version=_version())
+        services.update_employer(employer, data, version=posted_version())
         flash("Employer saved.", "success")
         return url_for(".employer", employer_id=employer.id)
 
@@ -229,7 +226,7 @@ def edit_workplace(workplace_id: int):
     def save():
         if not _may_use_employer(form):
             return None
-        services.update_workplace(workplace, _workplace_data(form), version=_version())
+        services.update_workplace(workplace, _workplace_data(form), version=posted_version())
         flash("Workplace saved.", "success")
         return url_for(".workplace", workplace_id=workplace.id)
 

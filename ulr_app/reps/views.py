@@ -16,7 +16,7 @@ from ..core import csvio, periods
 from ..core.dates import add_months
 from ..core.documents import StoredDocument, documents_of
 from ..core.errors import ValidationFailed
-from ..core.forms import branch_for_new, choose_branch_page, form_page, id_or_none
+from ..core.forms import branch_for_new, choose_branch_page, form_page, id_or_none, posted_version
 from ..core.pagination import paginate_list
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required
 from ..core.templating import uk_date
@@ -42,9 +42,6 @@ STATUS_SHORT = {"appointed": "Appointed", "active": "Active", "training_due": "T
 #: recent time-off requests shown on a ULR's page (the full list is the time-off pages')
 RECENT_REQUESTS = 10
 
-
-def _version() -> Optional[int]:
-    return request.form.get("version", type=int)
 
 
 def _load(rep_id: int, *, edit: bool = False) -> Rep:
@@ -146,7 +143,7 @@ def edit_rep(rep_id: int):
     _choices(form, rep.branch_id, employer_id=_posted_employer() or rep.employer_id, linked_user_id=rep.user_id)
 
     def save():
-        changes = services.update_rep(rep, form.rep_data(), version=_version(), actor=current_user)
+        changes = services.update_rep(rep, form.rep_data(), version=posted_version(), actor=current_user)
         flash("ULR saved." if changes else "No changes to save.", "success")
         return url_for(".rep", rep_id=rep.id)
 
@@ -166,7 +163,7 @@ def stand_down(rep_id: int):
         from ..agreements.forms import iso_date_text
 
         try:
-            services.stand_down(rep, iso_date_text(form.stood_down_on.data), version=_version())
+            services.stand_down(rep, iso_date_text(form.stood_down_on.data), version=posted_version())
         except ValidationFailed as exc:
             form.show_service_error(exc)
         else:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.documents import documents_of
 from ..core.errors import ValidationFailed
-from ..core.forms import choose_branch_page, form_page
+from ..core.forms import choose_branch_page, form_page, posted_version
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN, ALL_ROLES, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible,
@@ -39,9 +39,6 @@ STATUS_TAGS = {"draft": "govuk-tag--grey", "submitted": "", "granted": "govuk-ta
 #: a tribunal deadline this close (or closer) is shown in red
 URGENT_DAYS = 14
 
-
-def _version() -> Optional[int]:
-    return request.form.get("version", type=int)
 
 
 def _load(request_id: int) -> TimeOffRequest:
@@ -259,7 +256,7 @@ def edit_request(request_id: int):
     context = _setup_request_form(form, r.branch, r)
 
     def save():
-        changes = _save_request(form, context, lambda data: services.update_request(r, data, version=_version()))
+        changes = _save_request(form, context, lambda data: services.update_request(r, data, version=posted_version()))
         flash("Request saved." if changes else "No changes to save.", "success")
         return back
 
@@ -307,7 +304,7 @@ def submit_request(request_id: int):
     form = SubmitForm()
     if form.validate_on_submit():
         try:
-            services.submit(r, requested_on=form.requested_on_value(), version=_version())
+            services.submit(r, requested_on=form.requested_on_value(), version=posted_version())
         except ValidationFailed as exc:
             form.show_service_error(exc)
         else:
@@ -331,7 +328,7 @@ def decision(request_id: int):
             form.status.errors = [f"This request is already {STATUSES[r.status].lower()}: it cannot be decided again. "
                                   "You can correct the date and the details."]
             return None
-        services.record_decision(r, data, version=_version())
+        services.record_decision(r, data, version=posted_version())
         if r.status in rules.REFUSALS:
             flash("Decision saved. See what to do next about the refusal below.", "success")
             return back + "#next-steps"
@@ -354,7 +351,7 @@ def acas(request_id: int):
     form = AcasForm(data=AcasForm.initial(r))
 
     def save():
-        changes = services.record_acas(r, form.acas_data(), version=_version())
+        changes = services.record_acas(r, form.acas_data(), version=posted_version())
         flash("Dates saved." if changes else "No changes to save.", "success")
         return back + "#deadline"
 
