@@ -63,7 +63,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_case_record_learner_id'), ['learner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_record_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_record_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_case_record_time_off_request_id'), ['time_off_request_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_record_time_off_request_id'), ['time_off_request_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_case_record_workplace_id'), ['workplace_id'], unique=False)
 
     op.create_table('activity',

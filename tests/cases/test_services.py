@@ -477,3 +477,26 @@ def test_a_closed_case_takes_no_more_work_until_reopened(world):
     services.add_activity(made, {"kind": "note", "happened_on": TODAY.isoformat(), "text": "Late news"})
     services.complete_follow_up(first)
     assert _count(Activity) == before[0] + 1
+
+
+def test_reopening_clears_the_outcome_and_keeps_it_in_the_history(world):
+    made = case(world, "Survey")
+    services.change_status(made, "closed", closed_on=TODAY, outcome="Survey done, 40 replies")
+    services.change_status(made, "open")
+    db.session.commit()
+    assert (made.status, made.closed_on, made.outcome) == ("open", None, None)
+    assert any("Survey done, 40 replies" in t for t in _timeline(made))
+
+
+def test_the_database_keeps_one_case_per_time_off_request(world):
+    """Even two requests racing past the service's check cannot give one refusal two cases."""
+    from sqlalchemy.exc import IntegrityError
+
+    r = refused_request(world, reps_of(world).a1)
+    services.open_dispute_case(r, world.users.convenor_a1)
+    db.session.commit()
+    db.session.add(Case(branch_id=world.branches.a1.id, kind="time_off_dispute", status="open", summary="Twice",
+                        opened_on=TODAY, time_off_request_id=r.id))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()

@@ -37,7 +37,7 @@ class Case(VersionedMixin, TimestampMixin, Base):
     agreement_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agreement.id", ondelete="SET NULL"), index=True)
     workplace_id: Mapped[Optional[int]] = mapped_column(ForeignKey("workplace.id", ondelete="SET NULL"), index=True)
     time_off_request_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("time_off_request.id", ondelete="SET NULL"), index=True)
+        ForeignKey("time_off_request.id", ondelete="SET NULL"), index=True, unique=True)  # one case per request
     summary: Mapped[str] = mapped_column(String(300))
     details: Mapped[Optional[str]] = mapped_column(Text)
     opened_on: Mapped[date]

@@ -197,6 +197,8 @@ def change_status(case: Case, status: Any, *, closed_on: Any = None, outcome: An
         new = {"status": target, "closed_on": None}
         if text is not None:
             new["outcome"] = text
+        elif case.status == "closed":
+            new["outcome"] = None  # reopened: the outcome it was closed with stays in its history, not on the case
     changes = audit.apply_changes(case, new, STATUS_FIELDS)
     if changes:
         db.session.flush()
