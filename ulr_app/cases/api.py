@@ -179,7 +179,9 @@ def update_case(case_id: int) -> Any:
             services.update_case(case, data)
         if status_part:
             closed_on = status_part.get("closed_on", case.closed_on) if target == "closed" else None
-            services.change_status(case, target, closed_on=closed_on, outcome=status_part.get("outcome", case.outcome))
+            # a closed case keeps its outcome unless a new one is sent; reopening clears it (as on the page)
+            outcome = status_part["outcome"] if "outcome" in status_part else (case.outcome if target == "closed" else None)
+            services.change_status(case, target, closed_on=closed_on, outcome=outcome)
 
     _stale_is_conflict(work)
     return item(case)
