@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..api.common import branch_for_new
 from ..api.common import (
     MAX_ID, Field, Id, Resource, api_route, envelope, get_or_404, pagination, parse_body, plain, query_filters,
     resource,
@@ -21,7 +22,7 @@ from ..api.common import (
 from ..core.errors import Conflict, NotAllowed, ValidationFailed
 from ..core.permissions import ADMIN, BRANCH_CONVENOR
 from ..extensions import db
-from ..organisation.models import Branch, Workplace
+from ..organisation.models import Workplace
 from . import queries, rules, services
 from .models import (
     COURSE_CATEGORIES, FACILITIES, KINDS, LEARNER_TIME, MEETING_FREQUENCIES, SCHOOLS_SCOPES, STATUSES, Agreement,
@@ -323,19 +324,8 @@ def create_agreement() -> Any:
     if data.pop("status", "draft") != "draft":
         raise ValidationFailed("Check the agreement details", {"status": [
             "A new agreement starts as a draft: create it, then change its status"]})
-    branch_id = data.pop("branch_id", None)
-    if current_user.role == BRANCH_CONVENOR:
-        branch = current_user.branch
-        if branch is None:
-            raise NotAllowed("You do not belong to a branch, so you cannot add agreements.")
-        if branch_id not in (None, branch.id):
-            raise ValidationFailed("Check the agreement details",
-                                   {"branch_id": ["You can add agreements only for your own branch"]})
-    else:
-        branch = db.session.get(Branch, branch_id) if branch_id is not None else None
-        if branch is None:
-            raise ValidationFailed("Check the agreement details", {"branch_id": [
-                "Choose the branch" if branch_id is None else f"There is no branch with id {branch_id}"]})
+    branch = branch_for_new(data.pop("branch_id", None), problem="Check the agreement details", what="add agreements",
+                            only_own="You can add agreements only for your own branch")
 
     def work() -> Agreement:
         agreement = services.create_agreement(data, branch=branch)

@@ -13,6 +13,7 @@ from typing import Any, Optional
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..api.common import branch_for_new
 from ..api.common import (
     Field, Id, Resource, api_route, envelope, get_or_404, pagination, parse_body, plain, query_filters, resource,
 )
@@ -119,24 +120,14 @@ def get_case(case_id: int) -> Any:
 
 
 def _branch_for_new(branch_id: Optional[int], request_id: Optional[int]) -> Branch:
-    if current_user.role in (BRANCH_CONVENOR, LEARNING_REP):
-        branch = current_user.branch
-        if branch is None:
-            raise NotAllowed("You do not belong to a branch, so you cannot open cases.")
-        if branch_id not in (None, branch.id):
-            raise ValidationFailed(PROBLEM, {"branch_id": ["You can open cases only in your own branch"]})
-        return branch
-    if branch_id is None and request_id is not None:
+    def from_request():  # an administrator's dispute case: the refused request's branch
         from ..timeoff.models import TimeOffRequest
 
-        request = db.session.get(TimeOffRequest, request_id)
-        if request is not None:
-            return request.branch
-    branch = db.session.get(Branch, branch_id) if branch_id is not None else None
-    if branch is None:
-        raise ValidationFailed(PROBLEM, {"branch_id": ["Choose the branch" if branch_id is None
-                                                       else f"There is no branch with id {branch_id}"]})
-    return branch
+        request = db.session.get(TimeOffRequest, request_id) if request_id is not None else None
+        return request.branch if request is not None else None
+
+    return branch_for_new(branch_id, problem=PROBLEM, what="open cases", fallback=from_request,
+                          only_own="You can open cases only in your own branch")
 
 
 @api_route("/cases", "POST", summary="Open a case", resource=CASES, action="create", roles=WRITERS,

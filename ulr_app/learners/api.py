@@ -30,12 +30,13 @@ from typing import Any, Optional
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..api.common import branch_for_new
 from ..api.common import (
     Field, Id, Resource, api_route, change, envelope, get_or_404, pagination, parse_body, plain, query_filters,
     resource,
 )
 from ..core.audit_models import AuditEntry
-from ..core.errors import Conflict, NotAllowed, ValidationFailed
+from ..core.errors import Conflict, ValidationFailed
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, visible
 from ..extensions import db
 from ..organisation.models import Branch
@@ -202,23 +203,15 @@ def get_learner(learner_id: int) -> Any:
 
 
 def _branch_for_new(branch_id: Optional[int]) -> Branch:
-    problem = "Check the learner's details"
-    user = _actor()
-    if user.role in (BRANCH_CONVENOR, LEARNING_REP):
-        branch = user.branch
-        if branch is None and user.role == LEARNING_REP:
+    def own() -> Optional[Branch]:  # a ULR without a branch of their own: their appointment's
+        user = _actor()
+        if user.branch is None and user.role == LEARNING_REP:
             appointments = rep_queries.reps_for_user(user)
-            branch = appointments[0].branch if appointments else None
-        if branch is None:
-            raise NotAllowed("You do not belong to a branch, so you cannot record learners.")
-        if branch_id not in (None, branch.id):
-            raise ValidationFailed(problem, {"branch_id": ["You can record learners only for your own branch"]})
-        return branch
-    branch = db.session.get(Branch, branch_id) if branch_id is not None else None
-    if branch is None:
-        raise ValidationFailed(problem, {"branch_id": ["Choose the branch" if branch_id is None
-                                                       else f"There is no branch with id {branch_id}"]})
-    return branch
+            return appointments[0].branch if appointments else None
+        return user.branch
+
+    return branch_for_new(branch_id, problem="Check the learner's details", what="record learners", own=own,
+                          only_own="You can record learners only for your own branch")
 
 
 @api_route("/learners", "POST", summary="Record a learner", resource=LEARNERS, action="create", roles=WRITERS,

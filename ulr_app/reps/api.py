@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_login import current_user
 
+from ..api.common import branch_for_new
 from ..api.common import (
     Field, Id, Resource, api_route, change, envelope, get_or_404, pagination, parse_body, plain, query_filters,
     resource,
@@ -21,7 +22,7 @@ from ..api.common import (
 from ..core.errors import NotAllowed, ValidationFailed
 from ..core.permissions import ADMIN, BRANCH_CONVENOR
 from ..extensions import db
-from ..organisation.models import WORKPLACE_KINDS, Branch
+from ..organisation.models import WORKPLACE_KINDS
 from . import queries, rules, services
 from .models import TRAINING_ROUTES, Rep
 
@@ -124,19 +125,8 @@ def get_rep(rep_id: int) -> Any:
                        "administrators must give branch_id.")
 def create_rep() -> Any:
     data, _ = parse_body(REPS)
-    branch_id = data.pop("branch_id", None)
-    if current_user.role == BRANCH_CONVENOR:
-        branch = current_user.branch
-        if branch is None:
-            raise NotAllowed("You do not belong to a branch, so you cannot appoint ULRs.")
-        if branch_id not in (None, branch.id):
-            raise ValidationFailed("Check the ULR's details",
-                                   {"branch_id": ["You can appoint ULRs only for your own branch"]})
-    else:
-        branch = db.session.get(Branch, branch_id) if branch_id is not None else None
-        if branch is None:
-            raise ValidationFailed("Check the ULR's details", {"branch_id": [
-                "Choose the branch" if branch_id is None else f"There is no branch with id {branch_id}"]})
+    branch = branch_for_new(data.pop("branch_id", None), problem="Check the ULR's details", what="appoint ULRs",
+                            only_own="You can appoint ULRs only for your own branch")
     rep = services.create_rep(data, branch=branch)
     return item(rep), 201
 

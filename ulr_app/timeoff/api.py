@@ -24,6 +24,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..api.common import branch_for_new
 from ..api.common import (
     Field, Id, Resource, api_route, envelope, get_or_404, pagination, parse_body, plain, query_filters, resource,
 )
@@ -179,22 +180,13 @@ def _branch_for_new(branch_id: Optional[int], rep_id: Optional[int]) -> Branch:
         if branch_id not in (None, branch.id):
             raise ValidationFailed(problem, {"branch_id": ["Your request belongs to your appointment's branch"]})
         return branch
-    if current_user.role == BRANCH_CONVENOR:
-        branch = current_user.branch
-        if branch is None:
-            raise NotAllowed("You do not belong to a branch, so you cannot record time-off requests.")
-        if branch_id not in (None, branch.id):
-            raise ValidationFailed(problem, {"branch_id": ["You can record requests only for your own branch"]})
-        return branch
-    if branch_id is None and rep_id is not None:
-        rep = db.session.get(Rep, rep_id)
-        if rep is not None:
-            return rep.branch
-    branch = db.session.get(Branch, branch_id) if branch_id is not None else None
-    if branch is None:
-        raise ValidationFailed(problem, {"branch_id": ["Choose the branch (or give the ULR's rep_id)" if branch_id is None
-                                                       else f"There is no branch with id {branch_id}"]})
-    return branch
+    def from_rep():  # an administrator's request for a ULR: the appointment's branch
+        rep = db.session.get(Rep, rep_id) if rep_id is not None else None
+        return rep.branch if rep is not None else None
+
+    return branch_for_new(branch_id, problem=problem, what="record time-off requests", fallback=from_rep,
+                          only_own="You can record requests only for your own branch",
+                          choose="Choose the branch (or give the ULR's rep_id)")
 
 
 @api_route("/time_off_requests", "POST", summary="Record a time-off request", resource=TIME_OFF, action="create",
