@@ -129,6 +129,9 @@ def _import_models() -> None:
     from .learners import queries as _lq  # noqa: F401  (scope rules)
     from .cases import models as _cm  # noqa: F401
     from .cases import queries as _cq  # noqa: F401  (scope rules)
+    from .core import jobs as _j  # noqa: F401  (job models, and starting jobs after commit)
+    from .funding import models as _fm  # noqa: F401
+    from .reports import models as _rm  # noqa: F401
 
 
 def _is_api() -> bool:

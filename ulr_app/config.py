@@ -27,6 +27,8 @@ _ENV: dict[str, tuple[str, Any]] = {
     "TRAINING_NOTICE_DAYS": ("ULR_TRAINING_NOTICE_DAYS", int),
     "ERA_2025_COMMENCEMENT": ("ULR_ERA_2025_COMMENCEMENT", lambda v: date.fromisoformat(v)),
     "SESSION_COOKIE_SECURE": ("ULR_SECURE_COOKIES", lambda v: v.lower() in {"1", "true", "yes"}),
+    "SUPPRESSION_THRESHOLD": ("ULR_SUPPRESSION_THRESHOLD", int),
+    "EVIDENCE_MAX_BYTES": ("ULR_EVIDENCE_MAX_BYTES", int),
 }
 
 
@@ -55,6 +57,10 @@ def defaults() -> dict[str, Any]:
         #: Employment Rights Act 2025: six-month tribunal limit for failures on or after this day
         "ERA_2025_COMMENCEMENT": date(2026, 10, 1),
         "API_MAX_PER_PAGE": 500,
+        #: equality and survey reports: counts from 1 to this - 1 are shown as "<5"
+        "SUPPRESSION_THRESHOLD": 5,
+        #: Go Award evidence uploads: the largest file accepted
+        "EVIDENCE_MAX_BYTES": 10 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,

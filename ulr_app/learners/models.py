@@ -116,8 +116,8 @@ class Enrolment(VersionedMixin, TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
-    #: the funding project (projects arrive later; the link is kept ready)
-    project_id: Mapped[Optional[int]] = mapped_column(index=True)
+    #: the funding project whose enrolment-based measures count this enrolment
+    project_id: Mapped[Optional[int]] = mapped_column(ForeignKey("project.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="enquiry", index=True)
     referred_on: Mapped[Optional[date]]
     started_on: Mapped[Optional[date]]

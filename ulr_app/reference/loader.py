@@ -139,6 +139,7 @@ def load_vocabularies() -> int:
 
 
 def load_all() -> dict[str, int]:
+    from ..funding.catalogue import load_programmes
     from ..learners.catalogue import load_courses
 
     return {
@@ -146,6 +147,7 @@ def load_all() -> dict[str, int]:
         "local_authorities": load_local_authorities(),
         "reference_terms": load_vocabularies(),
         "courses": load_courses(),
+        "programmes": load_programmes(),
     }
 
 

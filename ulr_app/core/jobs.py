@@ -1,0 +1,188 @@
+"""Background jobs: anything that may take seconds (a report's PDF or XLSX, an end-of-project
+summary, an export) runs outside the request.
+
+A job is a row (:class:`Job`) and a registered *kind*: a function ``(params, progress) ->
+JobResult`` that makes a file. :func:`enqueue` records the job; once the transaction that recorded
+it commits, the job starts: on **RQ with Redis** when ``REDIS_URL`` is set (``flask --app ulr_app
+worker`` runs a worker beside gunicorn), otherwise in a **thread in this process** (the embedded
+default). Either way :func:`run` does the work, so both paths behave the same: the row shows
+progress, the finished file is kept under the instance folder with its SHA-256, and a failure is
+recorded in plain words and can be retried.
+
+Who may download a job's file is decided by the view: only the user who asked for it.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .jobs_models import JOB_STATUSES, Job
+from .models import utcnow
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "ulr-reports"
+FAILED_MESSAGE = "The file could not be made. Try again; if it fails again, tell an administrator."
+
+
+@dataclass(frozen=True)
+class JobResult:
+    content: bytes
+    filename: str
+    content_type: str
+
+
+#: kind -> function(params, progress) -> JobResult; ``progress(percent)`` records how far it got
+KINDS: dict[str, Callable[[dict[str, Any], Callable[[int], None]], JobResult]] = {}
+
+
+def job_kind(name: str):
+    """Register the function that does one kind of job."""
+
+    def decorator(fn):
+        if name in KINDS and KINDS[name] is not fn:
+            raise ValueError(f"job kind {name} registered twice")
+        KINDS[name] = fn
+        return fn
+
+    return decorator
+
+
+def enqueue(session, kind: str, params: dict[str, Any], *, title: str, user_id: Optional[int]) -> Job:
+    """Record a job; it starts once ``session`` commits. Flushes, never commits."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown job kind {kind}")
+    job = Job(kind=kind, params=dict(params), title=title[:200], user_id=user_id, status="queued")
+    session.add(job)
+    session.flush()
+    session.info.setdefault("jobs_to_start", []).append(job.id)
+    return job
+
+
+def retry(session, job: Job) -> Job:
+    """Start a failed job again. Flushes, never commits."""
+    job.status, job.progress, job.message = "queued", 0, None
+    job.result_path = job.result_name = job.result_type = job.result_sha256 = None
+    job.started_at = job.finished_at = None
+    session.flush()
+    session.info.setdefault("jobs_to_start", []).append(job.id)
+    return job
+
+
+@event.listens_for(Session, "after_commit")
+def _start_after_commit(session: Session) -> None:
+    ids = session.info.pop("jobs_to_start", None)
+    if ids and has_app_context():
+        for job_id in ids:
+            dispatch(job_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop("jobs_to_start", None)
+
+
+def uses_queue(app: Optional[Flask] = None) -> bool:
+    app = app or current_app
+    return bool(app.config.get("REDIS_URL")) and not app.config.get("JOBS_IN_PROCESS")
+
+
+def queue(app: Optional[Flask] = None):
+    from redis import Redis
+    from rq import Queue
+
+    app = app or current_app
+    return Queue(QUEUE_NAME, connection=Redis.from_url(app.config["REDIS_URL"]))
+
+
+#: threads started in this process (tests wait for them)
+_threads: list[threading.Thread] = []
+
+
+def dispatch(job_id: int) -> None:
+    """Hand a committed job to RQ, or to a thread of this process."""
+    app = current_app._get_current_object()
+    if uses_queue(app):
+        queue(app).enqueue("ulr_app.core.jobs.run_from_queue", job_id, job_timeout=600,
+                           description=f"job {job_id}")
+        return
+    thread = threading.Thread(target=_run_in_thread, args=(app, job_id), name=f"job-{job_id}", daemon=True)
+    _threads.append(thread)
+    thread.start()
+
+
+def _run_in_thread(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        run(job_id)
+
+
+def run_from_queue(job_id: int) -> None:
+    """What an RQ worker runs: inside the worker's app context (``flask worker``), or a new app."""
+    if has_app_context():
+        run(job_id)
+        return
+    from .. import create_app
+
+    with create_app().app_context():
+        run(job_id)
+
+
+def wait_for_threads(timeout: float = 60) -> None:
+    """Wait for the in-process jobs started so far (tests, and the CLI before it exits)."""
+    while _threads:
+        _threads.pop().join(timeout)
+
+
+def run(job_id: int) -> Optional[Job]:
+    """Do one job: make its file, keep it, record the outcome. Commits (it is its own unit of work)."""
+    from ..extensions import db
+
+    session = db.session
+    job = session.get(Job, job_id)
+    if job is None or job.status not in ("queued", "running"):
+        session.rollback()
+        return job
+    job.status, job.progress, job.started_at, job.attempts = "running", 5, utcnow(), job.attempts + 1
+    session.commit()
+
+    def progress(percent: int) -> None:
+        job.progress = max(0, min(99, int(percent)))
+        session.commit()
+
+    try:
+        result = KINDS[job.kind](dict(job.params or {}), progress)
+        digest = hashlib.sha256(result.content).hexdigest()
+        relative = Path("jobs") / str(job.id) / f"{digest[:12]}-{Path(result.filename).name}"
+        target = Path(current_app.instance_path) / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(result.content)
+        job.result_path, job.result_name, job.result_type = str(relative), result.filename, result.content_type
+        job.result_sha256, job.status, job.progress, job.finished_at = digest, "done", 100, utcnow()
+        session.commit()
+    except Exception:  # noqa: BLE001 - any failure is recorded for the user, in plain words
+        log.exception("job %s (%s) failed", job_id, job.kind)
+        session.rollback()
+        job = session.get(Job, job_id)
+        job.status, job.message, job.finished_at = "failed", FAILED_MESSAGE, utcnow()
+        session.commit()
+    return job
+
+
+def path_of(job: Job) -> Path:
+    root = (Path(current_app.instance_path) / "jobs").resolve()
+    path = (Path(current_app.instance_path) / (job.result_path or "")).resolve()
+    if root not in path.parents:
+        raise FileNotFoundError(job.result_path)
+    return path
+
+
+__all__ = ["JOB_STATUSES", "FAILED_MESSAGE", "Job", "JobResult", "KINDS", "dispatch", "enqueue", "job_kind",
+           "path_of", "queue", "retry", "run", "run_from_queue", "uses_queue", "wait_for_threads"]

@@ -1,0 +1,66 @@
+"""A funding return per project and period (explanations, its workflow) and frozen report runs."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.models import Base, TimestampMixin, VersionedMixin, utcnow
+from ..funding.models import Project
+
+RETURN_STATUSES = {"draft": "Draft", "submitted": "Submitted"}
+
+
+class FundingReturn(VersionedMixin, TimestampMixin, Base):
+    """The quarterly return of one project for one period: explanations, then submitted (frozen)."""
+
+    __tablename__ = "funding_return"
+    __label__ = "quarterly return"
+    __table_args__ = (UniqueConstraint("project_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    #: measure code (or "spend") -> the written explanation of its variance
+    explanations: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    submitted_at: Mapped[Optional[datetime]]
+    submitted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: the frozen run made when it was last submitted
+    run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("report_run.id", ondelete="SET NULL"))
+    reopened_at: Mapped[Optional[datetime]]
+    reopened_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reopened_reason: Mapped[Optional[str]] = mapped_column(Text)
+
+    project: Mapped[Project] = relationship()
+    run: Mapped[Optional["ReportRun"]] = relationship(foreign_keys=[run_id])
+
+
+class ReportRun(Base):
+    """A report frozen as it was: parameters, every figure, who and when, and its files with hashes.
+    Later changes to the records never change it."""
+
+    __tablename__ = "report_run"
+    __label__ = "report run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: funding | schools_coverage | time_off | go_award | equality | project_summary
+    report: Mapped[str] = mapped_column(String(40), index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    project_id: Mapped[Optional[int]] = mapped_column(ForeignKey("project.id", ondelete="SET NULL"), index=True)
+    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
+    branch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("branch.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: files relative to the instance folder, each with its SHA-256
+    pdf_path: Mapped[Optional[str]] = mapped_column(String(255))
+    pdf_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    csv_path: Mapped[Optional[str]] = mapped_column(String(255))
+    csv_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    xlsx_path: Mapped[Optional[str]] = mapped_column(String(255))
+    xlsx_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    #: a reopened return's earlier run is kept, marked superseded
+    superseded: Mapped[bool] = mapped_column(default=False)
