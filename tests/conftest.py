@@ -190,3 +190,14 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def programmes(app):
+    """The built-in funding programmes (ulf, go_award), as ``flask reference load`` ships them."""
+    from ulr_app.funding.catalogue import load_programmes
+    from ulr_app.funding.models import Programme
+
+    load_programmes()
+    db.session.commit()
+    return {p.code: p for p in db.session.scalars(__import__("sqlalchemy").select(Programme))}

@@ -209,9 +209,13 @@ EXPECTED = {
 # endpoint -> (methods, roles allowed, resolver(world, role_key) -> (in-scope kwargs, out-of-scope kwargs or None), public?)
 from tests.cases.permissions import PAGES as _CASE_PAGES  # noqa: E402
 from tests.learners.permissions import PAGES as _LEARNER_PAGES  # noqa: E402
+from tests.funding.permissions import PAGES as _FUNDING_PAGES  # noqa: E402
+from tests.reports.permissions import PAGES as _REPORT_PAGES  # noqa: E402
 
 EXPECTED.update(_LEARNER_PAGES)
 EXPECTED.update(_CASE_PAGES)
+EXPECTED.update(_FUNDING_PAGES)
+EXPECTED.update(_REPORT_PAGES)
 
 
 def page_rules(app):

@@ -31,6 +31,10 @@ BLUEPRINTS = (
     ("ulr_app.reps.letters_views", "documents_bp"),
     ("ulr_app.learners.views", "bp"),
     ("ulr_app.cases.views", "bp"),
+    ("ulr_app.funding.views", "bp"),
+    ("ulr_app.funding.goaward_views", "bp"),
+    ("ulr_app.reports.views", "bp"),
+    ("ulr_app.reports.jobs_views", "bp"),
     ("ulr_app.api", "bp"),
 )
 

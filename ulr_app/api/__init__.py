@@ -90,3 +90,5 @@ from ..reps import api as _reps_api  # noqa: E402,F401
 from ..timeoff import api as _timeoff_api  # noqa: E402,F401
 from ..learners import api as _learners_api  # noqa: E402,F401
 from ..cases import api as _cases_api  # noqa: E402,F401
+from ..funding import api as _funding_api  # noqa: E402,F401
+from ..reports import api as _reports_api  # noqa: E402,F401

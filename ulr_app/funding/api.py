@@ -1,0 +1,1 @@
+"""API routes (registered on the shared api blueprint)."""
