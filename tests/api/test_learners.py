@@ -481,6 +481,41 @@ def test_enrol_a_learner(api_as, world):
     assert referred.status_code == 201 and referred.json["referred_on"] == day(1)
 
 
+def test_an_enrolment_names_a_funding_project_covering_the_learners_branch(api_as, world, programmes):
+    from ulr_app.funding import services as funding_services
+
+    ls, cs = learners_of(world), courses_of(world)
+    dates = {"starts_on": "2026-04-01", "ends_on": "2027-03-31", "programme_id": programmes["ulf"].id}
+    organiser = world.users.organiser_a
+    branch_a1 = funding_services.create_project({"name": "Barnet project", "branch_id": world.branches.a1.id,
+                                                 **dates}, user=organiser)
+    branch_a2 = funding_services.create_project({"name": "Camden project", "branch_id": world.branches.a2.id,
+                                                 **dates}, user=organiser)
+    region_b = funding_services.create_project({"name": "Northern project", **dates}, user=world.users.organiser_b)
+    db.session.commit()
+    base = {"learner_id": ls.a1.id, "course_id": cs.literacy.id}
+    api = api_as("convenor_a1")
+    ok = api.post("/enrolments", json={**base, "project_id": branch_a1.id})
+    assert ok.status_code == 201, ok.json
+    assert ok.json["project_id"] == branch_a1.id
+    assert db.session.get(Enrolment, ok.json["id"]).project_id == branch_a1.id
+    before = count(Enrolment)
+    # another branch's project, a project the convenor cannot see, one that does not exist: clear 422s
+    for project_id in (branch_a2.id, region_b.id, 999999):
+        response = api.post("/enrolments", json={**base, "project_id": project_id})
+        assert_error(response, 422, "validation_failed", fields=("project_id",))
+    assert count(Enrolment) == before
+    # an organiser's region-wide project covers every branch of the region (for an administrator)
+    region_a = funding_services.create_project({"name": "London-wide", **dates}, user=organiser)
+    db.session.commit()
+    admin = api_as("admin")
+    assert admin.post("/enrolments", json={**base, "project_id": region_a.id}).status_code == 201
+    wrong = admin.post("/enrolments", json={"learner_id": ls.b1.id, "course_id": cs.literacy.id,
+                                            "project_id": region_a.id})
+    assert_error(wrong, 422, "validation_failed", fields=("project_id",))
+    assert "covers the learner's branch" in wrong.json["error"]["fields"]["project_id"][0]
+
+
 def test_bad_new_enrolments_are_422_and_nothing_is_saved(api_as, world):
     ls, cs = learners_of(world), courses_of(world)
     api = api_as("convenor_a1")
@@ -501,7 +536,7 @@ def test_bad_new_enrolments_are_422_and_nothing_is_saved(api_as, world):
             ({**base, "started_on": day(5), "planned_end_on": day(6), "status": "enrolled"}, ("planned_end_on",)),
             ({**base, "referred_on": "31/12/2025", "course_id": "1", "project_id": 0}, ("referred_on", "course_id",
                                                                                       "project_id")),
-            ({**base, "project_id": 7}, ("project_id",)),  # no funding projects yet: nothing to point at
+            ({**base, "project_id": 7}, ("project_id",)),  # no such funding project
             ({**base, "version": 1, "on_track": "green"}, ("version", "on_track"))):
         assert_error(api.post("/enrolments", json=body), 422, "validation_failed", fields=fields)
     assert count(Enrolment) == before

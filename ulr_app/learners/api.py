@@ -403,8 +403,9 @@ ENROLMENTS = resource(Resource(
         "learner_id": Id("The learner (learners.id): one you can see, who has consented. Cannot change.",
                          writable=True, required=True),
         "course_id": Id("The course (courses.id): an active one. Cannot change.", writable=True, required=True),
-        "project_id": Id("The funding project. Cannot change. Funding projects are not recorded yet, so only "
-                         "null is accepted for now (422 otherwise).", nullable=True, writable=True),
+        "project_id": Id("The funding project (projects.id) whose enrolment-based measures count this enrolment, "
+                         "or null. It must be a project you can see that covers the learner's branch (that branch, "
+                         "or its whole region); 422 otherwise. Cannot change.", nullable=True, writable=True),
         "status": Field("string", "New enrolments: enquiry (the default), referred (with referred_on) or enrolled "
                                   "(with started_on). On PATCH the status moves along enquiry -> referred -> "
                                   "enrolled -> in_progress -> completed -> achieved, or to withdrawn (with "

@@ -342,6 +342,26 @@ def _raise(message: str, errors: dict, problems: Mapping[str, str]) -> None:
         raise ValidationFailed(message, errors)
 
 
+def _project_problem(learner: Learner, project_id: int, actor) -> Optional[str]:
+    """Why an enrolment of ``learner`` cannot count for funding project ``project_id`` (None if it can):
+    the project must exist, be one the actor may see, and cover the learner's branch (that branch, or
+    its whole region)."""
+    from ..funding.models import Project  # funding sits beside learners; imported here, where needed
+    from ..funding.queries import project_visible
+
+    project = db.session.get(Project, project_id)
+    if project is None or (actor is not None and not project_visible(actor, project)):
+        return "Choose a funding project you can see"
+    branch = db.session.get(Branch, learner.branch_id)
+    if project.branch_id is not None:
+        covers = project.branch_id == learner.branch_id
+    else:
+        covers = branch is not None and branch.region_id == project.region_id
+    if not covers:
+        return "Choose a funding project that covers the learner's branch (that branch, or its whole region)"
+    return None
+
+
 def enrol(learner: Learner, data: Mapping[str, Any], *, actor=None) -> Enrolment:
     """Open an enrolment at enquiry, referred or enrolled, with the dates that status needs."""
     _needs_consent(learner, "enrolling them")
@@ -355,8 +375,9 @@ def enrol(learner: Learner, data: Mapping[str, Any], *, actor=None) -> Enrolment
     course_id = v.ident(data, errors, "course_id", "Choose a course")
     project_id = v.ident(data, errors, "project_id", "Choose a funding project", required=False)
     if project_id is not None and "project_id" not in errors:
-        # funding projects come with the funding reports; a number now would point at nothing
-        errors["project_id"] = ["Funding projects are not recorded yet: leave the funding project out"]
+        problem = _project_problem(learner, project_id, actor)
+        if problem:
+            errors["project_id"] = [problem]
     tor_id = v.ident(data, errors, "time_off_request_id", "Choose a time-off request", required=False)
     dates = _dates(data, errors, ("referred_on", "started_on", "planned_end_on"))
     course = db.session.get(Course, course_id) if course_id else None
