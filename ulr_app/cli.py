@@ -202,9 +202,50 @@ def reminders(as_of, dry_run, show_all) -> None:
     db.session.commit()
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Do the jobs waiting now, then stop (instead of waiting for more).")
+def worker(burst) -> None:
+    """Run a background-job worker (RQ) for report files; needs ULR_REDIS_URL.
+
+    Runs beside gunicorn at scale: the pages queue PDFs and spreadsheets on Redis and this does
+    them, one at a time, inside the app (start as many as needed). Without ULR_REDIS_URL jobs run
+    in a thread of the web process instead and no worker is needed.
+    """
+    from flask import current_app
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import SimpleWorker
+
+    from .core import jobs
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        _fail("ULR_REDIS_URL is not set, so there is no job queue to work on. Set it to the Redis the web "
+              "workers use (e.g. redis://127.0.0.1:6379/0); without it, jobs run inside the web process.")
+    if current_app.config.get("JOBS_IN_PROCESS"):
+        _fail("JOBS_IN_PROCESS is set, so the web process runs its own jobs and queues nothing for a worker.")
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    shown = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")).geturl() \
+        if parts.hostname else url.split("@")[-1]
+    connection = Redis.from_url(url)
+    try:
+        connection.ping()
+    except (RedisError, OSError) as exc:
+        _fail(f"Cannot reach Redis at {shown}: {exc}")
+    queue = jobs.queue(current_app)
+    click.echo(f"Worker listening on the queue {jobs.QUEUE_NAME!r} at {shown}"
+               + (" (burst: it stops when the queue is empty)." if burst else ". Stop it with Ctrl+C."))
+    SimpleWorker([queue], connection=connection).work(burst=burst, with_scheduler=False)
+    if burst:
+        click.echo("Queue empty: worker stopped.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(reference_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(schools_cli)
     app.cli.add_command(demo_data)
     app.cli.add_command(reminders)
+    app.cli.add_command(worker)

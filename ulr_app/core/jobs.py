@@ -167,11 +167,16 @@ def run(job_id: int) -> Optional[Job]:
         job.result_path, job.result_name, job.result_type = str(relative), result.filename, result.content_type
         job.result_sha256, job.status, job.progress, job.finished_at = digest, "done", 100, utcnow()
         session.commit()
-    except Exception:  # noqa: BLE001 - any failure is recorded for the user, in plain words
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded for the user, in plain words
+        from .errors import ServiceError
+
         log.exception("job %s (%s) failed", job_id, job.kind)
+        # a ServiceError's message is written for users ("You cannot see that project"); anything
+        # else may hold internals, so the user gets the general message
+        message = exc.message if isinstance(exc, ServiceError) and exc.message else FAILED_MESSAGE
         session.rollback()
         job = session.get(Job, job_id)
-        job.status, job.message, job.finished_at = "failed", FAILED_MESSAGE, utcnow()
+        job.status, job.message, job.finished_at = "failed", message, utcnow()
         session.commit()
     return job
 
