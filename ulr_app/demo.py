@@ -1389,5 +1389,8 @@ def build_demo(scale: str = "small", seed: int = 2008, today: Optional[date] = N
     commencement_on = current_app.config.get("ERA_2025_COMMENCEMENT")
     plan = (plan_small(seed, today, commencement_on) if scale == "small"
             else plan_national(seed, today=today, commencement_on=commencement_on))
-    apply_plan(plan)
+    world = apply_plan(plan)
+    from .demo_reports import apply_reports
+
+    apply_reports(world, today)  # funding projects, a quarterly return, the Go Award (dated from today)
     return plan.logins()
