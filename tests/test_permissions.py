@@ -216,6 +216,8 @@ EXPECTED.update(_LEARNER_PAGES)
 EXPECTED.update(_CASE_PAGES)
 EXPECTED.update(_FUNDING_PAGES)
 EXPECTED.update(_REPORT_PAGES)
+from tests.reports.jobs_permissions import PAGES as _JOBS; EXPECTED.update(_JOBS)  # noqa: E402,E702
+from tests.funding.goaward_permissions import PAGES as _GO; EXPECTED.update(_GO)  # noqa: E402,E702
 
 
 def page_rules(app):

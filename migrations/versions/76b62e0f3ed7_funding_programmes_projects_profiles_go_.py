@@ -169,6 +169,7 @@ def upgrade():
     sa.Column('report', sa.String(length=40), nullable=False),
     sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('figures', sa.JSON(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=True),
     sa.Column('region_id', sa.Integer(), nullable=True),
     sa.Column('branch_id', sa.Integer(), nullable=True),

@@ -61,6 +61,10 @@ def nav_section(endpoint: str | None) -> str:
         return "rep"  # /reps: the ULRs, one ULR and their pages
     if blueprint == "cases":
         return "case"  # /cases: the case log, one case, its status, moving a caseload
+    if blueprint in ("funding", "goaward"):
+        return "funding"  # programmes, projects, their profiles; an employer's Go Award standards
+    if blueprint in ("reports", "jobs"):
+        return "report"  # every report, a return and its records, the files being made
     if blueprint == "learners":
         # /learners: the list, one learner and their pages; /learners/courses: the course catalogue
         return "course" if name in ("courses", "new_course", "edit_course") else "learner"

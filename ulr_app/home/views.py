@@ -37,6 +37,11 @@ def index():
         time_off["urgent"] = sum(1 for _r, st in time_off["refusals"] if (st.tribunal_deadline - today).days <= URGENT_DAYS)
         time_off["waiting"] = db.session.scalar(select(func.count()).select_from(
             visible(select(TimeOffRequest.id), current_user).where(TimeOffRequest.status == "submitted").subquery()))
+    coverage = None
+    if current_user.role == REGIONAL_ORGANISER and current_user.region_id:
+        from ..reports import figures as report_figures
+
+        coverage = report_figures.schools_coverage(current_user, region_id=current_user.region_id, as_of=today)
     learners: dict = {}
     if current_user.role == LEARNING_REP:
         time_off["caseload"] = timeoff_queries.caseload(current_user, today)
@@ -45,7 +50,7 @@ def index():
                     "overdue": learner_caseload.overdue_follow_ups(current_user, today),
                     "quiet": quiet, "quiet_total": quiet_total, "quiet_days": learner_caseload.NO_CONTACT_DAYS}
     return render_template(f"home/{current_user.role}.html", counts=counts, schools=schools, reminders=reminders,
-                           time_off=time_off, learners=learners, today=today)
+                           time_off=time_off, learners=learners, today=today, coverage=coverage)
 
 
 @bp.route("/health")

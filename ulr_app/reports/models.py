@@ -50,6 +50,8 @@ class ReportRun(Base):
     report: Mapped[str] = mapped_column(String(40), index=True)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: SHA-256 of the parameters and figures as canonical JSON: printed on every page of its PDF
+    sha256: Mapped[str] = mapped_column(String(64))
     project_id: Mapped[Optional[int]] = mapped_column(ForeignKey("project.id", ondelete="SET NULL"), index=True)
     region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
     branch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("branch.id"), index=True)
