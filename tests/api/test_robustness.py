@@ -32,6 +32,15 @@ BAD_QUERIES = ["page=%FF", "per_page=1%00", "kind=%00", "q=%00", "employer_id=-1
                "workplace_kind=%C3", "status=training_due&page=99999999999"]
 
 
+def _funding_ids(world):
+    from tests.reports.permissions import make_project
+    from ulr_app.extensions import db
+
+    project = make_project(world, branch=world.branches.a1)
+    db.session.commit()
+    return {"programme_id": project.programme_id, "project_id": project.id}
+
+
 def _urls(app, world):
     ids = {"region_id": world.regions.a.id, "branch_id": world.branches.a1.id, "employer_id": world.employers.a1.id,
            "workplace_id": world.workplaces.school_a1.id, "user_id": world.users.ulr_a1.id,
@@ -39,7 +48,7 @@ def _urls(app, world):
            "time_off_request_id": requests_of(world).a1.id,
            "learner_id": learners_of(world).a1.id, "needs_assessment_id": needs_of(world).a1.id,
            "course_id": courses_of(world).literacy.id, "enrolment_id": enrolments_of(world).a1.id,
-           "case_id": scoped_cases(world).a1.id}
+           "case_id": scoped_cases(world).a1.id, **_funding_ids(world)}
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("api."):
             continue
@@ -58,7 +67,7 @@ def test_nonsense_never_gets_a_500(app, world, api_as, role_key):
     before = tuple(count(m) for m in models)
     for url, methods in _urls(app, world):
         for method in methods:
-            attempts = BAD_BODIES if method in ("POST", "PATCH") else [{}]
+            attempts = BAD_BODIES if method in ("POST", "PATCH", "PUT") else [{}]
             for kw in attempts:
                 response = api.open(url, method, **kw)
                 assert response.status_code < 500, (method, url, kw, response.status_code)
