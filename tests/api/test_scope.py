@@ -90,10 +90,12 @@ EXPECTED = {
 # learners and cases keep their entries in their own files, in the same shape:
 # endpoint -> (roles allowed, resolver(world, role_key) -> (in-scope id, out-of-scope id or None), or None)
 from .scope_cases import EXPECTED as _CASES  # noqa: E402
+from .scope_funding import EXPECTED as _FUNDING  # noqa: E402
 from .scope_learners import EXPECTED as _LEARNERS  # noqa: E402
 
 EXPECTED.update(_LEARNERS)
 EXPECTED.update(_CASES)
+EXPECTED.update(_FUNDING)
 
 
 def api_rules(app):

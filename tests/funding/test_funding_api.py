@@ -92,7 +92,9 @@ def test_put_targets_replaces_the_profile(api_as, world, programmes):
             {"period": "FY2027-Q2", "measure": "learners_engaged", "target": 45}]
     response = _put(api, f"/projects/{p.id}/targets", rows)
     assert response.status_code == 200 and response.json == rows
-    assert api_as("convenor_a1").get(f"/projects/{p.id}/targets").status_code == 404  # not their branch's
+    # a region-wide project covers convenor A1's branch: they read its profile, and convenor B1 does not
+    assert api_as("convenor_a1").get(f"/projects/{p.id}/targets").json == rows
+    assert api_as("convenor_b1").get(f"/projects/{p.id}/targets").status_code == 404
     assert api.get(f"/projects/{p.id}/targets").json == rows
     assert_error(_put(api_as("convenor_a1"), f"/projects/{p.id}/targets", rows), 403, "forbidden")
 

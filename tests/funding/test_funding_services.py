@@ -178,10 +178,12 @@ def test_scope_of_projects(world, programmes):
 
     assert seen(u.admin) == {a.id, a1.id, b1.id}
     assert seen(u.organiser_a) == {a.id, a1.id}
-    assert seen(u.convenor_a1) == {a1.id}
-    assert seen(u.convenor_a2) == set()
+    # convenors: their branch's projects and the region-wide ones covering their branch
+    assert seen(u.convenor_a1) == {a.id, a1.id}
+    assert seen(u.convenor_a2) == {a.id}
+    assert seen(u.convenor_b1) == {b1.id}
     assert seen(u.ulr_a1) == set()
-    for user in (u.admin, u.organiser_a, u.convenor_a1, u.convenor_a2, u.ulr_a1, u.organiser_b):
+    for user in (u.admin, u.organiser_a, u.convenor_a1, u.convenor_a2, u.convenor_b1, u.ulr_a1, u.organiser_b):
         for p in (a, a1, b1):
             assert queries.project_visible(user, p) is (p.id in seen(user))
     assert queries.can_edit_project(u.organiser_a, a1) and not queries.can_edit_project(u.organiser_a, b1)

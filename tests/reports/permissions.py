@@ -118,3 +118,9 @@ PAGES: dict = {
     "reports.equality": (("GET",), READERS, _place, False),
     "reports.go_award": (("GET",), READERS, _employer, False),
 }
+
+PAGES.update({
+    "reports.time_off_records": (("GET",), READERS, _place, False),
+    "reports.equality_records": (("GET",), READERS, lambda w, r: tuple(
+        None if kw is None else {**kw, "dimension": "staff_category", "value": "site"} for kw in _place(w, r)), False),
+})

@@ -177,3 +177,35 @@ def test_report_pages_render_for_an_organiser(world, login_as, missed):
     assert organiser.get(f"/reports/schools-coverage?region_id={world.regions.b.id}").status_code == 404
     home = organiser.get("/").get_data(as_text=True)
     assert 'id="schools-coverage-headline"' in home
+
+
+def test_time_off_and_equality_figures_link_to_their_records(world, login_as, programmes):
+    h.request(world, status="refused", decided_on="2026-05-05", refusal_reason="cover", requested_on="2026-05-01")
+    h.request(world, status="granted", decided_on="2026-05-06", requested_on="2026-05-02",
+              workplace="service_a1")
+    c = h.course()
+    for n in range(6):
+        h.enrolment(h.learner(world, name=f"Site Worker {n}", staff_category="site", ethnicity="White British"), c,
+                    started_on="2026-05-01")
+    for category, n in (("learning_support", 8), ("administrative", 2), ("pupil_welfare", 3)):
+        for i in range(n):
+            h.enrolment(h.learner(world, name=f"{category} {i}", staff_category=category, ethnicity="White British"), c,
+                        started_on="2026-05-01")
+    convenor = login_as("convenor_a1")
+    page = convenor.get("/reports/time-off?period=FY2026").get_data(as_text=True)
+    assert "/reports/time-off/records?" in page and "status=refused" in page
+    refused = convenor.get(f"/reports/time-off/records?branch_id={world.branches.a1.id}&from=2026-04-01&to=2027-03-31"
+                           "&status=refused").get_data(as_text=True)
+    assert "The records behind this figure that you can see: 1." in refused
+    schools = convenor.get(f"/reports/time-off/records?from=2026-04-01&to=2027-03-31&workplace_kind=school&decided=1")
+    assert "The records behind this figure that you can see: 1." in schools.get_data(as_text=True)
+    page = convenor.get("/reports/equality?period=FY2026").get_data(as_text=True)
+    assert "dimension=staff_category" in page and "dimension=ethnicity" not in page
+    site = convenor.get("/reports/equality/records?from=2026-04-01&to=2027-03-31&dimension=staff_category&value=site")
+    assert site.status_code == 200 and "Site Worker 0" in site.get_data(as_text=True)
+    # a suppressed group (two administrative learners) has no list, and special-category groups none at all
+    assert convenor.get("/reports/equality/records?from=2026-04-01&to=2027-03-31&dimension=staff_category"
+                        "&value=administrative").status_code == 404
+    assert convenor.get("/reports/equality/records?from=2026-04-01&to=2027-03-31&dimension=ethnicity"
+                        "&value=White%20British").status_code == 404
+    assert login_as("ulr_a1").get("/reports/equality/records?dimension=staff_category&value=site").status_code == 403

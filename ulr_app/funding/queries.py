@@ -26,7 +26,12 @@ def project_condition(user) -> Any:
     if user.role == REGIONAL_ORGANISER:
         return Project.region_id == user.region_id
     if user.role == BRANCH_CONVENOR:
-        return Project.branch_id == user.branch_id if user.branch_id else false()
+        # their branch's projects, and the region-wide ones that cover their branch too (so they can link
+        # their learners' enrolments to them); the figures they see stay within their branch
+        if not user.branch_id:
+            return false()
+        region_of_branch = select(Branch.region_id).where(Branch.id == user.branch_id).scalar_subquery()
+        return (Project.branch_id == user.branch_id) | (Project.branch_id.is_(None) & (Project.region_id == region_of_branch))
     return false()
 
 
@@ -68,7 +73,11 @@ def project_visible(user, project: Project) -> bool:
     if user.role == REGIONAL_ORGANISER:
         return project.region_id == user.region_id
     if user.role == BRANCH_CONVENOR:
-        return user.branch_id is not None and project.branch_id == user.branch_id
+        if user.branch_id is None:
+            return False
+        if project.branch_id is not None:
+            return project.branch_id == user.branch_id
+        return db.session.scalar(select(Branch.region_id).where(Branch.id == user.branch_id)) == project.region_id
     return False
 
 

@@ -196,6 +196,9 @@ class EnrolForm(Form):
     time_off_request_id = SelectField("Time off to study (optional)", widget=GovSelect(), coerce=optional_int,
                                       validate_choice=False,
                                       description="A learner-release time-off request for this course")
+    project_id = SelectField("Funding project (optional)", widget=GovSelect(), coerce=optional_int,
+                             validate_choice=False,
+                             description="The project whose quarterly return counts this course")
     submit = SubmitField("Save the enrolment", widget=GovSubmitInput())
 
     def enrolment_data(self) -> dict[str, Any]:
@@ -208,6 +211,8 @@ class EnrolForm(Form):
             data["started_on"] = _day(self.started_on.data)
         if "time_off_request_id" in self._fields:
             data["time_off_request_id"] = self.time_off_request_id.data
+        if "project_id" in self._fields and self.project_id.data is not None:
+            data["project_id"] = self.project_id.data
         if data["status"] is None:
             data.pop("status")
         return data

@@ -13,6 +13,8 @@ from ..core.errors import Conflict, NotAllowed, ValidationFailed
 from ..core.permissions import LEARNING_REP, visible
 from ..core.templating import uk_date
 from ..extensions import db
+from ..funding.models import Project
+from ..funding.queries import project_visible
 from ..organisation.models import Branch, Workplace, branch_employer
 from ..reps.models import Rep
 from ..timeoff.models import TimeOffRequest
@@ -346,9 +348,6 @@ def _project_problem(learner: Learner, project_id: int, actor) -> Optional[str]:
     """Why an enrolment of ``learner`` cannot count for funding project ``project_id`` (None if it can):
     the project must exist, be one the actor may see, and cover the learner's branch (that branch, or
     its whole region)."""
-    from ..funding.models import Project  # funding sits beside learners; imported here, where needed
-    from ..funding.queries import project_visible
-
     project = db.session.get(Project, project_id)
     if project is None or (actor is not None and not project_visible(actor, project)):
         return "Choose a funding project you can see"

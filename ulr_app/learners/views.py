@@ -28,6 +28,7 @@ from ..core.templating import UK, uk_date
 from ..core.timeline import entries_for
 from ..core.validation import db_id
 from ..extensions import db
+from ..funding.queries import projects_for_learner
 from ..organisation.models import Branch
 from ..reps import queries as rep_queries
 from ..reps.models import Rep
@@ -392,6 +393,12 @@ def enrol(learner_id: int):
             (r.id, f"{uk_date(r.starts_at)}, {r.course or 'course not named'} ({r.status.replace('_', ' ')})") for r in requests]
     else:
         del form.time_off_request_id
+    projects = projects_for_learner(learner, current_user)
+    if projects:
+        form.project_id.choices = [("", "None")] + [
+            (p.id, f"{p.name} ({p.starts_on:%b %Y} to {p.ends_on:%b %Y})") for p in projects]
+    else:
+        del form.project_id
     back = _page_url(learner)
 
     def save():

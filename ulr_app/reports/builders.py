@@ -249,9 +249,10 @@ def build_schools_coverage(params: Mapping[str, Any], user, *, links: bool = Fal
 
 # --- time off --------------------------------------------------------------------------------
 
-def _rate_row(label: str, d: Mapping[str, Any]) -> list[Any]:
-    return [label, d.get("decided", 0), d.get("refused", 0),
-            None if d.get("rate_pct") is None else f"{d['rate_pct']:.1f}%"]
+def _rate_row(label: str, d: Mapping[str, Any], link=None, **narrow: Any) -> list[Any]:
+    decided = Cell(d.get("decided", 0), href=link(decided=1, **narrow) if link else None)
+    refused = Cell(d.get("refused", 0), href=link(status="refused", **narrow) if link else None)
+    return [label, decided, refused, None if d.get("rate_pct") is None else f"{d['rate_pct']:.1f}%"]
 
 
 @report_builder("time_off")
@@ -259,9 +260,15 @@ def build_time_off(params: Mapping[str, Any], user, *, links: bool = False) -> R
     region_id, branch_id = figures.scope_of(user, params.get("region_id"), params.get("branch_id"))
     start, end = _date(params, "from"), _date(params, "to")
     data = figures.time_off(user, region_id=region_id, branch_id=branch_id, start=start, end=end)
+    place = {"branch_id": branch_id} if branch_id else {"region_id": region_id} if region_id else {}
 
-    def counts(title: str, values: Mapping[str, int], labels: Mapping[str, str]) -> Table:
-        return Table(title, ["", "Requests"], [[labels.get(k, k), v] for k, v in values.items()])
+    def link(**narrow: Any) -> Optional[str]:
+        return _href(links, "reports.time_off_records", **place, **{"from": start.isoformat(), "to": end.isoformat()},
+                     **narrow)
+
+    def counts(title: str, values: Mapping[str, int], labels: Mapping[str, str], key: str) -> Table:
+        return Table(title, ["", "Requests"], [[labels.get(k, k), Cell(v, href=link(**{key: k}) if v else None)]
+                                               for k, v in values.items()])
 
     kinds = data["refusal_rate_by_workplace_kind"]
     rate_chart = Chart("Refused, of the requests decided, by kind of workplace",
@@ -269,10 +276,12 @@ def build_time_off(params: Mapping[str, Any], user, *, links: bool = False) -> R
                        "in the table.", "hbar", [WORKPLACE_KINDS[k] for k in ("school", "service", "other")],
                        [("Refused", [kinds[k]["rate_pct"] for k in ("school", "service", "other")])], unit="%")
     by_kind = Table("Refusal rate by kind of workplace", ["Workplace", "Decided", "Refused", "Refusal rate"],
-                    [_rate_row(WORKPLACE_KINDS[k], kinds[k]) for k in ("school", "service", "other")],
+                    [_rate_row(WORKPLACE_KINDS[k], kinds[k], link if links else None, workplace_kind=k)
+                     for k in ("school", "service", "other")],
                     caption="Decided = granted + partly granted + refused; a partly granted request is not a refusal.")
     by_employer = Table("Refusal rate by employer", ["Employer", "Decided", "Refused", "Refusal rate"],
-                        [_rate_row(r.get("employer_name") or f"Employer {r['employer_id']}", r)
+                        [_rate_row(r.get("employer_name") or f"Employer {r['employer_id']}", r,
+                                   link if links else None, employer_id=r["employer_id"])
                          for r in data["refusal_rate_by_employer"]])
     notice = data.get("notice") or {}
     notice_table = Table("Notice given", ["", "Requests"], [["Enough notice", notice.get("given_ok", 0)],
@@ -282,10 +291,11 @@ def build_time_off(params: Mapping[str, Any], user, *, links: bool = False) -> R
                      [[Cell(f"Request {r['id']}", href=_href(links, "timeoff.time_off_request", request_id=r["id"])),
                        r["tribunal_deadline"]] for r in data["open_refusals"]])
     sections = [Section("Refusals", charts=[rate_chart], tables=[by_kind, by_employer]),
-                Section("Requests", tables=[counts("By kind", data["by_kind"], TIME_OFF_KINDS),
-                                            counts("By purpose", data["by_purpose"], PURPOSES),
-                                            counts("By outcome", data["by_status"], TIME_OFF_STATUSES),
-                                            counts("Refusal reasons", data["by_refusal_reason"], REFUSAL_REASONS),
+                Section("Requests", tables=[counts("By kind", data["by_kind"], TIME_OFF_KINDS, "kind"),
+                                            counts("By purpose", data["by_purpose"], PURPOSES, "purpose"),
+                                            counts("By outcome", data["by_status"], TIME_OFF_STATUSES, "status"),
+                                            counts("Refusal reasons", data["by_refusal_reason"], REFUSAL_REASONS,
+                                                   "refusal_reason"),
                                             notice_table]),
                 Section("Open refusals", tables=[refusals])]
     return ReportDocument(title="Time-off monitoring", scope_label=scope_label(region_id, branch_id),
@@ -360,7 +370,15 @@ def build_equality(params: Mapping[str, Any], user, *, links: bool = False) -> R
 
     threshold = current_app.config["SUPPRESSION_THRESHOLD"]
     data = figures.equality(user, region_id=region_id, branch_id=branch_id, start=start, end=end, threshold=threshold)
-    tables = [Table(label, [label, "Learners"], [[_value_label(dim, k), v] for k, v in data["by"][dim].items()])
+    place = {"branch_id": branch_id} if branch_id else {"region_id": region_id} if region_id else {}
+
+    def cell(dim: str, value: str, count: Any) -> Any:
+        if dim not in ("staff_category", "contract") or not isinstance(count, int) or not count:
+            return count  # special-category groups and suppressed counts are never lists of people
+        return Cell(count, href=_href(links, "reports.equality_records", dimension=dim, value=value, **place,
+                                      **{"from": start.isoformat(), "to": end.isoformat()}))
+
+    tables = [Table(label, [label, "Learners"], [[_value_label(dim, k), cell(dim, k, v)] for k, v in data["by"][dim].items()])
               for dim, label in EQUALITY_DIMENSIONS.items()]
     staff = data["by"]["staff_category"]
     numeric = {k: v for k, v in staff.items() if isinstance(v, int)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Optional
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -418,6 +418,83 @@ def equality():
     return _respond("equality", {"region_id": region_id, "branch_id": branch_id, "from": start, "to": end},
                     "reports/report.html", choices=_scope_choices(), where=_where_value(region_id, branch_id),
                     period_choices=_period_choices(date.today()), period_code=code, back=url_for("reports.index"))
+
+
+#: what a time-off figure can be narrowed to, from the report's link
+TIME_OFF_FILTERS = ("kind", "purpose", "status", "refusal_reason", "workplace_kind", "employer_id", "decided")
+
+
+@bp.route("/reports/time-off/records")
+@roles_required(*READERS)
+def time_off_records():
+    """The requests behind a time-off figure: the report's scope and range, narrowed as its link says."""
+    from ..organisation.models import Workplace
+    from ..timeoff.models import TimeOffRequest
+
+    region_id, branch_id = _scope_args()
+    start, end, _code = _range_args(date.today())
+    stmt = figures.time_off_records(current_user, region_id=region_id, branch_id=branch_id, start=start, end=end)
+    narrowed = []
+    for key in ("kind", "purpose", "status", "refusal_reason"):
+        value = request.args.get(key)
+        if value:
+            stmt = stmt.where(getattr(TimeOffRequest, key) == value)
+            narrowed.append(value.replace("_", " "))
+    if request.args.get("decided"):
+        stmt = stmt.where(TimeOffRequest.status.in_(("granted", "partly_granted", "refused")))
+        narrowed.append("decided")
+    kind, employer_id = request.args.get("workplace_kind"), request.args.get("employer_id", type=db_id)
+    if kind or employer_id:
+        places = select(Workplace.id)
+        if kind:
+            places = places.where(Workplace.kind == kind)
+            narrowed.append(kind)
+        if employer_id:
+            places = places.where(Workplace.employer_id == employer_id)
+            narrowed.append("one employer")
+        stmt = stmt.where(TimeOffRequest.workplace_id.in_(places))
+    page = paginate(stmt)
+    rows = [{"label": f"{r.kind.replace('_', ' ').capitalize()}, {uk_date(r.starts_at)}",
+             "href": url_for("timeoff.time_off_request", request_id=r.id),
+             "detail": f"{r.status.replace('_', ' ').capitalize()}, requested on {uk_date(r.requested_on)}"}
+            for r in page.items]
+    back = url_for("reports.time_off", period=request.args.get("period") or None,
+                   **({"branch_id": branch_id} if branch_id else {"region_id": region_id} if region_id else {}))
+    return render_template("reports/records.html", page=page, rows=rows,
+                           title="Time-off requests" + (f": {', '.join(narrowed)}" if narrowed else ""),
+                           caption=f"{builders.scope_label(region_id, branch_id)}, requested from {uk_date(start)} "
+                                   f"to {uk_date(end)}", back=back)
+
+
+#: equality figures that link to their learners: not the special-category ones (a list of named people by
+#: ethnicity, disability, gender or age is what the aggregated report exists to avoid)
+EQUALITY_LINKED = ("staff_category", "contract")
+
+
+@bp.route("/reports/equality/records")
+@roles_required(*READERS)
+def equality_records():
+    from ..learners.models import Learner
+
+    dimension, value = request.args.get("dimension", ""), request.args.get("value", "")
+    if dimension not in EQUALITY_LINKED or not value:
+        abort(404)
+    region_id, branch_id = _scope_args()
+    start, end, _code = _range_args(date.today())
+    stmt = figures.equality_records(current_user, region_id=region_id, branch_id=branch_id, start=start, end=end)
+    column = getattr(Learner, dimension)
+    stmt = stmt.where(column.is_(None) if value == "not_recorded" else column == value).order_by(Learner.name, Learner.id)
+    shown = figures.equality(current_user, region_id=region_id, branch_id=branch_id, start=start, end=end,
+                             threshold=current_app.config["SUPPRESSION_THRESHOLD"])
+    if not isinstance(shown["by"][dimension].get(value), int):  # a suppressed cell's list is not shown either
+        abort(404)
+    page = paginate(stmt)
+    back = url_for("reports.equality", period=request.args.get("period") or None,
+                   **({"branch_id": branch_id} if branch_id else {"region_id": region_id} if region_id else {}))
+    return render_template("reports/records.html", page=page, rows=_record_rows(page.items),
+                           title=f"Learners: {builders._value_label(dimension, value)}",
+                           caption=f"{builders.scope_label(region_id, branch_id)}, a course started from "
+                                   f"{uk_date(start)} to {uk_date(end)}", back=back)
 
 
 @bp.route("/reports/go-award/<int:employer_id>")
