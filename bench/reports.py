@@ -115,6 +115,22 @@ def main() -> int:
             results[label][name] = _time(lambda: target.get(url, headers=headers if target is api else None).status_code,
                                          args.runs, statements)
         with app.app_context():
+            from ulr_app.core import periods
+            from ulr_app.reports import figures
+
+            viewer = db.session.scalars(select(User).where(User.email == email)).one()
+            proj = db.session.get(Project, project_id)
+            employer = db.session.get(Employer, employer_id)
+            fy = (date(2026, 4, 1), date(2027, 3, 31))
+            calls = {
+                "quarterly return": lambda: figures.funding_return(proj, periods.parse(period), viewer),
+                "schools coverage": lambda: figures.schools_coverage(viewer, region_id=region_id, as_of=date.today()),
+                "time-off": lambda: figures.time_off(viewer, region_id=region_id, start=fy[0], end=fy[1]),
+                "Go Award": lambda: figures.go_award(viewer, employer),
+                "equality": lambda: figures.equality(viewer, region_id=region_id, start=fy[0], end=fy[1]),
+            }
+            for name, call in calls.items():
+                results[label][f"figures: {name}"] = _time(lambda: call() and 200, args.runs, statements)
             for name, stmt in hand_sql.items():
                 results[label][f"SQL: {name}"] = _time(lambda: db.session.execute(stmt).all() and 200, args.runs,
                                                        statements)
@@ -179,9 +195,13 @@ def main() -> int:
         lines.append(f"{name:<38} {s[1]:>10.1f} ms {l_[1]:>10.1f} ms {l_[2]:>7.1f} ms {s[3]:>11} / {l_[3]:<10} "
                      f"{ratio:>14}{flag}")
     lines.append("")
+    lines.append(f"{'figures alone (no page) vs hand-written SQL':<44} {'small':>9} {'large':>9} {'SQL small':>10} "
+                 f"{'SQL large':>10} {'ratio large':>12} {'statements':>11}")
     for key in sql_of:
+        f_s, f_l = results["small"][f"figures: {key}"], results["large"][f"figures: {key}"]
         s, l_ = results["small"][f"SQL: {key}"], results["large"][f"SQL: {key}"]
-        lines.append(f"hand-written SQL, {key:<20} small {s[1]:.2f} ms, large {l_[1]:.2f} ms")
+        lines.append(f"{key:<44} {f_s[1]:>6.1f} ms {f_l[1]:>6.1f} ms {s[1]:>7.2f} ms {l_[1]:>7.2f} ms "
+                     f"{f_l[1] / l_[1] if l_[1] else 0:>11.1f}x {f_s[3]:>5} / {f_l[3]}")
     lines.append(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("\n".join(lines) + "\n")
