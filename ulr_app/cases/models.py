@@ -1,9 +1,5 @@
-"""Cases (the convenor's case log), their activities and planned follow-ups; learner contacts.
-
-An *activity* (note, call, meeting, e-mail, letter, visit) belongs to a case, to a learner, or to
-both: logging a contact with a learner is an activity on the learner. A *follow-up* is a planned
-next step, due on a date, on a case (from the case kind's template) or on a learner.
-"""
+"""Cases: the convenor's case log. Their activities and follow-ups are contacts
+(:mod:`ulr_app.contacts`), shared with learners."""
 from __future__ import annotations
 
 from datetime import date
@@ -18,7 +14,8 @@ from ..core.models import Base, TimestampMixin, VersionedMixin
 from ..learners.models import Learner
 from ..organisation.models import Branch, Workplace
 from ..timeoff.models import TimeOffRequest
-from .rules import ACTIVITY_KINDS, KINDS, STATUSES  # noqa: F401  (labels for views and forms)
+from ..contacts.models import Activity, FollowUp  # noqa: F401  (a case's timeline and follow-ups)
+from .rules import KINDS, STATUSES  # noqa: F401  (labels for views and forms)
 
 
 class Case(VersionedMixin, TimestampMixin, Base):
@@ -51,40 +48,3 @@ class Case(VersionedMixin, TimestampMixin, Base):
     agreement: Mapped[Optional[Agreement]] = relationship()
     workplace: Mapped[Optional[Workplace]] = relationship()
     time_off_request: Mapped[Optional[TimeOffRequest]] = relationship()
-
-
-class Activity(TimestampMixin, Base):
-    """Something that happened on a case or with a learner (a contact)."""
-
-    __tablename__ = "activity"
-    __label__ = "activity"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
-    learner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    happened_on: Mapped[date] = mapped_column(index=True)
-    text: Mapped[str] = mapped_column(Text)
-    by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    by_label: Mapped[str] = mapped_column(String(300), default="")
-
-    case: Mapped[Optional[Case]] = relationship()
-    learner: Mapped[Optional[Learner]] = relationship()
-
-
-class FollowUp(TimestampMixin, Base):
-    """A planned next step on a case or a learner, due on a date."""
-
-    __tablename__ = "follow_up"
-    __label__ = "follow-up"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
-    learner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    due_on: Mapped[date] = mapped_column(index=True)
-    done_on: Mapped[Optional[date]]
-    done_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-
-    case: Mapped[Optional[Case]] = relationship()
-    learner: Mapped[Optional[Learner]] = relationship()

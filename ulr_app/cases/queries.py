@@ -8,6 +8,7 @@ from typing import Optional
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..core import hooks
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
 from ..core.validation import like_pattern
 from ..extensions import db
@@ -191,3 +192,24 @@ def caseload_of(rep) -> tuple[list[Case], list]:
         own_learners, Learner.branch_id == rep.branch_id, Learner.merged_into_id.is_(None))
         .order_by(Learner.name, Learner.id)))
     return cases, learners
+
+
+# --- what lower domains show of cases (core.hooks) ------------------------------------------
+
+@hooks.provide("learner.cases")
+def cases_about(learner, user) -> list[Case]:
+    """The cases about a learner that ``user`` may see, newest first (on the learner's page)."""
+    return list(db.session.scalars(visible(select(Case), user).where(Case.learner_id == learner.id)
+                                   .order_by(Case.opened_on.desc(), Case.id.desc())))
+
+
+@hooks.provide("learner.merge_movers")
+def _merge_movers() -> list[tuple[int, str, type]]:
+    """A learner's cases follow them when they are merged into another record."""
+    return [(50, "cases", Case)]
+
+
+@hooks.provide("timeoff.case_visible")
+def _case_visible(case_id: Optional[int], user) -> bool:
+    """Whether a refusal's dispute case is one ``user`` may see (the refusal page links it only then)."""
+    return is_visible(Case, case_id, user)

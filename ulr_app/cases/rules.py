@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from ..contacts.rules import ACTIVITY_KINDS, follow_up_state  # noqa: F401  (contacts are shared with learners)
+
 KINDS = {
     "learner_support": "Learner support",
     "time_off_dispute": "Time-off dispute",
@@ -12,7 +14,6 @@ KINDS = {
     "other": "Other",
 }
 STATUSES = {"open": "Open", "waiting": "Waiting", "closed": "Closed"}
-ACTIVITY_KINDS = {"note": "Note", "call": "Call", "meeting": "Meeting", "email": "E-mail", "letter": "Letter", "visit": "Visit"}
 
 #: the follow-ups a new case of each kind plans: (what, days after opening)
 TEMPLATES: dict[str, tuple[tuple[str, int], ...]] = {
@@ -35,11 +36,3 @@ def status_problems(current: str, target: str, *, closed_on=None) -> dict[str, s
     if target == "closed" and closed_on is None:
         return {"closed_on": "Enter the date the case was closed"}
     return {}
-
-
-def follow_up_state(due_on: date, done: bool, today: date) -> str:
-    if done:
-        return "done"
-    if due_on < today:
-        return "overdue"
-    return "due" if due_on == today else "planned"

@@ -10,7 +10,7 @@ from typing import Optional
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
-from ..cases.models import Activity, FollowUp
+from ..contacts.models import Activity, FollowUp
 from ..core.permissions import visible
 from ..extensions import db
 from . import queries

@@ -14,7 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 
 from ..agreements.forms import iso_date_text
-from ..cases.rules import ACTIVITY_KINDS
+from ..contacts.rules import ACTIVITY_KINDS
 from ..core.forms import Form, optional_int
 from ..reference.loader import VOCABULARIES
 from .models import BARRIERS, CONTRACTS, COURSE_CATEGORIES, HOURS, LEVEL_LABELS, MEMBERSHIP, STAFF_CATEGORIES, SUBJECTS

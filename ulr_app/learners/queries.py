@@ -7,6 +7,7 @@ from typing import Optional
 from sqlalchemy import case, func, literal, or_, select, true
 from sqlalchemy.orm import selectinload
 
+from ..core import hooks
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
 from ..core.validation import like_pattern
 from ..extensions import db
@@ -47,6 +48,12 @@ def _enrolments(user):
 @scope_rule(Course)
 def _courses(user):
     return true()  # the catalogue is reference data every signed-in user may read
+
+
+@hooks.provide("timeoff.learner_in_branch")
+def learner_in_branch(learner_id: int, branch_id: int) -> bool:
+    """A learner-release request names a learner of its own branch (time off asks)."""
+    return db.session.scalar(select(Learner.id).where(Learner.id == learner_id, Learner.branch_id == branch_id)) is not None
 
 
 def can_see_equality(user) -> bool:

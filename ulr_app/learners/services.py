@@ -7,7 +7,10 @@ from typing import Any, Mapping, Optional
 
 from sqlalchemy import func, or_, select
 
-from ..core import audit, timeline
+from ..contacts.models import Activity, FollowUp
+from ..contacts.rules import ACTIVITY_KINDS
+from ..core import audit, hooks, timeline
+from ..core.timeline import TimelineEntry
 from ..core import validation as v
 from ..core.errors import Conflict, NotAllowed, ValidationFailed
 from ..core.permissions import LEARNING_REP, visible
@@ -460,9 +463,6 @@ def log_contact(learner: Learner, data: Mapping[str, Any], *, actor=None):
     """Record a contact with the learner (an activity with no case) and, if a next contact date is
     given, the follow-up that plans it. Returns the activity (its ``follow_up`` attribute holds the
     follow-up or None)."""
-    from ..cases.models import Activity, FollowUp
-    from ..cases.rules import ACTIVITY_KINDS
-
     _needs_consent(learner, "logging a contact with them")
     if learner.merged_into_id is not None:
         raise Conflict("This learner was merged into another record: log the contact there.")
@@ -555,14 +555,22 @@ def _merge_fill(keep: Learner, duplicate: Learner) -> dict[str, Any]:
     return fill
 
 
+#: what follows a learner merged into another, in the order the summary names it: (position, label, model)
+MERGE_MOVERS = ((10, "needs analyses", NeedsAssessment), (20, "enrolments", Enrolment), (30, "contacts", Activity),
+                (40, "follow-ups", FollowUp), (60, "time-off requests", TimeOffRequest))
+
+
+def merge_movers() -> list[tuple[int, str, type]]:
+    """This domain's records, and those higher domains add through the ``learner.merge_movers`` hook."""
+    return sorted([*MERGE_MOVERS, *(m for found in hooks.call_all("learner.merge_movers") for m in found)],
+                  key=lambda m: m[0])
+
+
 def merge_learners(keep: Learner, duplicate: Learner, *, actor=None, keep_version: Optional[int] = None,
                    duplicate_version: Optional[int] = None) -> dict[str, int]:
     """Merge ``duplicate`` into ``keep``: move its needs analyses, enrolments, contacts, follow-ups,
     cases, time-off requests and timeline to the kept learner, fill the kept learner's empty fields
     from it, and mark it merged. Nothing is deleted. Returns how many records of each kind moved."""
-    from ..cases.models import Activity, Case, FollowUp
-    from ..core.timeline import TimelineEntry
-
     if actor is not None and actor.role not in ("admin", "branch_convenor"):
         raise NotAllowed("Only branch convenors and administrators may merge learners")
     if keep_version is not None and int(keep_version) != keep.version:
@@ -573,8 +581,7 @@ def merge_learners(keep: Learner, duplicate: Learner, *, actor=None, keep_versio
     if problem:
         raise ValidationFailed("These learners cannot be merged", {"duplicate_id": [problem]})
     moved: dict[str, int] = {}
-    for label, model in (("needs analyses", NeedsAssessment), ("enrolments", Enrolment), ("contacts", Activity),
-                         ("follow-ups", FollowUp), ("cases", Case), ("time-off requests", TimeOffRequest)):
+    for _position, label, model in merge_movers():
         rows = db.session.scalars(select(model).where(model.learner_id == duplicate.id)).all()
         for row in rows:
             row.learner_id = keep.id  # through the ORM, so versioned records count a change

@@ -16,8 +16,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..cases import rules as case_rules
-from ..cases.models import Activity, Case, FollowUp
+from ..contacts import rules as contact_rules
+from ..contacts.models import Activity, FollowUp
+from ..core import hooks
 from ..core.errors import ServiceError, ValidationFailed
 from ..core.forms import branch_for_new, choose_branch_page, form_page, id_or_none, posted_version
 from ..core.pagination import paginate
@@ -271,7 +272,7 @@ def _contacts_timeline(learner: Learner) -> list[dict[str, Any]]:
 def _follow_ups(learner: Learner, today: date) -> list[tuple[FollowUp, str]]:
     rows = db.session.scalars(select(FollowUp).where(FollowUp.learner_id == learner.id)
                               .order_by(FollowUp.done_on.is_not(None), FollowUp.due_on, FollowUp.id)).all()
-    return [(f, case_rules.follow_up_state(f.due_on, f.done_on is not None, today)) for f in rows]
+    return [(f, contact_rules.follow_up_state(f.due_on, f.done_on is not None, today)) for f in rows]
 
 
 def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, status: int = 200):
@@ -285,8 +286,7 @@ def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, sta
     can_write = current_user.role in WRITERS
     if contact_form is None and can_write:
         contact_form = ContactForm(data={"happened_on": uk(today)})
-    cases = db.session.scalars(visible(select(Case), current_user).where(Case.learner_id == learner.id)
-                               .order_by(Case.opened_on.desc(), Case.id.desc())).all()
+    cases = hooks.first("learner.cases", learner, current_user, default=[])
     merged_from = db.session.scalars(select(Learner).where(Learner.merged_into_id == learner.id).order_by(Learner.id)).all()
     progressed = {a for a, _b in lad.progressions}
     return render_template(
@@ -325,7 +325,7 @@ def log_contact(learner_id: int):
         except ValidationFailed as exc:
             _show_error(form, exc)
         else:
-            message = f"{case_rules.ACTIVITY_KINDS[activity.kind]} logged."
+            message = f"{contact_rules.ACTIVITY_KINDS[activity.kind]} logged."
             if activity.follow_up is not None:
                 message += f" Next contact planned for {uk_date(activity.follow_up.due_on)}."
             flash(message, "success")
@@ -589,4 +589,4 @@ def _vocabularies() -> dict[str, Any]:
             "LEARNER_MEMBERSHIP": MEMBERSHIP, "LEARNER_COURSE_CATEGORIES": COURSE_CATEGORIES,
             "LEARNER_SUBJECTS": SUBJECTS, "LEARNER_RUNG_TAGS": RUNG_TAGS, "LEARNER_RUNG_STATES": queries.RUNG_STATES,
             "LEARNER_FOLLOW_UP_TAGS": FOLLOW_UP_TAGS, "LEARNER_FOLLOW_UP_STATES": FOLLOW_UP_STATES,
-            "LEARNER_CONTACT_KINDS": case_rules.ACTIVITY_KINDS}
+            "LEARNER_CONTACT_KINDS": contact_rules.ACTIVITY_KINDS}

@@ -7,7 +7,7 @@ from typing import Any, Mapping, Optional
 
 from sqlalchemy import func, select
 
-from ..core import audit, timeline
+from ..core import audit, hooks, timeline
 from ..core import validation as v
 from ..core.errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -61,10 +61,7 @@ def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[TimeOffRe
         if rep is None or rep.branch_id != branch_id:
             errors["rep_id"] = ["Choose a ULR of this branch"]
     if c["learner_id"] and "learner_id" not in errors:
-        from ..learners.models import Learner
-
-        learner = db.session.get(Learner, c["learner_id"])
-        if learner is None or learner.branch_id != branch_id:
+        if not hooks.first("timeoff.learner_in_branch", c["learner_id"], branch_id, default=False):
             errors["learner_id"] = ["Choose a learner of this branch"]
     if c["workplace_id"] and "workplace_id" not in errors:
         ok = db.session.scalar(select(func.count()).select_from(Workplace).join(

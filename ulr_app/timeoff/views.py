@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core import hooks
 from ..core.documents import documents_of
 from ..core.errors import ValidationFailed
 from ..core.forms import choose_branch_page, form_page, posted_version
@@ -267,10 +268,7 @@ def edit_request(request_id: int):
 # --- one request --------------------------------------------------------------------------
 
 def _case_visible(case_id: int) -> bool:
-    from ..cases import queries as case_queries
-    from ..cases.models import Case
-
-    return case_queries.is_visible(Case, case_id, current_user)
+    return bool(hooks.first("timeoff.case_visible", case_id, current_user, default=False))
 
 
 def _detail(r: TimeOffRequest, *, submit_form: Optional[SubmitForm] = None, status: int = 200):

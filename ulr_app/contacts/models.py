@@ -1,0 +1,58 @@
+"""Contacts and follow-ups: what happened with a learner or on a case, and the next steps planned.
+
+An *activity* (note, call, meeting, e-mail, letter, visit) belongs to a case, to a learner, or to
+both: logging a contact with a learner is an activity on the learner. A *follow-up* is a planned
+next step, due on a date, on a case (from the case kind's template) or on a learner. Learners and cases
+sit above this package: the links to them are by name, so nothing here imports them.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Optional
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.models import Base, TimestampMixin
+from .rules import ACTIVITY_KINDS  # noqa: F401  (labels for views and forms)
+
+if TYPE_CHECKING:  # learners and cases sit above contacts: named for the type checker only
+    from ..cases.models import Case
+    from ..learners.models import Learner
+
+
+class Activity(TimestampMixin, Base):
+    """Something that happened on a case or with a learner (a contact)."""
+
+    __tablename__ = "activity"
+    __label__ = "activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    learner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    happened_on: Mapped[date] = mapped_column(index=True)
+    text: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    by_label: Mapped[str] = mapped_column(String(300), default="")
+
+    case: Mapped[Optional["Case"]] = relationship("Case")
+    learner: Mapped[Optional["Learner"]] = relationship("Learner")
+
+
+class FollowUp(TimestampMixin, Base):
+    """A planned next step on a case or a learner, due on a date."""
+
+    __tablename__ = "follow_up"
+    __label__ = "follow-up"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    learner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(index=True)
+    done_on: Mapped[Optional[date]]
+    done_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    case: Mapped[Optional["Case"]] = relationship("Case")
+    learner: Mapped[Optional["Learner"]] = relationship("Learner")
