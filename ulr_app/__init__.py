@@ -27,7 +27,7 @@ BLUEPRINTS = (
     ("ulr_app.admin.views", "bp"),
     ("ulr_app.timeoff.views", "bp"),
     ("ulr_app.reps.views", "bp"),
-    ("ulr_app.reps.letters_views", "bp"),
+    ("ulr_app.timeoff.letters_views", "bp"),
     ("ulr_app.reps.letters_views", "documents_bp"),
     ("ulr_app.learners.views", "bp"),
     ("ulr_app.cases.views", "bp"),

@@ -13,6 +13,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .models import Base, utcnow
 
 
+#: StoredDocument.object_type -> the model of the record it belongs to (a download's scope is that
+#: record's); each domain that stores documents adds its own
+OWNERS: dict[str, type] = {}
+
+
 class StoredDocument(Base):
     __tablename__ = "stored_document"
     __label__ = "document"

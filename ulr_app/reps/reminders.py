@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..core.reminders import Notice
-from ..timeoff.rules import uk
+from ..core.templating import uk_date as uk
 from . import queries
 
 

@@ -1,7 +1,8 @@
 """ULR appointment pages: the list (filters, computed status), one ULR (state in plain words, how
-the training deadline was worked out, timeline, letters, facility time), new / edit / stand down,
-the notice letter, and facility time per ULR and period (and its CSV). Thin: load or 404, check
-the role, call a service or a query, render."""
+the training deadline was worked out, timeline, letters; their time off and facility time come from
+the time-off domain through the ``rep.time_off`` hook), new / edit / stand down, the notice letter.
+Facility time per ULR and period is a time-off page on this blueprint (timeoff.facility_views).
+Thin: load or 404, check the role, call a service or a query, render."""
 from __future__ import annotations
 
 from collections import Counter
@@ -12,9 +13,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..core import csvio, periods
+from ..core import hooks
 from ..core.dates import add_months
-from ..core.documents import StoredDocument, documents_of
+from ..core.documents import documents_of
 from ..core.errors import ValidationFailed
 from ..core.forms import branch_for_new, choose_branch_page, form_page, id_or_none, posted_version
 from ..core.pagination import paginate_list
@@ -24,11 +25,8 @@ from ..core.timeline import entries_for
 from ..core.validation import db_id
 from ..extensions import db
 from ..organisation.models import WORKPLACE_KINDS
-from ..timeoff import queries as timeoff_queries
-from ..timeoff.models import KINDS as TIME_OFF_KINDS
-from ..timeoff.models import STATUSES as TIME_OFF_STATUSES
-from . import facility, letters, queries, rules, services
-from .forms import PERIOD_HINT, LetterForm, RepForm, StandDownForm
+from . import letters, queries, rules, services
+from .forms import LetterForm, RepForm, StandDownForm
 from .models import TRAINING_ROUTES, Rep
 
 bp = Blueprint("reps", __name__, url_prefix="/reps")
@@ -50,13 +48,6 @@ def _load(rep_id: int, *, edit: bool = False) -> Rep:
     if edit and not queries.can_edit(current_user, rep):
         abort(403)
     return rep
-
-
-def _time_off_url(**args: Any) -> str:
-    """The time-off requests list (the time-off pages), filtered."""
-    from urllib.parse import urlencode
-
-    return "/time-off" + ("?" + urlencode(args) if args else "")
 
 
 # --- list ---------------------------------------------------------------------------------
@@ -221,32 +212,19 @@ def state_words(rep: Rep, state: queries.RepState, today: date) -> dict[str, Any
     return {"headline": headline, "detail": detail, "steps": steps, "warning": state.training_warning}
 
 
-def _requests_with_letters(rep: Rep):
-    """This ULR's most recent time-off requests the user may see, with their generated letters."""
-    recent = db.session.scalars(timeoff_queries.request_list(current_user, rep_id=rep.id).limit(RECENT_REQUESTS)).all()
-    ids = [r.id for r in recent]
-    by_request: dict[int, list[StoredDocument]] = {}
-    if ids:
-        for d in db.session.scalars(select(StoredDocument).where(StoredDocument.object_type == "time_off_request",
-                                                                 StoredDocument.object_id.in_(ids))
-                                    .order_by(StoredDocument.created_at.desc(), StoredDocument.id.desc())):
-            by_request.setdefault(d.object_id, []).append(d)
-    return [(r, by_request.get(r.id, [])) for r in recent]
-
-
 @bp.route("/<int:rep_id>")
 def rep(rep_id: int):
     rep = _load(rep_id)
     today = date.today()
     state = queries.state(rep, today)
-    quarter, year = periods.containing(today, "quarter"), periods.containing(today, "year")
-    figures = [facility.rows(current_user, p, rep_id=rep.id) for p in (quarter, year)]
     can_edit = queries.can_edit(current_user, rep)
+    # their time off and facility time: the time-off domain answers (core.hooks)
+    time_off = hooks.first("rep.time_off", rep, current_user, today,
+                           default={"facility_rows": [], "requests": [], "all_requests_url": None})
     return render_template(
         "reps/rep.html", rep=rep, state=state, words=state_words(rep, state, today), timeline=entries_for(db.session, rep),
-        documents=documents_of(db.session, rep), facility_rows=[f[0] for f in figures if f], can_edit=can_edit,
-        letter_form=LetterForm() if can_edit else None, requests=_requests_with_letters(rep),
-        all_requests_url=_time_off_url(rep_id=rep.id), letter_case=letters.training_case(rep))
+        documents=documents_of(db.session, rep), can_edit=can_edit, letter_form=LetterForm() if can_edit else None,
+        letter_case=letters.training_case(rep), **time_off)
 
 
 @bp.route("/<int:rep_id>/notice-letter", methods=["POST"])
@@ -264,51 +242,7 @@ def notice_letter(rep_id: int):
     return redirect(url_for(".rep", rep_id=rep.id) + "#letters")
 
 
-# --- facility time ------------------------------------------------------------------------
-
-def _facility_filters() -> tuple[dict[str, Any], Optional[periods.Period], Optional[str]]:
-    raw = request.args.get("period", "").strip()[:20]
-    period = periods.parse(raw) if raw else periods.containing(date.today(), "quarter")
-    filters = {"period": raw or (period.code if period else ""), "branch_id": request.args.get("branch_id", type=db_id),
-               "employer_id": request.args.get("employer_id", type=db_id)}
-    return filters, period, None if period else periods.PROBLEM
-
-
-@bp.route("/facility-time")
-def facility_time():
-    filters, period, problem = _facility_filters()
-    branches, employers = queries.list_filter_options(current_user)
-    today = date.today()
-    quick = [periods.containing(today, k) for k in ("month", "quarter", "year")]
-    context: dict[str, Any] = dict(filters=filters, period=period, problem=problem, branches=branches,
-                                   employers=employers, quick=quick, period_hint=PERIOD_HINT)
-    if problem:
-        return render_template("reps/facility_time.html", page=None, totals=None,
-                               page_errors=[(problem, "#period")], **context), 400
-    found = facility.rows(current_user, period, branch_id=filters["branch_id"], employer_id=filters["employer_id"])
-    return render_template("reps/facility_time.html", page=paginate_list(found), totals=facility.totals(found),
-                           page_errors=[], **context)
-
-
-@bp.route("/facility-time.csv")
-def facility_time_csv():
-    filters, period, problem = _facility_filters()
-    if problem:
-        abort(400)
-    found = facility.rows(current_user, period, branch_id=filters["branch_id"], employer_id=filters["employer_id"])
-    header = ["ULR", "Branch", "Employer", "Workplace", "Period", "From", "To", "Requests", "Hours requested",
-              "Hours granted", "Hours refused", "Agreement in force", "Agreed hours a month", "Agreed hours for the period",
-              "Against the agreement", "Hours over"]
-    rows = [[r.rep.name, r.rep.branch.name, r.rep.employer.name, r.rep.workplace.name if r.rep.workplace else "",
-             period.code, period.start, period.end, r.requests, r.requested, r.granted, r.refused,
-             r.agreement.title if r.agreement else "", r.hours_per_month, r.allowed,
-             {"over": "Over", "within": "Within"}.get(r.against or "", "No hours stated"),
-             r.over_by if r.against else ""] for r in found]
-    return csvio.csv_response(csvio.safe_filename("facility-time", period.code, date.today().isoformat()), header, rows)
-
-
 @bp.app_context_processor
 def _vocabularies() -> dict[str, Any]:
     return {"REP_STATUSES": rules.STATUSES, "REP_STATUS_TAGS": STATUS_TAGS, "REP_STATUS_SHORT": STATUS_SHORT,
-            "REP_TRAINING_ROUTES": TRAINING_ROUTES, "REP_WORKPLACE_KINDS": WORKPLACE_KINDS,
-            "REP_TIME_OFF_KINDS": TIME_OFF_KINDS, "REP_TIME_OFF_STATUSES": TIME_OFF_STATUSES, "rep_hours": facility.hours}
+            "REP_TRAINING_ROUTES": TRAINING_ROUTES, "REP_WORKPLACE_KINDS": WORKPLACE_KINDS}

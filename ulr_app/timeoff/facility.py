@@ -18,8 +18,8 @@ from ..core.periods import Period
 from ..core.permissions import visible
 from ..extensions import db
 from ..agreements import rules as agreement_rules
-from ..timeoff import queries as timeoff_queries
-from .models import Rep
+from ..reps.models import Rep
+from . import queries as timeoff_queries
 
 IN_FORCE = tuple(sorted(agreement_rules.IN_FORCE))  # signed, or signed and being reviewed
 ZERO = Decimal("0.00")

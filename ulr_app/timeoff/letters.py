@@ -15,7 +15,7 @@ from ..core import audit, documents, timeline
 from ..core.templating import UK, uk_date
 from ..core.pdf import render_pdf
 from ..extensions import db
-from ..reps.facility import hours
+from .facility import hours
 from . import queries, rules
 from .models import KINDS, PURPOSES, TimeOffRequest
 

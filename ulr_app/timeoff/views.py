@@ -26,7 +26,7 @@ from ..extensions import db
 from ..organisation.models import WORKPLACE_KINDS, Branch, Employer, Workplace, branch_employer
 from ..reps import queries as rep_queries
 from ..reps.models import Rep
-from . import queries, rules, services
+from . import facility, facility_views, queries, rules, services  # noqa: F401  (facility_views: pages on the ULRs' blueprint)
 from .forms import KIND_HINTS, PURPOSE_LABELS, AcasForm, DecisionForm, RequestForm, SubmitForm
 from .models import KIND_PURPOSES, KINDS, PURPOSES, REFUSAL_REASONS, STATUSES, TimeOffRequest
 
@@ -359,4 +359,6 @@ def acas(request_id: int):
 @bp.app_context_processor
 def _vocabularies() -> dict[str, Any]:
     return {"TIME_OFF_KINDS": KINDS, "TIME_OFF_PURPOSES": PURPOSES, "TIME_OFF_STATUSES": STATUSES,
-            "TIME_OFF_STATUS_TAGS": STATUS_TAGS, "REFUSAL_REASONS": REFUSAL_REASONS, "TIME_OFF_URGENT_DAYS": URGENT_DAYS}
+            "TIME_OFF_STATUS_TAGS": STATUS_TAGS, "REFUSAL_REASONS": REFUSAL_REASONS, "TIME_OFF_URGENT_DAYS": URGENT_DAYS,
+            # for a ULR's page, whose time-off parts this domain provides (facility_views)
+            "REP_TIME_OFF_KINDS": KINDS, "REP_TIME_OFF_STATUSES": STATUSES, "rep_hours": facility.hours}
