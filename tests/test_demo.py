@@ -212,7 +212,7 @@ def test_national_scale_from_the_configured_file(app, runner, tmp_path, monkeypa
     assert hartlepool.employer.region.ons_code == la.ons_region_code
     # learners and cases scale with the branches (fewer per branch than the small world)
     from ulr_app.cases.models import Case
-    from ulr_app.demo_learners import LEARNERS_PER_BRANCH_NATIONAL
+    from ulr_app.demo.learners import LEARNERS_PER_BRANCH_NATIONAL
     from ulr_app.learners.models import Learner
 
     assert db.session.scalar(select(func.count()).select_from(Learner)) == 3 * LEARNERS_PER_BRANCH_NATIONAL

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Date, bindparam, func, select, text
 
 from tests.test_demo import logins_from, run_small, write_fake_national
-from ulr_app import demo_reports
+from ulr_app.demo import reports as demo_reports
 from ulr_app.accounts.models import User
 from ulr_app.core import periods
 from ulr_app.core.audit_models import AuditEntry

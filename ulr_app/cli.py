@@ -111,36 +111,6 @@ def schools_import(path, employer_id, match_la, skip_invalid, dry_run) -> None:
     click.echo(result.report())
 
 
-@click.command("demo-data")
-@click.option("--scale", type=click.Choice(["small", "national"]), default="small", show_default=True)
-@click.option("--seed", type=int, default=2008, show_default=True)
-@click.option("--if-empty", is_flag=True, help="Do nothing if there are users already (for make run).")
-@click.option("--logins-file", type=click.Path(dir_okay=False), help="Also write the demo logins to this file.")
-def demo_data(scale, seed, if_empty, logins_file) -> None:
-    """Build a believable demo world (deterministic for a given seed)."""
-    from .accounts.models import User
-    from .demo import build_demo
-
-    g.audit_actor_label = "demo data"
-    if if_empty and db.session.scalar(select(func.count()).select_from(User)):
-        click.echo("Demo data not loaded: the database already has users.")
-        return
-    try:
-        logins = build_demo(scale=scale, seed=seed)
-    except ServiceError as exc:
-        _fail(exc.message, exc.fields)
-    db.session.commit()
-    lines = [f"{role:<20} {email:<40} {password}" for role, email, password in logins]
-    text = "Demo logins (role, e-mail, password):\n" + "\n".join(lines)
-    click.echo(text)
-    if logins_file:
-        import os
-
-        fd = os.open(logins_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text + "\n")
-
-
 @click.command("reminders")
 @click.option("--date", "as_of", metavar="YYYY-MM-DD", help="Run as of this day instead of today.")
 @click.option("--dry-run", is_flag=True, help="Print the new reminders without recording them as sent.")
@@ -246,6 +216,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(reference_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(schools_cli)
-    app.cli.add_command(demo_data)
     app.cli.add_command(reminders)
     app.cli.add_command(worker)

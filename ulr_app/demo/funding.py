@@ -1,39 +1,29 @@
-"""Demo data, part three: something real for every report.
+"""Demo data: funding projects and the Go Award.
 
-Called by :func:`ulr_app.demo.build_demo` once the rest of the world is written (so it can count
-what is there). Dated from the build date like the rest of the demo; deterministic for a seed and
-a build date (its one RNG is ``_rng(seed, "reports")``).
+Called by :func:`ulr_app.demo.reports.apply_reports` once the rest of the world is written (so it
+can count what is there). Dated from the build date like the rest of the demo; deterministic for a
+seed and a build date.
 
-- **A ULF project** for the main branch (the first branch: Barnet in the small world; its
-  convenor and its region's organiser are the first of their role in the printed logins), over
-  four financial-year quarters: the two before the current one, the current one and the next
-  (built on 2026-12-07: FY2026-Q1 to FY2026-Q4). The branch's enrolments active in those
-  quarters are linked to it (``Enrolment.project_id``). Its profile has a target for every
-  measure of the programme in every quarter, worked out from what the demo records give (the
-  definitions of domain.md section 6, :func:`measure_actuals`), so the actual figures land near
-  the targets, except :data:`MISSED_MEASURE` in the second quarter, missed by about 30%; the
-  draft quarterly return for that quarter explains the miss (the demo organiser submits it).
-  A budget of :data:`ULF_BUDGET` profiled per quarter, actual spend for the past quarters (the
-  first one overspent), one re-profile with its reason. A short-term agreement signed in the
+- **Projects** (:func:`build_project`) over four financial-year quarters (:func:`project_periods`):
+  the enrolments of their branches active in those quarters are linked to them
+  (``Enrolment.project_id``); a target for every measure of the programme in every quarter,
+  worked out from what the demo records give (the definitions of domain.md section 6,
+  :func:`measure_actuals`), so the actual figures land near the targets, but for a measure missed
+  on purpose. A budget profiled per quarter, actual spend for the past quarters (the first one
+  overspent), one re-profile with its reason (:func:`_spend`). A short-term agreement signed in the
   first quarter (with the region's academy trust) gives ``agreements_signed`` something to count.
-- **A region-wide Go Award project** for the main region's other branches (small world).
-- **The Go Award**: the main branch's council has the eight standards (3 met, 3 in progress,
-  2 not started) and evidence: links to its learning agreement and a ULR appointment, and two
-  small PDFs made with WeasyPrint, kept under ``instance/goaward/<employer id>/`` (where uploads
-  go) with their SHA-256.
-- ``--scale national``: a smaller ULF project for the first branch of each of the next
-  :data:`NATIONAL_PROJECT_REGIONS` - 1 regions as well (a few queries each).
+- **The Go Award** (:func:`_go_award`): the eight standards of an employer (3 met, 3 in progress,
+  2 not started) and evidence: links to its learning agreement and a ULR appointment, and two small
+  PDFs made with WeasyPrint, kept under ``instance/goaward/<employer id>/`` (where uploads go) with
+  their SHA-256.
 
-The time-off requests, the learners' staff categories and equality monitoring and the ULRs'
-workplaces already follow the study (``demo.REFUSAL_RATES``, ``demo_learners``); the tests measure
-them. Funding records are written through the models (their services are not used here), each
-with its audit entry, as "demo data".
+Funding records are written through the models (their services are not used here), each with its
+audit entry, as "demo data".
 """
 from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -41,11 +31,12 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from markupsafe import escape
 
-from .core import periods
+from ..core import periods
+from .agreements import AgreementPlan, _apply_agreements
+from .world import FIRST_NAMES, SURNAMES, DemoWorld
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .demo import DemoWorld
-    from .funding.models import Project
+    from ..funding.models import Project
 
 #: the main ULF project's budget, and its profile per quarter after the re-profile
 ULF_BUDGET = Decimal("48000.00")
@@ -61,13 +52,6 @@ QUARTERS = 4
 #: budget moved from the second quarter to the third by the re-profile, and needs analyses moved with it
 REPROFILE_MONEY = Decimal("2000.00")
 REPROFILE_NEEDS = 2
-
-EXPLANATION = (
-    "Below profile because of the summer holidays. Most of our learners are school support staff on "
-    "term-time-only contracts, so no course started in August, and two {branch} primary schools refused release "
-    "for the September Functional Skills class because they could not find cover. The branch has taken the "
-    "refusals up under the learning agreement and the October intake is back on profile."
-)
 REPROFILE_REASON = (
     "The college moved its ESOL and Functional Skills course from the summer term to the autumn. "
     "{money} of the {q2} budget and {needs} needs analyses moved to {q3}."
@@ -91,16 +75,6 @@ GO_AWARD_PLAN: tuple[tuple[str, str, str, tuple[Any, ...]], ...] = (
     ("wider_development", "not_started", "", ()),
     ("local_implementation", "not_started", "", ()),
 )
-
-
-@dataclass
-class ReportsWorld:
-    """What :func:`apply_reports` created."""
-
-    projects: list[Any] = field(default_factory=list)
-    funding_return: Any = None
-    go_award_employer: Any = None
-    evidence: list[Any] = field(default_factory=list)
 
 
 # --- pure helpers ---------------------------------------------------------------------------
@@ -160,12 +134,12 @@ def measure_actuals(project: "Project", quarters: Iterable[periods.Period]) -> d
     records in its scope: its branch, or every branch of its region)."""
     from sqlalchemy import select
 
-    from .agreements.models import Agreement
-    from .extensions import db
-    from .learners import rules as learner_rules
-    from .learners.models import Enrolment, Learner, NeedsAssessment
-    from .organisation.models import Branch
-    from .reps.models import Rep
+    from ..agreements.models import Agreement
+    from ..extensions import db
+    from ..learners import rules as learner_rules
+    from ..learners.models import Enrolment, Learner, NeedsAssessment
+    from ..organisation.models import Branch
+    from ..reps.models import Rep
 
     quarters = list(quarters)
     if project.branch_id is not None:
@@ -207,17 +181,17 @@ def measure_actuals(project: "Project", quarters: Iterable[periods.Period]) -> d
 def _programmes() -> dict[str, Any]:
     from sqlalchemy import select
 
-    from .extensions import db
-    from .funding.catalogue import load_programmes
-    from .funding.models import Programme
+    from ..extensions import db
+    from ..funding.catalogue import load_programmes
+    from ..funding.models import Programme
 
     load_programmes()  # `flask reference load` has done it (adds only what is missing)
     return {p.code: p for p in db.session.scalars(select(Programme))}
 
 
 def _record(obj, summary: str, fields: Iterable[str]) -> None:
-    from .core import audit
-    from .extensions import db
+    from ..core import audit
+    from ..extensions import db
 
     db.session.add(obj)
     db.session.flush()
@@ -237,9 +211,9 @@ def link_enrolments(project: "Project", branch_ids: list[int], quarters: list[pe
     linked to another project) to the project; each change audited. Returns how many."""
     from sqlalchemy import select
 
-    from .core import audit
-    from .extensions import db
-    from .learners.models import Enrolment, Learner
+    from ..core import audit
+    from ..extensions import db
+    from ..learners.models import Enrolment, Learner
 
     start, finish = quarters[0].start, quarters[-1].end
     rows = db.session.scalars(select(Enrolment).join(Learner).where(
@@ -260,8 +234,6 @@ def link_enrolments(project: "Project", branch_ids: list[int], quarters: list[pe
 def _agreement_in_first_quarter(world: "DemoWorld", branch, quarters: list[periods.Period], rng) -> None:
     """A short-term agreement signed in the project's first quarter with the region's academy
     trust, if the trust works with the branch (so ``agreements_signed`` has something to count)."""
-    from .demo import FIRST_NAMES, SURNAMES, AgreementPlan, _apply_agreements
-
     trust_key = next((e.key for e in world.plan.employers if e.kind == "academy_trust"
                       and e.branch_keys and e.branch_keys[0] == _branch_key(world, branch)), None)
     if trust_key is None:
@@ -295,7 +267,7 @@ def build_project(world: "DemoWorld", programme, *, name: str, region, branch, q
                   miss: Optional[tuple[str, str]] = None, notes: str = ""):
     """A project with its enrolments linked and a target for every measure in every quarter,
     worked out from the actual figures: near them, but ``miss`` = (period, measure) missed."""
-    from .funding.models import Project, ProjectTarget
+    from ..funding.models import Project, ProjectTarget
 
     lead = _organiser_of(world, region.id)
     project = Project(programme_id=programme.id, name=name, region_id=region.id,
@@ -335,7 +307,7 @@ def _spend(project, quarters: list[periods.Period], today: date, budget: Decimal
     """The budget profiled per quarter, actual spend for the past quarters (the first overspent),
     and (``reprofile``) one re-profile moving money and needs analyses from the second quarter to
     the third."""
-    from .funding.models import ProfileChange, ProjectSpend
+    from ..funding.models import ProfileChange, ProjectSpend
 
     base = money(budget / len(quarters))
     budgets = {q.code: base for q in quarters}
@@ -368,15 +340,6 @@ def _spend(project, quarters: list[periods.Period], today: date, budget: Decimal
             f"Re-profiled {project.name}", ("reason",))
 
 
-def _funding_return(project, period: periods.Period, explanations: dict[str, str]):
-    from .reports.models import FundingReturn
-
-    funding_return = FundingReturn(project_id=project.id, period=period.code, status="draft",
-                                   explanations=dict(explanations))
-    _record(funding_return, f"Started the {period.code} return of {project.name}", ("period", "status", "explanations"))
-    return funding_return
-
-
 def evidence_folder(employer_id: int) -> Path:
     from flask import current_app
 
@@ -384,7 +347,7 @@ def evidence_folder(employer_id: int) -> Path:
 
 
 def _evidence_pdf(title: str, employer_name: str, text: str) -> bytes:
-    from .core.pdf import render_pdf
+    from ..core.pdf import render_pdf
 
     html = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>"
             "body{{font-family:sans-serif;font-size:11pt;margin:2cm}} h1{{font-size:18pt}}</style></head><body>"
@@ -397,10 +360,10 @@ def _go_award(world: "DemoWorld", employer, branch, actor) -> list[Any]:
     """The eight standards of the employer (3 met, 3 in progress, 2 not started) and their evidence."""
     from sqlalchemy import select
 
-    from .agreements.models import Agreement
-    from .extensions import db
-    from .funding.models import GoAwardEvidence, GoAwardStandard
-    from .reps.models import Rep
+    from ..agreements.models import Agreement
+    from ..extensions import db
+    from ..funding.models import GoAwardEvidence, GoAwardStandard
+    from ..reps.models import Rep
 
     agreement = db.session.scalars(select(Agreement).where(
         Agreement.employer_id == employer.id, Agreement.status.in_(("signed", "under_review")))
@@ -438,67 +401,3 @@ def _go_award(world: "DemoWorld", employer, branch, actor) -> list[Any]:
                     ("standard_code", "kind", "title", "link_type", "link_id", "sha256"))
             evidence.append(row)
     return evidence
-
-
-def apply_reports(world: "DemoWorld", today: date) -> ReportsWorld:
-    """Write the funding projects, the draft return, the Go Award standards and evidence (flushes)."""
-    from .demo import _rng
-    from .extensions import db
-
-    out = ReportsWorld()
-    if not world.plan.branches:
-        return out
-    rng = _rng(world.plan.seed, "reports")
-    programmes = _programmes()
-    quarters = project_periods(today)
-    first_year, last_year = quarters[0].start.year, quarters[-1].end.year
-    fy = f"{first_year}-{str(last_year)[2:]}" if first_year != last_year else str(first_year)
-    main_key = world.plan.branches[0].key
-    main = world.branches[main_key]
-    region = next(r for r in world.regions.values() if r.id == main.region_id)
-    _agreement_in_first_quarter(world, main, quarters, rng)
-
-    # the main branch's ULF project, with the missed measure in its second quarter and that return
-    project, targets, _actuals = build_project(
-        world, programmes["ulf"], name=f"{main.name} learning for school support staff {fy}", region=region,
-        branch=main, quarters=quarters, today=today, rng=rng, budget=ULF_BUDGET,
-        miss=(quarters[1].code, MISSED_MEASURE),
-        notes=f"Return to Learn, Skills for Life and the ladder to HLTA for support staff in {main.name}'s schools "
-              "and council services.")
-    lead = _organiser_of(world, region.id)
-    _spend(project, quarters, today, ULF_BUDGET, reprofile=True, changed_by=lead, targets=targets)
-    out.projects.append(project)
-    out.funding_return = _funding_return(project, quarters[1], {MISSED_MEASURE: EXPLANATION.format(branch=main.name)})
-
-    # the rest of the region: a region-wide Go Award project (small world)
-    others = [b for k, b in world.branches.items() if k != main_key and b.region_id == region.id]
-    if others and world.plan.scale == "small":
-        go, _t, _a = build_project(
-            world, programmes["go_award"], name=f"{region.name} Go Award {fy}", region=region, branch=None,
-            quarters=quarters, today=today, rng=rng, link_branch_ids=[b.id for b in others],
-            notes="Skills for Life with the region's councils, towards the Go (Get On) Award.")
-        out.projects.append(go)
-
-    # national scale: a smaller ULF project in the next few regions
-    if world.plan.scale == "national":
-        seen = {main.region_id}
-        for key in [b.key for b in world.plan.branches]:
-            branch = world.branches[key]
-            if branch.region_id in seen or len(seen) >= NATIONAL_PROJECT_REGIONS:
-                continue
-            seen.add(branch.region_id)
-            their_region = next(r for r in world.regions.values() if r.id == branch.region_id)
-            budget = ULF_BUDGET / 2
-            extra, extra_targets, _a = build_project(
-                world, programmes["ulf"], name=f"{branch.name} union learning {fy}", region=their_region,
-                branch=branch, quarters=quarters, today=today, rng=rng, budget=budget)
-            _spend(extra, quarters, today, budget, reprofile=False)
-            out.projects.append(extra)
-
-    # the Go Award: the main branch's council
-    council = world.employers.get(f"council:{main_key.split(':', 1)[1]}")
-    if council is not None:
-        out.go_award_employer = council
-        out.evidence = _go_award(world, council, main, _convenor_of(world, main.id))
-    db.session.flush()
-    return out
