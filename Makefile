@@ -38,8 +38,9 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## make test: install with test extras and run the whole suite
+## make test: install with test extras, check the layers between the domains, run the whole suite
 test: install-test
+	$(TEST_VENV)/bin/lint-imports --no-cache
 	$(TEST_VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$rc
 

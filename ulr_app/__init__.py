@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
+from .core.errors import ERROR_TITLES
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,17 +39,12 @@ BLUEPRINTS = (
     ("ulr_app.api", "bp"),
 )
 
-ERROR_TITLES = {
-    400: ("Something was wrong with that request", "Go back and try again."),
-    401: ("Sign in to continue", "You need to sign in to see this page."),
-    403: ("You cannot do that", "Your role does not allow this. Ask your branch or an administrator if you think it should."),
-    404: ("Page not found", "If you typed the web address, check it is correct. The page may have been moved, or you may not have access to it."),
-    405: ("That action is not available here", "Go back and try again."),
-    409: ("Someone else changed this first", "The record was changed while you were working on it. Reload it, check the changes and try again."),
-    413: ("That file is too large", "Choose a smaller file."),
-    429: ("Too many attempts", "Wait a few minutes and try again."),
-    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered has been saved."),
-}
+#: each domain's API resources, put on the API blueprint before it is registered
+API_MODULES = (
+    "ulr_app.organisation.api", "ulr_app.agreements.api", "ulr_app.accounts.api", "ulr_app.reps.api",
+    "ulr_app.timeoff.api", "ulr_app.learners.api", "ulr_app.cases.api", "ulr_app.funding.api", "ulr_app.reports.api",
+)
+
 
 
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
@@ -97,6 +93,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     _import_models()
     app.url_map.converters["int"] = _IdConverter  # before the routes are added
+    for module_name in API_MODULES:
+        __import__(module_name)
     for module_name, attr in BLUEPRINTS:
         module = __import__(module_name, fromlist=[attr])
         app.register_blueprint(getattr(module, attr))
@@ -108,6 +106,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     templating.init_app(app)
     sessions.init_app(app)
     register_cli(app)
+    from .demo.cli import register_cli as register_demo_cli
+
+    register_demo_cli(app)
     _register_request_boundary(app)
     _register_error_handlers(app)
     return app
@@ -130,11 +131,13 @@ def _import_models() -> None:
     from .organisation import queries as _oq  # noqa: F401  (scope rules)
     from .accounts import queries as _aq  # noqa: F401
     from .learners import models as _lm  # noqa: F401
+    from .learners import catalogue as _lc  # noqa: F401  (reference data: the course catalogue)
     from .learners import queries as _lq  # noqa: F401  (scope rules)
     from .cases import models as _cm  # noqa: F401
     from .cases import queries as _cq  # noqa: F401  (scope rules)
     from .core import jobs as _j  # noqa: F401  (job models, and starting jobs after commit)
     from .funding import models as _fm  # noqa: F401
+    from .funding import catalogue as _fc  # noqa: F401  (reference data: the built-in programmes)
     from .reports import models as _rm  # noqa: F401
 
 

@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional
 
 from sqlalchemy import func, select
 
-from ..core import audit
+from ..core import audit, hooks
 from ..core.errors import Conflict, ValidationFailed
 from ..core.models import utcnow
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER
@@ -199,6 +199,7 @@ def _revoke_tokens(user: User) -> None:
         token.revoked_at = utcnow()
 
 
+@hooks.provide("api.token_user")
 def user_for_token(secret: str) -> Optional[User]:
     if not secret:
         return None

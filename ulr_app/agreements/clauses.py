@@ -20,8 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional
 
-import ulr_app
-
 from ..core.templating import uk_date
 from .models import (
     COURSE_CATEGORIES,
@@ -32,7 +30,7 @@ from .models import (
     STATUSES,
 )
 
-DEFAULT_PATH = Path(ulr_app.__file__).resolve().parent.parent / "agreements"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "agreements"
 
 #: placeholder -> what it is, in words ("[not yet agreed: <label>]", "<Label> is not recorded")
 PLACEHOLDERS: dict[str, str] = {

@@ -18,9 +18,20 @@ from ..extensions import db
 from ..organisation.models import Branch, Workplace, branch_employer
 from . import rules
 from .models import (
-    COURSE_CATEGORIES, FACILITIES, KINDS, LEARNER_TIME, MEETING_FREQUENCIES, SCHOOLS_SCOPES, STATUSES,
-    Agreement, AgreementDocument, AgreementLearnerTime, AgreementSchool, AgreementUlrPlace,
+    COURSE_CATEGORIES,
+    FACILITIES,
+    KINDS,
+    LEARNER_TIME,
+    MEETING_FREQUENCIES,
+    SCHOOLS_SCOPES,
+    STATUSES,
+    Agreement,
+    AgreementDocument,
+    AgreementLearnerTime,
+    AgreementSchool,
+    AgreementUlrPlace,
 )
+from .models import AgreementDocument as Doc
 
 TEXT_FIELDS = {  # field: (label, max length, required)
     "title": ("the title", 200, True),
@@ -342,7 +353,6 @@ def _store(agreement: Agreement, kind: str, content: bytes, *, original_name: Op
     target = Path(current_app.instance_path) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
-    from .models import AgreementDocument as Doc
     from flask_login import current_user
 
     document = Doc(agreement_id=agreement.id, kind=kind, number=number, sha256=digest, stored_as=str(relative),

@@ -9,28 +9,57 @@ from datetime import date
 from types import ModuleType
 from typing import Any, Optional
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core import csvio
+from ..core.errors import ERROR_TITLES, ValidationFailed
 from ..core.forms import form_page, posted_version
-from ..core.errors import ValidationFailed
 from ..core.pagination import paginate
-from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required, visible
+from ..core.permissions import (
+    ADMIN,
+    BRANCH_CONVENOR,
+    get_visible_or_404,
+    roles_required,
+    visible,
+)
 from ..core.timeline import entries_for
 from ..core.validation import db_id
 from ..extensions import db
 from ..organisation import queries as org_queries
 from ..organisation.models import Branch
-from . import queries, rules, services
+from . import clauses, queries, rules, services
 from .forms import (
-    NEW_AGREEMENT_DEFAULTS, AgreementForm, ConfirmForm, DraftForm, NamedSchoolsForm, PlacesForm, SignedCopyForm, StatusForm,
+    NEW_AGREEMENT_DEFAULTS,
+    AgreementForm,
+    ConfirmForm,
+    DraftForm,
+    NamedSchoolsForm,
+    PlacesForm,
+    SignedCopyForm,
+    StatusForm,
 )
 from .models import (
-    COURSE_CATEGORIES, FACILITIES, KINDS, LEARNER_TIME, MEETING_FREQUENCIES, SCHOOLS_SCOPES, STATUSES, Agreement,
+    COURSE_CATEGORIES,
+    FACILITIES,
+    KINDS,
+    LEARNER_TIME,
+    MEETING_FREQUENCIES,
+    SCHOOLS_SCOPES,
+    STATUSES,
+    Agreement,
     AgreementDocument,
 )
 
@@ -333,7 +362,6 @@ def coverage_csv(agreement_id: int):
 # --- the draft document and its PDF -------------------------------------------------------
 
 def _clause_sets() -> list[tuple[str, str, str]]:
-    from . import clauses
 
     return clauses.list_sets()
 
@@ -442,8 +470,6 @@ def _too_large_message() -> str:
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(exc):
     """A too-large signed copy: the upload page again, saying so (not a bare error page)."""
-    from .. import ERROR_TITLES
-
     agreement_id = (request.view_args or {}).get("agreement_id")
     agreement = None
     if request.endpoint == "agreements.upload_signed" and agreement_id is not None:

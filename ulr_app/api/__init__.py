@@ -5,6 +5,11 @@ else: a browser's session cookie is ignored, so the API needs no CSRF token (it 
 a page's signed-in user can never act through it by accident. The token's user is made the
 current user for this one request only, without touching the cookie session. The only route
 open without a token is the OpenAPI document.
+
+This package is the API's toolkit and knows no domain: who a token belongs to is answered by
+accounts (the ``api.token_user`` hook), each domain's ``api.py`` declares its resources with
+:mod:`.common`, and the app factory imports those modules (``API_MODULES``) so their routes are on
+``bp`` before it is registered.
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from typing import Any, Optional
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from ..core import hooks
 from ..extensions import csrf, login_manager
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -57,8 +63,6 @@ def authenticate() -> Any:
         return None
     if request.method == "OPTIONS":
         return None  # CORS-style probes and Allow: carry no data
-    from ..accounts.services import user_for_token
-
     header = request.headers.get("Authorization")
     secret = _bearer_token()
     if secret is None:
@@ -66,7 +70,7 @@ def authenticate() -> Any:
             return _unauthorised("The Authorization header must be 'Bearer <token>'.", token_given=True)
         return _unauthorised("Send an API token in the header Authorization: Bearer <token>. "
                              "Create one on your profile page.", token_given=False)
-    user = user_for_token(secret)
+    user = hooks.first("api.token_user", secret)
     if user is None:
         return _unauthorised("This API token is not valid: it may have been revoked, or its user disabled.",
                              token_given=True)
@@ -81,14 +85,4 @@ def forget_user(_exc: Optional[BaseException]) -> None:
         g.pop("_login_user", None)
 
 
-# the resource modules register their routes on ``bp``; imported last, as they import ``bp``
-from . import openapi  # noqa: E402,F401
-from ..organisation import api as _organisation_api  # noqa: E402,F401
-from ..agreements import api as _agreements_api  # noqa: E402,F401
-from ..accounts import api as _accounts_api  # noqa: E402,F401
-from ..reps import api as _reps_api  # noqa: E402,F401
-from ..timeoff import api as _timeoff_api  # noqa: E402,F401
-from ..learners import api as _learners_api  # noqa: E402,F401
-from ..cases import api as _cases_api  # noqa: E402,F401
-from ..funding import api as _funding_api  # noqa: E402,F401
-from ..reports import api as _reports_api  # noqa: E402,F401
+from . import openapi  # noqa: E402,F401  (the OpenAPI document's route)

@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import NotFound
 
 from ..core.errors import Conflict, NotAllowed, ServiceError, ValidationFailed
-from ..core.permissions import ALL_ROLES, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404
+from ..core.permissions import ALL_ROLES, get_visible_or_404
 from ..core.validation import MAX_ID  # ids past it cannot exist (and would overflow SQLite)
 from ..extensions import db
 from . import bp
@@ -527,33 +527,3 @@ def list_response(res: Resource, stmt_for: Callable[[dict[str, Any]], Select]) -
     filters = query_filters(res.filters)
     page, per_page = pagination()
     return envelope(stmt_for(filters), res.item, page, per_page)
-
-
-def branch_for_new(branch_id: Optional[int], *, problem: str, what: str, only_own: str,
-                   own: Optional[Callable[[], Any]] = None, fallback: Optional[Callable[[], Any]] = None,
-                   choose: str = "Choose the branch") -> Any:
-    """The branch a record created through the API belongs to.
-
-    A branch member (convenor, or a ULR where the route lets them) uses their own branch (``own()``
-    if given, else their user's), and may name no other (422 ``only_own``); without one, 403
-    "cannot ``what``". Anyone else (administrators) names it with ``branch_id``, or lets
-    ``fallback()`` work it out from what the record is about; else 422 ``choose``."""
-    from ..organisation.models import Branch
-
-    user = current_user._get_current_object()
-    if user.role in (BRANCH_CONVENOR, LEARNING_REP):
-        branch = own() if own is not None else user.branch
-        if branch is None:
-            raise NotAllowed(f"You do not belong to a branch, so you cannot {what}.")
-        if branch_id not in (None, branch.id):
-            raise ValidationFailed(problem, {"branch_id": [only_own]})
-        return branch
-    if branch_id is None and fallback is not None:
-        found = fallback()
-        if found is not None:
-            return found
-    branch = db.session.get(Branch, branch_id) if branch_id is not None else None
-    if branch is None:
-        raise ValidationFailed(problem, {"branch_id": [choose if branch_id is None
-                                                       else f"There is no branch with id {branch_id}"]})
-    return branch

@@ -13,14 +13,25 @@ from typing import Any, Optional
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..api.common import branch_for_new
 from ..api.common import (
-    Field, Id, Resource, api_route, envelope, get_or_404, pagination, parse_body, plain, query_filters, resource,
+    Field,
+    Id,
+    Resource,
+    api_route,
+    envelope,
+    get_or_404,
+    pagination,
+    parse_body,
+    plain,
+    query_filters,
+    resource,
 )
 from ..core.errors import Conflict, NotAllowed, ValidationFailed
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP
 from ..extensions import db
 from ..organisation.models import Branch
+from ..organisation.queries import branch_for_new_record as branch_for_new
+from ..timeoff.models import TimeOffRequest
 from . import queries, rules, services
 from .models import Activity, Case
 
@@ -121,8 +132,6 @@ def get_case(case_id: int) -> Any:
 
 def _branch_for_new(branch_id: Optional[int], request_id: Optional[int]) -> Branch:
     def from_request():  # an administrator's dispute case: the refused request's branch
-        from ..timeoff.models import TimeOffRequest
-
         request = db.session.get(TimeOffRequest, request_id) if request_id is not None else None
         return request.branch if request is not None else None
 

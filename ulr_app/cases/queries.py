@@ -8,13 +8,22 @@ from typing import Optional
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..accounts.models import User
 from ..core import hooks
-from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
+from ..core.permissions import (
+    ADMIN,
+    BRANCH_CONVENOR,
+    LEARNING_REP,
+    REGIONAL_ORGANISER,
+    scope_rule,
+    visible,
+)
 from ..core.validation import like_pattern
 from ..extensions import db
-from ..learners.queries import learner_condition
 from ..learners.models import Learner
+from ..learners.queries import learner_condition
 from ..organisation.models import Branch
+from ..reps.models import Rep
 from . import rules
 from .models import Activity, Case, FollowUp
 
@@ -103,7 +112,6 @@ def next_follow_ups(case_ids: list[int]) -> dict[int, date]:
 
 def owners_seen(user) -> list:
     """The people working the cases ``user`` may see (for the list's owner filter)."""
-    from ..accounts.models import User
 
     seen = visible(select(Case.owner_id), user).where(Case.owner_id.is_not(None))
     return list(db.session.scalars(select(User).where(User.id.in_(seen)).order_by(User.name, User.id)))
@@ -111,7 +119,6 @@ def owners_seen(user) -> list:
 
 def possible_owners(branch_id: int, keep: Optional[int] = None) -> list:
     """Who may work a case of the branch: its active convenors and ULRs (and the current owner)."""
-    from ..accounts.models import User
 
     stmt = select(User).where(User.branch_id == branch_id, User.role.in_(("branch_convenor", "learning_rep")))
     stmt = stmt.where(or_(User.active.is_(True), User.id == keep)) if keep else stmt.where(User.active.is_(True))
@@ -171,7 +178,6 @@ def can_work(user, case: Case) -> bool:
 
 def branch_reps(branch_id: int) -> list:
     """The branch's ULR appointments, for reassigning (in post first, then by name)."""
-    from ..reps.models import Rep
 
     return list(db.session.scalars(select(Rep).where(Rep.branch_id == branch_id).order_by(
         Rep.stood_down_on.is_not(None), Rep.name, Rep.id)))

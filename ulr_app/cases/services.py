@@ -7,13 +7,21 @@ from typing import Any, Mapping, Optional
 
 from sqlalchemy import func, select
 
+from ..accounts.models import User
+from ..agreements.models import Agreement
 from ..core import audit, timeline
 from ..core import validation as v
 from ..core.errors import Conflict, NotAllowed, ValidationFailed
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP
 from ..core.templating import uk_date as uk
 from ..extensions import db
+from ..learners.models import Learner
 from ..organisation.models import Branch, Workplace, branch_employer
+from ..timeoff import queries as time_off_queries
+from ..timeoff import services as time_off
+from ..timeoff.models import KINDS as TIME_OFF_KINDS
+from ..timeoff.models import TimeOffRequest
+from ..timeoff.rules import REFUSALS
 from . import queries, rules
 from .models import Activity, Case, FollowUp
 
@@ -40,11 +48,6 @@ def _in_branch_workplace(workplace_id: int, branch_id: int) -> bool:
 def _check_links(c: dict, errors: dict, branch_id: int, existing: Optional[Case], actor=None) -> None:
     """Each linked record must exist, belong to the case's branch and (for a new case) be one the
     person opening it may see: a ULR links only their own learners and time-off requests."""
-    from ..accounts.models import User
-    from ..agreements.models import Agreement
-    from ..learners.models import Learner
-    from ..timeoff.models import TimeOffRequest
-    from ..timeoff.rules import REFUSALS
 
     if c.get("owner_id") and "owner_id" not in errors:
         owner = db.session.get(User, c["owner_id"])
@@ -119,8 +122,6 @@ def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[Case], ac
 
 def _link_request(case: Case, old_id: Optional[int]) -> None:
     """Keep the time-off request's own case link in step with the case's."""
-    from ..timeoff import services as time_off
-    from ..timeoff.models import TimeOffRequest
 
     if old_id == case.time_off_request_id:
         return
@@ -295,8 +296,6 @@ def complete_follow_up(follow_up: FollowUp, done_on: Any = None) -> dict:
 def dispute_defaults(request) -> dict[str, Any]:
     """What a time-off dispute case about ``request`` starts with: its workplace, learner, a
     summary, and the tribunal deadline (if still ahead) as the due date."""
-    from ..timeoff import queries as time_off_queries
-    from ..timeoff.models import KINDS as TIME_OFF_KINDS
 
     who = request.rep.name if request.rep else ("a learner" if request.learner_id else "")
     where = request.workplace.name if request.workplace else ""
@@ -315,7 +314,6 @@ def dispute_defaults(request) -> dict[str, Any]:
 
 def open_dispute_case(request, actor=None, data: Optional[Mapping[str, Any]] = None) -> Case:
     """A time_off_dispute case for a refused (or partly refused) request, linked both ways."""
-    from ..timeoff.rules import REFUSALS
 
     if request.status not in REFUSALS:
         raise Conflict("Only a refused (or partly refused) time-off request can become a dispute case.")
@@ -351,7 +349,6 @@ def check_taker(to_rep, cases) -> None:
         return
     if to_rep.user_id is None:
         raise ValidationFailed("Check who takes the caseload", {"to_rep_id": [NO_LOGIN.format(name=to_rep.name)]})
-    from ..accounts.models import User
 
     if not db.session.get(User, to_rep.user_id).active:
         raise ValidationFailed("Check who takes the caseload", {"to_rep_id": [

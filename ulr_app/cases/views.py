@@ -14,16 +14,39 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..agreements.models import Agreement
 from ..core.errors import Conflict, ServiceError, ValidationFailed
-from ..core.forms import choose_branch_page, form_page, posted_version
+from ..core.forms import form_page, posted_version
 from ..core.pagination import paginate
-from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible
+from ..core.permissions import (
+    ADMIN,
+    BRANCH_CONVENOR,
+    LEARNING_REP,
+    get_visible_or_404,
+    roles_required,
+    visible,
+)
+from ..core.templating import has_endpoint
 from ..core.timeline import entries_for
 from ..core.validation import db_id
 from ..extensions import db
+from ..learners.models import Learner
+from ..organisation.forms import choose_branch_page
 from ..organisation.models import Branch, Workplace, branch_employer
+from ..timeoff.models import KINDS as TIME_OFF_KINDS
+from ..timeoff.models import TimeOffRequest
+from ..timeoff.rules import REFUSALS
 from . import queries, rules, services
-from .forms import ActivityForm, CaseForm, DoneForm, FollowUpForm, ReassignForm, StatusForm, date_value, uk_text
+from .forms import (
+    ActivityForm,
+    CaseForm,
+    DoneForm,
+    FollowUpForm,
+    ReassignForm,
+    StatusForm,
+    date_value,
+    uk_text,
+)
 from .models import Case, FollowUp
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -90,10 +113,6 @@ def _branch_workplaces(branch_id: int) -> list[Workplace]:
 def _setup_case_form(form: CaseForm, branch: Branch, existing: Optional[Case] = None,
                      request_id: Optional[int] = None) -> None:
     """Choices for who works it and what it is linked to, from the case's branch (and what the user may see)."""
-    from ..agreements.models import Agreement
-    from ..learners.models import Learner
-    from ..timeoff.models import KINDS as TIME_OFF_KINDS, TimeOffRequest
-    from ..timeoff.rules import REFUSALS
 
     def keep(field: str) -> Optional[int]:
         return getattr(existing, field) if existing else None
@@ -140,8 +159,6 @@ def _choose_branch(endpoint: str, **args: Any):
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*WRITERS)
 def new_case():
-    from ..timeoff.models import TimeOffRequest
-    from ..timeoff.rules import REFUSALS
 
     kind = request.args.get("kind", "")
     initial: dict[str, Any] = {"kind": kind if kind in rules.KINDS else None, "owner_id": current_user.id}
@@ -150,7 +167,6 @@ def new_case():
     time_off = None
     if learner_id and not request_id:
         # from a learner's page: a case about them, in their branch (404 outside the user's scope)
-        from ..learners.models import Learner
 
         learner = get_visible_or_404(db.session, Learner, learner_id, current_user)
         if learner.merged_into_id is not None:
@@ -235,10 +251,6 @@ def change_status(case_id: int):
 
 def _links(case: Case) -> list[tuple[str, str, Optional[str]]]:
     """The records the case is linked to: (what, its name, a link if the user may open it)."""
-    from ..agreements.models import Agreement
-    from ..learners.models import Learner
-    from ..timeoff.models import KINDS as TIME_OFF_KINDS, TimeOffRequest
-    from ..core.templating import has_endpoint
 
     out: list[tuple[str, str, Optional[str]]] = []
 

@@ -1,14 +1,14 @@
 """Helpers shared by every domain's forms."""
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 
 from .errors import ServiceError
-
+from .validation import db_id
 
 #: what a drop-down says when what was sent is not one of its options
 NOT_A_CHOICE = "Choose one of the options in the list"
@@ -62,7 +62,6 @@ def optional_int(value: Any) -> Optional[int]:
     field shows an error instead of quietly dropping what was sent."""
     if value in (None, "", "None"):
         return None
-    from .validation import db_id
 
     try:
         return db_id(value)
@@ -90,48 +89,6 @@ def form_page(form, save, template: str, **context: Any):
     return render_template(template, form=form, **context), status
 
 
-def branch_for_new():
-    """The branch a new record is for: the user's own (403 without one); for an administrator the
-    ``?branch_id=`` one (404 if there is none such), or None when they are still to choose it."""
-    from flask import abort, request
-    from flask_login import current_user
-
-    from ..extensions import db
-    from ..organisation.models import Branch
-    from .permissions import ADMIN, get_visible_or_404
-
-    if current_user.role != ADMIN:
-        if current_user.branch_id is None:
-            abort(403)
-        return current_user.branch
-    from .validation import db_id
-
-    branch_id = request.args.get("branch_id", type=db_id)
-    if branch_id is None:
-        return None
-    return get_visible_or_404(db.session, Branch, branch_id, current_user)
-
-
-def choose_branch_page(*, title: str, heading: str, label: str, error: str, back: str, hint: str = "",
-                       action: Optional[str] = None, keep: Optional[Mapping[str, Any]] = None):
-    """An administrator's first step on a page that needs a branch (adding a learner, a ULR, a
-    case, a time-off request): a GET form to choose it, carrying ``keep`` along. Once a choice was
-    sent and the caller still has no branch it can use, it answers 400 with ``error``."""
-    from flask import render_template, request
-    from flask_login import current_user
-    from sqlalchemy import select
-
-    from ..extensions import db
-    from ..organisation.models import Branch
-    from .permissions import visible
-
-    branches = db.session.scalars(visible(select(Branch), current_user).order_by(Branch.name)).all()
-    asked = "branch_id" in request.args or request.method == "POST"
-    return render_template("_choose_branch.html", title=title, heading=heading, label=label, hint=hint, error=error,
-                           back=back, action=action, keep=keep or {}, branches=branches, asked=asked), \
-        (400 if asked else 200)
-
-
 class SearchForm(FlaskForm):
     """GET filter forms: no CSRF (they change nothing) and no 'form' prefix in the URL."""
 
@@ -142,4 +99,4 @@ class SearchForm(FlaskForm):
     submit = SubmitField("Search", widget=GovSubmitInput())
 
 
-__all__ = ["Form", "SearchForm", "form_page", "posted_version", "id_or_none", "branch_for_new", "choose_branch_page", "optional_int", "GovSelect", "GovTextInput", "SelectField", "IntegerField"]
+__all__ = ["Form", "SearchForm", "form_page", "posted_version", "id_or_none", "optional_int", "GovSelect", "GovTextInput", "SelectField", "IntegerField"]

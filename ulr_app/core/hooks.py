@@ -23,6 +23,7 @@ HOOKS = {
     "timeoff.case_visible": "time off asks whether a refusal's dispute case is one the user may see (cases answers)",
     "timeoff.learner_in_branch": "time off asks whether a learner exists in a branch (learners answers)",
     "rep.time_off": "a ULR's page asks for their recent time-off requests and facility time (time off answers)",
+    "api.token_user": "the API asks whose an API token is (accounts answers)",
     "reference.loaders": "`flask reference load` asks each domain for its reference data loader "
                          "(learners: the course catalogue; funding: the built-in programmes)",
 }

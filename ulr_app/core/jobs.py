@@ -24,12 +24,16 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..extensions import db
+from .errors import ServiceError
 from .jobs_models import JOB_STATUSES, Job
 from .models import utcnow
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "ulr-reports"
+#: what an RQ worker runs for a job: outside the layers, as it may have to build the app (ulr_app.worker)
+QUEUE_ENTRY = "ulr_app.worker.run_from_queue"
 FAILED_MESSAGE = "The file could not be made. Try again; if it fails again, tell an administrator."
 
 
@@ -111,7 +115,7 @@ def dispatch(job_id: int) -> None:
     """Hand a committed job to RQ, or to a thread of this process."""
     app = current_app._get_current_object()
     if uses_queue(app):
-        queue(app).enqueue("ulr_app.core.jobs.run_from_queue", job_id, job_timeout=600,
+        queue(app).enqueue(QUEUE_ENTRY, job_id, job_timeout=600,
                            description=f"job {job_id}")
         return
     thread = threading.Thread(target=_run_in_thread, args=(app, job_id), name=f"job-{job_id}", daemon=True)
@@ -124,17 +128,6 @@ def _run_in_thread(app: Flask, job_id: int) -> None:
         run(job_id)
 
 
-def run_from_queue(job_id: int) -> None:
-    """What an RQ worker runs: inside the worker's app context (``flask worker``), or a new app."""
-    if has_app_context():
-        run(job_id)
-        return
-    from .. import create_app
-
-    with create_app().app_context():
-        run(job_id)
-
-
 def wait_for_threads(timeout: float = 60) -> None:
     """Wait for the in-process jobs started so far (tests, and the CLI before it exits)."""
     while _threads:
@@ -143,7 +136,6 @@ def wait_for_threads(timeout: float = 60) -> None:
 
 def run(job_id: int) -> Optional[Job]:
     """Do one job: make its file, keep it, record the outcome. Commits (it is its own unit of work)."""
-    from ..extensions import db
 
     session = db.session
     job = session.get(Job, job_id)
@@ -168,7 +160,6 @@ def run(job_id: int) -> Optional[Job]:
         job.result_sha256, job.status, job.progress, job.finished_at = digest, "done", 100, utcnow()
         session.commit()
     except Exception as exc:  # noqa: BLE001 - any failure is recorded for the user, in plain words
-        from .errors import ServiceError
 
         log.exception("job %s (%s) failed", job_id, job.kind)
         # a ServiceError's message is written for users ("You cannot see that project"); anything
@@ -190,4 +181,4 @@ def path_of(job: Job) -> Path:
 
 
 __all__ = ["JOB_STATUSES", "FAILED_MESSAGE", "Job", "JobResult", "KINDS", "dispatch", "enqueue", "job_kind",
-           "path_of", "queue", "retry", "run", "run_from_queue", "uses_queue", "wait_for_threads"]
+           "path_of", "queue", "retry", "run", "uses_queue", "wait_for_threads"]

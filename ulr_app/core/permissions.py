@@ -13,6 +13,8 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select, false, select
 
+from .validation import db_id
+
 ADMIN = "admin"
 REGIONAL_ORGANISER = "regional_organiser"
 BRANCH_CONVENOR = "branch_convenor"
@@ -88,7 +90,6 @@ def visible_ids(model: type, user: Any) -> Select:
 
 def get_visible_or_404(session, model: type, ident: Any, user: Any) -> Any:
     """Load one record the user may see, or answer 404 (missing and out of scope look the same)."""
-    from .validation import db_id
 
     try:
         ident = db_id(ident)

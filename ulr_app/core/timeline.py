@@ -7,6 +7,7 @@ from typing import Optional
 from sqlalchemy import ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .audit import current_actor
 from .models import Base, utcnow
 
 
@@ -27,7 +28,6 @@ class TimelineEntry(Base):
 
 
 def add(session, obj, kind: str, text: str) -> TimelineEntry:
-    from .audit import current_actor
 
     actor_id, actor_label = current_actor()
     session.flush()

@@ -25,11 +25,23 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..api.common import (
-    BadRequest, Field, Id, Resource, api_route, change, get_or_404, list_response, parse_body, plain, query_filters,
-    pagination, envelope, resource,
+    BadRequest,
+    Field,
+    Id,
+    Resource,
+    api_route,
+    change,
+    envelope,
+    get_or_404,
+    list_response,
+    pagination,
+    parse_body,
+    plain,
+    query_filters,
+    resource,
 )
 from ..core.audit_models import AuditEntry
-from ..core.errors import NotAllowed
+from ..core.errors import NotAllowed, ValidationFailed
 from ..core.permissions import ADMIN, visible
 from ..extensions import db
 from . import queries, services
@@ -215,7 +227,6 @@ def _rows_body(key: str) -> tuple[Any, Optional[str]]:
     if isinstance(body, dict) and isinstance(body.get(key), list) and set(body) <= {key, "reason"}:
         reason = body.get("reason")
         if reason is not None and not isinstance(reason, str):
-            from ..core.errors import ValidationFailed
 
             raise ValidationFailed("Check the reason", {"reason": ["Must be text"]})
         return body[key], reason

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from ..core import hooks
 from ..extensions import db
 from .models import MEASURES, Programme
 
@@ -16,6 +17,11 @@ PROGRAMMES = (
     ("go_award", "Go (Get On) Award", ["learners_engaged", "learning_outcomes", "needs_assessed"],
      "The regional Skills for Life award for councils run with the unions: eight standards and their evidence."),
 )
+
+
+@hooks.provide("reference.loaders")
+def _loader():
+    return "programmes", load_programmes
 
 
 def load_programmes() -> int:

@@ -27,10 +27,16 @@ from ..agreements.models import Agreement
 from ..core import audit
 from ..core.errors import Conflict, ValidationFailed
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, REGIONAL_ORGANISER, visible
+from ..core.validation import db_id
 from ..extensions import db
 from ..organisation.models import Employer, branch_employer
 from ..reps.models import Rep
-from .models import GO_AWARD_STANDARDS, STANDARD_STATUSES, GoAwardEvidence, GoAwardStandard
+from .models import (
+    GO_AWARD_STANDARDS,
+    STANDARD_STATUSES,
+    GoAwardEvidence,
+    GoAwardStandard,
+)
 
 FOLDER = "goaward"
 NOTES_MAX = 5000
@@ -119,7 +125,6 @@ def evidence_counts(employer_ids: Iterable[int]) -> dict[int, dict[str, int]]:
 
 def evidence_of(employer: Employer, evidence_id: Any) -> Optional[GoAwardEvidence]:
     """One piece of the employer's evidence, or None (the employer was loaded through its scope)."""
-    from ..core.validation import db_id
 
     try:
         ident = db_id(evidence_id)
@@ -341,7 +346,6 @@ def add_link(employer: Employer, code: str, link_type: Any, link_id: Any, user: 
     """Link a record of the app as evidence: one of the employer's learning agreements or ULR
     appointments that ``user`` may see. Anything else (another employer's record, one out of
     scope, a missing one) is refused the same way."""
-    from ..core.validation import db_id
 
     code = _standard_code(code)
     refused = ValidationFailed("Check the record", {"record": [

@@ -12,8 +12,16 @@ from flask import Blueprint, abort, flash, render_template, request, send_file, 
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..core.errors import ERROR_TITLES
 from ..core.forms import form_page, posted_version
-from ..core.permissions import ADMIN, BRANCH_CONVENOR, REGIONAL_ORGANISER, get_visible_or_404, roles_required
+from ..core.permissions import (
+    ADMIN,
+    BRANCH_CONVENOR,
+    REGIONAL_ORGANISER,
+    get_visible_or_404,
+    roles_required,
+    visible,
+)
 from ..extensions import db
 from ..organisation.models import Employer
 from . import goaward
@@ -124,16 +132,12 @@ def _document_page(form: DocumentForm, employer: Employer, code: str, status: in
 def _too_large(exc):
     """A too-large upload: the upload page again, saying so (not a bare error page). Nothing was
     read of the file, so nothing was saved."""
-    from .. import ERROR_TITLES
-
     args = request.view_args or {}
     code = args.get("code")
     employer = None
     if request.endpoint == "goaward.add_document" and code in GO_AWARD_STANDARDS and current_user.is_authenticated \
             and current_user.role in WRITERS:
         from sqlalchemy import select
-
-        from ..core.permissions import visible
 
         employer = db.session.scalars(visible(select(Employer).where(Employer.id == args.get("employer_id")),
                                               current_user)).first()

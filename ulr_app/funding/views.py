@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..accounts.models import User
 from ..core.csvio import csv_response, safe_filename
 from ..core.errors import ServiceError, ValidationFailed
 from ..core.forms import form_page, posted_version
@@ -216,7 +225,6 @@ def project(project_id: int):
     targets = queries.targets_of(p)
     spend = queries.spend_of(p)
     changes = queries.profile_changes_of(p)
-    from ..accounts.models import User
 
     people = {u.id: u.name for u in db.session.scalars(select(User).where(
         User.id.in_({c.changed_by_id for c in changes if c.changed_by_id} | {p.lead_organiser_id or 0})))}

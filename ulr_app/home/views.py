@@ -8,10 +8,17 @@ from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from ..agreements import queries as agreement_queries
-from ..core.permissions import BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, public, visible
+from ..core.permissions import (
+    BRANCH_CONVENOR,
+    LEARNING_REP,
+    REGIONAL_ORGANISER,
+    public,
+    visible,
+)
 from ..extensions import db
 from ..learners import caseload as learner_caseload
 from ..organisation.models import Branch, Employer, Workplace
+from ..reports import figures as report_figures
 from ..timeoff import queries as timeoff_queries
 from ..timeoff.models import TimeOffRequest
 from ..timeoff.views import URGENT_DAYS
@@ -39,7 +46,6 @@ def index():
             visible(select(TimeOffRequest.id), current_user).where(TimeOffRequest.status == "submitted").subquery()))
     coverage = None
     if current_user.role == REGIONAL_ORGANISER and current_user.region_id:
-        from ..reports import figures as report_figures
 
         coverage = report_figures.schools_coverage(current_user, region_id=current_user.region_id, as_of=today)
     learners: dict = {}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..core import hooks
 from ..extensions import db
 from .models import Course
 
@@ -33,6 +34,11 @@ COURSES: tuple[tuple[str, str, str, str, str, bool], ...] = (
     ("Diploma of School Business Management (DSBM)", "higher_education", "other", "level_5", "", True),
     ("Foundation degree (teaching assistants)", "higher_education", "other", "level_5", "", True),
 )
+
+
+@hooks.provide("reference.loaders")
+def _loader():
+    return "courses", load_courses
 
 
 def load_courses() -> int:

@@ -8,13 +8,28 @@ from sqlalchemy import case, func, literal, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from ..core import hooks
-from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
+from ..core.permissions import (
+    ADMIN,
+    BRANCH_CONVENOR,
+    LEARNING_REP,
+    REGIONAL_ORGANISER,
+    scope_rule,
+    visible,
+)
 from ..core.validation import like_pattern
 from ..extensions import db
-from ..organisation.models import Branch
+from ..organisation.models import Branch, Workplace, branch_employer
 from ..reps.models import Rep
+from ..timeoff.models import TimeOffRequest
 from . import rules
-from .models import Course, Enrolment, Learner, NeedsAssessment
+from .models import (
+    BARRIERS,
+    COURSE_CATEGORIES,
+    Course,
+    Enrolment,
+    Learner,
+    NeedsAssessment,
+)
 
 
 def learner_condition(user):
@@ -278,7 +293,6 @@ def informal_outcomes(lad: Ladder) -> list[Enrolment]:
 
 def barriers_over_time(assessments: list[NeedsAssessment]) -> tuple[list[str], list[NeedsAssessment]]:
     """The barriers named in any of the needs analyses (in the vocabulary's order) and the analyses, oldest first."""
-    from .models import BARRIERS
 
     named = {b for na in assessments for b in (na.barriers or [])}
     return [b for b in BARRIERS if b in named], sorted(assessments, key=lambda na: (na.assessed_on, na.id))
@@ -286,7 +300,6 @@ def barriers_over_time(assessments: list[NeedsAssessment]) -> tuple[list[str], l
 
 def learner_release_requests(learner: Learner, user):
     """The learner-release time-off requests of this learner the user can see (to link an enrolment)."""
-    from ..timeoff.models import TimeOffRequest
 
     return db.session.scalars(visible(select(TimeOffRequest), user).where(
         TimeOffRequest.learner_id == learner.id, TimeOffRequest.kind == "learner_release")
@@ -295,7 +308,6 @@ def learner_release_requests(learner: Learner, user):
 
 def courses_for_enrolment():
     """The active catalogue, in the order of the ladder: by category, then level, then title."""
-    from .models import COURSE_CATEGORIES
 
     order = {c: i for i, c in enumerate(COURSE_CATEGORIES)}
     rows = db.session.scalars(select(Course).where(Course.active.is_(True))).all()
@@ -317,7 +329,6 @@ def course_list(*, q: str = "", category: str = "", include_inactive: bool = Tru
 
 def branch_workplaces(branch_id: int):
     """The workplaces of the employers a branch deals with (a learner works at one of them)."""
-    from ..organisation.models import Workplace, branch_employer
 
     return db.session.scalars(select(Workplace).join(branch_employer, branch_employer.c.employer_id == Workplace.employer_id)
                               .options(selectinload(Workplace.employer))
@@ -333,7 +344,6 @@ def branch_reps(branch_id: int, keep: Optional[int] = None):
 
 def list_filter_options(user):
     """The workplaces and ULRs to offer as filters on the learner list: those of learners the user can see."""
-    from ..organisation.models import Workplace
 
     seen = current_learners(visible(select(Learner.workplace_id, Learner.rep_id), user)).subquery()
     workplaces = db.session.scalars(select(Workplace).where(Workplace.id.in_(select(seen.c.workplace_id)))

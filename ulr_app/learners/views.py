@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Optional
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -20,27 +29,55 @@ from ..contacts import rules as contact_rules
 from ..contacts.models import Activity, FollowUp
 from ..core import hooks
 from ..core.errors import ServiceError, ValidationFailed
-from ..core.forms import branch_for_new, choose_branch_page, form_page, id_or_none, posted_version
+from ..core.forms import form_page, id_or_none, posted_version
 from ..core.pagination import paginate
 from ..core.permissions import (
-    ADMIN, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible,
+    ADMIN,
+    ALL_ROLES,
+    BRANCH_CONVENOR,
+    LEARNING_REP,
+    get_visible_or_404,
+    roles_required,
+    visible,
 )
 from ..core.templating import UK, uk_date
 from ..core.timeline import entries_for
 from ..core.validation import db_id
 from ..extensions import db
 from ..funding.queries import projects_for_learner
+from ..organisation.forms import branch_for_new, choose_branch_page
 from ..organisation.models import Branch
 from ..reps import queries as rep_queries
 from ..reps.models import Rep
 from . import caseload, queries, rules, services
 from .forms import (
-    STATUS_FIELDS, ButtonForm, ContactForm, CourseForm, EnrolForm, EnrolmentStatusForm, LearnerForm,
-    MergeChooseForm, MergeForm, NeedsAssessmentForm, uk,
+    STAFF_CATEGORY_HINTS,
+    STATUS_FIELDS,
+    ButtonForm,
+    ContactForm,
+    CourseForm,
+    EnrolForm,
+    EnrolmentStatusForm,
+    LearnerForm,
+    MergeChooseForm,
+    MergeForm,
+    NeedsAssessmentForm,
+    uk,
 )
 from .models import (
-    BARRIERS, CONTRACTS, COURSE_CATEGORIES, ENROLMENT_STATUSES, HOURS, LEVEL_LABELS, MEMBERSHIP, STAFF_CATEGORIES,
-    SUBJECTS, Course, Enrolment, Learner, NeedsAssessment,
+    BARRIERS,
+    CONTRACTS,
+    COURSE_CATEGORIES,
+    ENROLMENT_STATUSES,
+    HOURS,
+    LEVEL_LABELS,
+    MEMBERSHIP,
+    STAFF_CATEGORIES,
+    SUBJECTS,
+    Course,
+    Enrolment,
+    Learner,
+    NeedsAssessment,
 )
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
@@ -98,7 +135,6 @@ def _show_error(form, exc: ServiceError) -> None:
 
 
 def endpoint_allows(endpoint: str) -> bool:
-    from ..core.permissions import ALL_ROLES
 
     view = current_app.view_functions.get(endpoint)
     return view is not None and current_user.role in getattr(view, "allowed_roles", ALL_ROLES)
@@ -222,7 +258,6 @@ def new_learner():
 
 
 def _staff_hints() -> dict[str, str]:
-    from .forms import STAFF_CATEGORY_HINTS
 
     return STAFF_CATEGORY_HINTS
 

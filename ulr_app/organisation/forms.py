@@ -1,11 +1,21 @@
+"""Forms for regions, branches, employers and workplaces, and the branch picker every domain's pages
+use when an administrator adds a record that belongs to a branch."""
 from __future__ import annotations
 
+import typing as t
+
+from flask import abort, render_template, request
+from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from sqlalchemy import select
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..core.forms import Form, optional_int
-from .models import EMPLOYER_KINDS, WORKPLACE_KINDS
+from ..core.permissions import ADMIN, get_visible_or_404, visible
+from ..core.validation import db_id
+from ..extensions import db
+from .models import EMPLOYER_KINDS, WORKPLACE_KINDS, Branch
 
 
 class BranchForm(Form):
@@ -47,3 +57,30 @@ class WorkplaceForm(Form):
     town = StringField("Town", widget=GovTextInput(), validators=[Optional(), Length(max=120)])
     postcode = StringField("Postcode", widget=GovTextInput(), validators=[Optional(), Length(max=10)])
     submit = SubmitField("Save workplace", widget=GovSubmitInput())
+
+
+# --- the branch a new record is for (every domain's pages) ---------------------------------
+
+def branch_for_new():
+    """The branch a new record is for: the user's own (403 without one); for an administrator the
+    ``?branch_id=`` one (404 if there is none such), or None when they are still to choose it."""
+    if current_user.role != ADMIN:
+        if current_user.branch_id is None:
+            abort(403)
+        return current_user.branch
+    branch_id = request.args.get("branch_id", type=db_id)
+    if branch_id is None:
+        return None
+    return get_visible_or_404(db.session, Branch, branch_id, current_user)
+
+
+def choose_branch_page(*, title: str, heading: str, label: str, error: str, back: str, hint: str = "",
+                       action: t.Optional[str] = None, keep: t.Optional[t.Mapping[str, t.Any]] = None):
+    """An administrator's first step on a page that needs a branch (adding a learner, a ULR, a
+    case, a time-off request): a GET form to choose it, carrying ``keep`` along. Once a choice was
+    sent and the caller still has no branch it can use, it answers 400 with ``error``."""
+    branches = db.session.scalars(visible(select(Branch), current_user).order_by(Branch.name)).all()
+    asked = "branch_id" in request.args or request.method == "POST"
+    return render_template("_choose_branch.html", title=title, heading=heading, label=label, hint=hint, error=error,
+                           back=back, action=action, keep=keep or {}, branches=branches, asked=asked), \
+        (400 if asked else 200)

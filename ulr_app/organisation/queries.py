@@ -1,12 +1,15 @@
 """Read side for the organisation: scope rules and the lists behind the pages and the API."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..core.permissions import BRANCH_CONVENOR, REGIONAL_ORGANISER, scope_rule, visible
+from flask_login import current_user
+
+from ..core.errors import NotAllowed, ValidationFailed
+from ..core.permissions import BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
 from ..core.validation import like_pattern
 from ..extensions import db
 from .models import Branch, Employer, Region, Workplace, branch_employer
@@ -127,3 +130,29 @@ def can_edit_employer(user, employer: Employer) -> bool:
     return allowed is None or employer.id in allowed
 
 
+def branch_for_new_record(branch_id: Optional[int], *, problem: str, what: str, only_own: str,
+                          own: Optional[Callable[[], Any]] = None, fallback: Optional[Callable[[], Any]] = None,
+                          choose: str = "Choose the branch") -> Any:
+    """The branch a record created through the API belongs to.
+
+    A branch member (convenor, or a ULR where the route lets them) uses their own branch (``own()``
+    if given, else their user's), and may name no other (422 ``only_own``); without one, 403
+    "cannot ``what``". Anyone else (administrators) names it with ``branch_id``, or lets
+    ``fallback()`` work it out from what the record is about; else 422 ``choose``."""
+    user = current_user._get_current_object()
+    if user.role in (BRANCH_CONVENOR, LEARNING_REP):
+        branch = own() if own is not None else user.branch
+        if branch is None:
+            raise NotAllowed(f"You do not belong to a branch, so you cannot {what}.")
+        if branch_id not in (None, branch.id):
+            raise ValidationFailed(problem, {"branch_id": [only_own]})
+        return branch
+    if branch_id is None and fallback is not None:
+        found = fallback()
+        if found is not None:
+            return found
+    branch = db.session.get(Branch, branch_id) if branch_id is not None else None
+    if branch is None:
+        raise ValidationFailed(problem, {"branch_id": [choose if branch_id is None
+                                                       else f"There is no branch with id {branch_id}"]})
+    return branch

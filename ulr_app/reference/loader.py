@@ -11,6 +11,7 @@ from typing import Optional
 
 from sqlalchemy import select
 
+from ..core import hooks
 from ..extensions import db
 from ..organisation.models import LocalAuthority, Region
 from .models import ReferenceTerm
@@ -139,16 +140,13 @@ def load_vocabularies() -> int:
 
 
 def load_all() -> dict[str, int]:
-    from ..funding.catalogue import load_programmes
-    from ..learners.catalogue import load_courses
-
-    return {
-        "regions": load_regions(),
-        "local_authorities": load_local_authorities(),
-        "reference_terms": load_vocabularies(),
-        "courses": load_courses(),
-        "programmes": load_programmes(),
-    }
+    """Regions, local authorities and vocabularies, then what each domain loads as reference data
+    (the ``reference.loaders`` hook: learners' course catalogue, funding's built-in programmes)."""
+    added = {"regions": load_regions(), "local_authorities": load_local_authorities(),
+             "reference_terms": load_vocabularies()}
+    for name, loader in hooks.call_all("reference.loaders"):
+        added[name] = loader()
+    return added
 
 
 def region_for_la_code(la_code: str) -> Optional[Region]:

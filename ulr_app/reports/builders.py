@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any, Mapping, Optional
 
 from flask import has_request_context, url_for
-from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from ..agreements.models import SCHOOLS_SCOPES
@@ -27,7 +26,15 @@ from ..timeoff.models import KINDS as TIME_OFF_KINDS
 from ..timeoff.models import PURPOSES, REFUSAL_REASONS
 from ..timeoff.models import STATUSES as TIME_OFF_STATUSES
 from . import figures
-from .document import Cell, Chart, ReportDocument, Section, Table, report_builder
+from .document import (
+    BUILDERS,
+    Cell,
+    Chart,
+    ReportDocument,
+    Section,
+    Table,
+    report_builder,
+)
 
 OUTCOME_GROUPS = {"skills_for_life": "Skills for Life (incl. ESOL)", "level_2": "Level 2", "level_3": "Level 3",
                   "level_4_plus": "Level 4 and above", "informal": "Informal and union courses", "other": "Other"}
@@ -396,7 +403,6 @@ def build_equality(params: Mapping[str, Any], user, *, links: bool = False) -> R
 
 
 def build(report: str, params: Mapping[str, Any], user, *, links: bool = False) -> ReportDocument:
-    from .document import BUILDERS
 
     return BUILDERS[report](params, user, links=links)
 

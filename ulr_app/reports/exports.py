@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..core import csvio
+from ..core.pdf import render_pdf
 from .document import ReportDocument, Table, format_value, is_number
 
 #: format -> (file extension, content type)
@@ -177,8 +178,6 @@ def to_xlsx(doc: ReportDocument) -> bytes:
 def to_pdf(doc: ReportDocument) -> bytes:
     """A4, with the scope, period and date made on every page, and "Page N of M"."""
     from flask import render_template
-
-    from ..core.pdf import render_pdf
 
     return render_pdf(render_template("pdf/report.html", doc=doc))
 

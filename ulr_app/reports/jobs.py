@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app, has_request_context
 
+from ..accounts.models import User
 from ..core.csvio import safe_filename
 from ..core.errors import ServiceError, ValidationFailed
 from ..core.jobs import Job, JobResult, enqueue, job_kind
@@ -42,7 +43,6 @@ def start_report_job(report: str, params: dict[str, Any], fmt: str, user) -> Job
 @job_kind(KIND)
 def report_file(params: dict[str, Any], progress) -> JobResult:
     """Build the report for the user who asked, render it, and return the file."""
-    from ..accounts.models import User
 
     user = db.session.get(User, params.get("user_id") or 0)
     if user is None or not getattr(user, "active", True):

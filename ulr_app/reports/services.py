@@ -17,6 +17,7 @@ from ..core.models import utcnow
 from ..core.periods import Period
 from ..extensions import db
 from ..funding.models import Project
+from . import builders, exports
 from . import figures as figure_queries
 from .models import FundingReturn, ReportRun
 
@@ -131,7 +132,6 @@ def run_path(run: ReportRun, fmt: str) -> Path:
 def submit_return(project: Project, period: Period, *, user, version: Optional[int]) -> FundingReturn:
     """Mark the return submitted: refuse while a measure beyond the threshold is unexplained, then
     freeze it as a report run (figures, explanations, PDF, CSV, XLSX with their SHA-256)."""
-    from . import builders, exports
 
     if not can_submit(user, project):
         raise NotAllowed("Only the region's organisers submit returns.")

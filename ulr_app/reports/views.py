@@ -11,23 +11,45 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Optional
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..agreements.models import Agreement
 from ..core import periods
-from ..core.csvio import csv_response
+from ..core.csvio import safe_filename
 from ..core.errors import ServiceError, ValidationFailed
 from ..core.forms import posted_version
 from ..core.pagination import paginate
-from ..core.permissions import ADMIN, BRANCH_CONVENOR, REGIONAL_ORGANISER, get_visible_or_404, roles_required, visible
+from ..core.permissions import (
+    ADMIN,
+    BRANCH_CONVENOR,
+    REGIONAL_ORGANISER,
+    get_visible_or_404,
+    roles_required,
+    visible,
+)
 from ..core.templating import uk_date
 from ..core.validation import db_id
 from ..extensions import db
 from ..funding.models import MEASURES, Project
-from ..organisation.models import Branch, Employer, Region
+from ..learners.models import Enrolment, Learner, NeedsAssessment
+from ..organisation.models import Branch, Employer, Region, Workplace
+from ..reps.models import Rep
+from ..timeoff.models import TimeOffRequest
 from . import builders, exports, figures, services
-from .models import FundingReturn, ReportRun
+from .jobs import start_report_job
+from .models import ReportRun
 
 bp = Blueprint("reports", __name__)
 
@@ -125,14 +147,12 @@ def _csv(doc):
 
     response = Response(exports.to_csv(doc), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    from ..core.csvio import safe_filename
 
     response.headers.set("Content-Disposition", "attachment", filename=safe_filename(doc.filename_stem))
     return response
 
 
 def _start_job(report: str, params: dict[str, Any], fmt: str):
-    from .jobs import start_report_job
 
     builders.build(report, params, current_user)  # the scope checks (404) before anything is queued
     db.session.rollback()
@@ -322,10 +342,6 @@ def funding_records(project_id: int, period: str, measure: str):
 
 def _record_rows(items) -> list[dict[str, Any]]:
     """Each record behind a figure as a row: what it is, a link to it, a detail line."""
-    from ..agreements.models import Agreement
-    from ..learners.models import Enrolment, Learner, NeedsAssessment
-    from ..organisation.models import Workplace
-    from ..reps.models import Rep
 
     rows = []
     for obj in items:
@@ -428,8 +444,6 @@ TIME_OFF_FILTERS = ("kind", "purpose", "status", "refusal_reason", "workplace_ki
 @roles_required(*READERS)
 def time_off_records():
     """The requests behind a time-off figure: the report's scope and range, narrowed as its link says."""
-    from ..organisation.models import Workplace
-    from ..timeoff.models import TimeOffRequest
 
     region_id, branch_id = _scope_args()
     start, end, _code = _range_args(date.today())
@@ -474,7 +488,6 @@ EQUALITY_LINKED = ("staff_category", "contract")
 @bp.route("/reports/equality/records")
 @roles_required(*READERS)
 def equality_records():
-    from ..learners.models import Learner
 
     dimension, value = request.args.get("dimension", ""), request.args.get("value", "")
     if dimension not in EQUALITY_LINKED or not value:

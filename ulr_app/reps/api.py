@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_login import current_user
 
-from ..api.common import branch_for_new
+from ..organisation.queries import branch_for_new_record as branch_for_new
 from ..api.common import (
     Field, Id, Resource, api_route, change, envelope, get_or_404, pagination, parse_body, plain, query_filters,
     resource,

@@ -8,10 +8,18 @@ from typing import Optional
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
+from ..accounts.models import User
+from ..core.permissions import (
+    ADMIN,
+    BRANCH_CONVENOR,
+    LEARNING_REP,
+    REGIONAL_ORGANISER,
+    scope_rule,
+    visible,
+)
 from ..core.validation import like_pattern
 from ..extensions import db
-from ..organisation.models import Branch, Workplace
+from ..organisation.models import Branch, Employer, Workplace, branch_employer
 from . import rules
 from .models import Rep
 
@@ -104,7 +112,6 @@ def training_reminder_facts(today: date):
 
 def list_filter_options(user):
     """The branches and employers to offer as filters: those with ULRs the user can see."""
-    from ..organisation.models import Employer
 
     seen = visible(select(Rep.branch_id, Rep.employer_id), user).subquery()
     branches = db.session.scalars(select(Branch).where(Branch.id.in_(select(seen.c.branch_id))).order_by(Branch.name)).all()
@@ -115,7 +122,6 @@ def list_filter_options(user):
 
 def branch_employers(branch_id: int):
     """The employers a branch deals with (a ULR is appointed to one of them)."""
-    from ..organisation.models import Employer, branch_employer
 
     return db.session.scalars(select(Employer).where(Employer.id.in_(
         select(branch_employer.c.employer_id).where(branch_employer.c.branch_id == branch_id))).order_by(Employer.name)).all()
@@ -131,7 +137,6 @@ def workplaces_of(employer_ids):
 
 def branch_ulr_logins(branch_id: int, also_id: Optional[int] = None):
     """Logins of a branch with the ULR role (and the one already linked, whatever it is now)."""
-    from ..accounts.models import User
 
     cond = (User.branch_id == branch_id) & (User.role == LEARNING_REP)
     if also_id:

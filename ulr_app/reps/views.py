@@ -11,19 +11,25 @@ from typing import Any, Optional
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
+from ..agreements.forms import iso_date_text
 from ..core import hooks
 from ..core.dates import add_months
 from ..core.documents import documents_of
 from ..core.errors import ValidationFailed
-from ..core.forms import branch_for_new, choose_branch_page, form_page, id_or_none, posted_version
+from ..core.forms import form_page, id_or_none, posted_version
 from ..core.pagination import paginate_list
-from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required
+from ..core.permissions import (
+    ADMIN,
+    BRANCH_CONVENOR,
+    get_visible_or_404,
+    roles_required,
+)
 from ..core.templating import uk_date
 from ..core.timeline import entries_for
 from ..core.validation import db_id
 from ..extensions import db
+from ..organisation.forms import branch_for_new, choose_branch_page
 from ..organisation.models import WORKPLACE_KINDS
 from . import letters, queries, rules, services
 from .forms import LetterForm, RepForm, StandDownForm
@@ -151,7 +157,6 @@ def stand_down(rep_id: int):
     form = StandDownForm(data={"stood_down_on": (rep.stood_down_on or date.today()).isoformat()})
     back = url_for(".rep", rep_id=rep.id)
     if form.validate_on_submit():
-        from ..agreements.forms import iso_date_text
 
         try:
             services.stand_down(rep, iso_date_text(form.stood_down_on.data), version=posted_version())

@@ -24,7 +24,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..api.common import branch_for_new
+from ..organisation.queries import branch_for_new_record as branch_for_new
 from ..api.common import (
     Field, Id, Resource, api_route, envelope, get_or_404, pagination, parse_body, plain, query_filters, resource,
 )

@@ -5,12 +5,20 @@ import re
 from datetime import date
 from typing import Any, Optional
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 
 from ..agreements.forms import iso_date_text
+from ..core import validation
 from ..core.errors import ServiceError, ValidationFailed
 from ..core.forms import Form, optional_int
+from ..core.templating import UK
 from .models import DECISIONS, KIND_PURPOSES, PURPOSES, REFUSAL_REASONS, STATUSES
 
 DATE_HINT = "For example, 31/3/2026"
@@ -131,7 +139,6 @@ class RequestForm(TimeOffForm):
 
     @classmethod
     def initial(cls, request) -> dict[str, Any]:
-        from ..core.templating import UK
 
         local = request.starts_at.astimezone(UK) if request.starts_at else None
         return {
@@ -159,7 +166,6 @@ class SubmitForm(TimeOffForm):
 
     def requested_on_value(self) -> Optional[date]:
         """The date typed (UK or ISO), None when blank; a clear message on the field otherwise."""
-        from ..core import validation
 
         errors: dict[str, list[str]] = {}
         value = validation.day({"requested_on": iso_date_text(self.requested_on.data or "")}, errors, "requested_on",

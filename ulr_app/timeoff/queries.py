@@ -10,7 +10,16 @@ from flask import current_app
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_ORGANISER, scope_rule, visible
+from ..agreements import rules as agreement_rules
+from ..agreements.models import Agreement
+from ..core.permissions import (
+    ADMIN,
+    BRANCH_CONVENOR,
+    LEARNING_REP,
+    REGIONAL_ORGANISER,
+    scope_rule,
+    visible,
+)
 from ..core.validation import UK
 from ..extensions import db
 from ..organisation.models import Branch, Workplace
@@ -140,8 +149,6 @@ def facility_time(user, *, start: date, end: date, rep_id: Optional[int] = None)
 def agreement_in_force(request: TimeOffRequest):
     """The learning agreement in force (signed or under review) with the request's employer: the
     request's own branch's first, then the most recently signed."""
-    from ..agreements import rules as agreement_rules
-    from ..agreements.models import Agreement
 
     employer_id = select(Workplace.employer_id).where(Workplace.id == request.workplace_id).scalar_subquery()
     return db.session.scalars(

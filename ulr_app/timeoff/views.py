@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from ..core import hooks
 from ..core.documents import documents_of
 from ..core.errors import ValidationFailed
-from ..core.forms import choose_branch_page, form_page, posted_version
+from ..core.forms import form_page, posted_version
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN, ALL_ROLES, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible,
@@ -23,6 +23,7 @@ from ..core.permissions import (
 from ..core.timeline import entries_for
 from ..core.validation import db_id
 from ..extensions import db
+from ..organisation.forms import choose_branch_page
 from ..organisation.models import WORKPLACE_KINDS, Branch, Employer, Workplace, branch_employer
 from ..reps import queries as rep_queries
 from ..reps.models import Rep
