@@ -646,8 +646,12 @@ def test_home_pages_list_agreement_reminders(login_as, world):
     db.session.commit()
     page = _text(login_as("convenor_a1").get("/"))
     assert "Nothing needs your attention yet" not in page
-    assert f'href="/agreements/{due.id}">Review of &#39;Due agreement&#39; is due in 30 days</a>' in page
-    assert f'href="/agreements/{stale.id}">The draft &#39;Forgotten draft&#39; has not been touched for 100 days</a>' in page
+    # the same notices as `flask reminders`, grouped, each linking to its agreement (issue 12)
+    assert f'href="/agreements/{due.id}">Due agreement</a>' in page
+    assert "Review of &#39;Due agreement&#39; is due in 30 days" in page
+    assert f'href="/agreements/{stale.id}">Forgotten draft</a>' in page
+    assert "The draft &#39;Forgotten draft&#39; has not been touched for 100 days" in page
+    assert page.index("Agreement reviews") < page.index("Draft agreements untouched for 90 days")
     assert "Fresh draft" not in page and fresh.id
     page = _text(login_as("organiser_a").get("/"))
     assert "Due agreement" in page and "Forgotten draft" in page

@@ -685,7 +685,9 @@ def test_ulr_home_puts_the_caseload_before_time_off_and_the_organisation(login_a
     page = plain(login_as("ulr_a1").get("/"))
     assert page.index("Your learners") < page.index("Your time off") < page.index("Your branch") < page.index("council services and other sites")
     convenor = plain(login_as("convenor_a1").get("/"))
-    assert convenor.index("council services and other sites") < convenor.index("Your branch's work")  # counts first
+    # the work first, the organisation's numbers after it (issue 12: the first screen is the most urgent work)
+    assert convenor.index("What needs doing") < convenor.index("Your branch's work") < convenor.index(
+        "council services and other sites")
 
 
 def test_a_ulr_saves_just_a_name_and_workplace_before_consent(login_as, world):

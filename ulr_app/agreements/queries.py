@@ -89,10 +89,12 @@ def coverage_summary(rows) -> dict[str, int]:
     return out
 
 
-def reminder_facts(user=None) -> list[rules.AgreementFacts]:
+def reminder_facts(user=None, *, branch_ids=None) -> list[rules.AgreementFacts]:
     stmt = select(Agreement.id, Agreement.title, Agreement.status, Agreement.review_due_on, Agreement.last_activity_at)
     if user is not None:
         stmt = stmt.where(Agreement.id.in_(visible(select(Agreement.id), user)))
+    if branch_ids is not None:
+        stmt = stmt.where(Agreement.branch_id.in_(list(branch_ids)))
     stmt = stmt.where(Agreement.status.in_(("draft", "signed", "under_review")))
     return [rules.AgreementFacts(i, t, s, r, la.date()) for i, t, s, r, la in db.session.execute(stmt)]
 

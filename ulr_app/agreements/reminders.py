@@ -15,9 +15,9 @@ LABELS = {"review_due": "Review due", "review_overdue": "Review overdue", "stale
 KIND_WORDS = {"short_term": "short-term learning agreement", "partnership": "learning partnership agreement"}
 
 
-def agreement_reminders(today: date) -> list[Notice]:
-    """Every agreement's reminders for ``today`` (all branches)."""
-    reminders = rules.reminders(queries.reminder_facts(None), today)
+def agreement_reminders(today: date, branch_ids=None) -> list[Notice]:
+    """Every agreement's reminders for ``today`` (all branches, or ``branch_ids``')."""
+    reminders = rules.reminders(queries.reminder_facts(None, branch_ids=branch_ids), today)
     if not reminders:
         return []
     ids = {r.agreement_id for r in reminders}
@@ -26,5 +26,5 @@ def agreement_reminders(today: date) -> list[Notice]:
                    label=LABELS.get(r.kind, r.kind.replace("_", " ").capitalize()),
                    subject=agreements[r.agreement_id].title,
                    subject_kind=KIND_WORDS.get(agreements[r.agreement_id].kind, "learning agreement"),
-                   due_on=r.due_on, message=r.message)
+                   due_on=r.due_on, message=r.message, record=("agreement", r.agreement_id))
             for r in reminders]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.reminders import Notice
 from ..extensions import db
+from ..learners.models import Learner
 from .models import Case, FollowUp
 from .rules import KINDS
 
@@ -22,11 +23,16 @@ def _uk(d: date) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
-def follow_up_reminders(today: date) -> list[Notice]:
+def follow_up_reminders(today: date, branch_ids=None) -> list[Notice]:
+    open_cases = select(Case.id).where(Case.status != "closed")
+    learners = FollowUp.case_id.is_(None) & FollowUp.learner_id.is_not(None)
+    if branch_ids is not None:
+        branch_ids = list(branch_ids)
+        open_cases = open_cases.where(Case.branch_id.in_(branch_ids))
+        learners = learners & FollowUp.learner_id.in_(select(Learner.id).where(Learner.branch_id.in_(branch_ids)))
     rows = db.session.scalars(select(FollowUp).options(selectinload(FollowUp.case), selectinload(FollowUp.learner)).where(
         FollowUp.done_on.is_(None), FollowUp.due_on <= today + timedelta(days=DAYS),
-        or_(FollowUp.case_id.in_(select(Case.id).where(Case.status != "closed")),
-            FollowUp.case_id.is_(None) & FollowUp.learner_id.is_not(None)))
+        or_(FollowUp.case_id.in_(open_cases), learners))
         .order_by(FollowUp.due_on, FollowUp.id)).all()
     out = []
     for f in rows:
@@ -34,9 +40,11 @@ def follow_up_reminders(today: date) -> list[Notice]:
             branch_id = f.case.branch_id
             subject = f"{f.title}: {f.case.summary}"
             subject_kind = f"{KINDS.get(f.case.kind, f.case.kind).lower()} case {f.case.id}"
+            record = ("case", f.case.id)
         elif f.learner is not None:
             branch_id = f.learner.branch_id
             subject, subject_kind = f"{f.title}: {f.learner.name}", "learner"
+            record = ("learner", f.learner.id)
         else:
             continue
         days = (f.due_on - today).days
@@ -48,5 +56,6 @@ def follow_up_reminders(today: date) -> list[Notice]:
             when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
             message = f"It is due on {_uk(f.due_on)} ({when})"
         out.append(Notice(key=f"follow-up:{f.id}:{f.due_on.isoformat()}", branch_id=branch_id, kind=kind, label=label,
-                          subject=subject[:300], subject_kind=subject_kind, due_on=f.due_on, message=message))
+                          subject=subject[:300], subject_kind=subject_kind, due_on=f.due_on, message=message,
+                          record=record))
     return out

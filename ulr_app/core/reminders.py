@@ -1,6 +1,7 @@
 """Reminders from every part of the system, and which of them have been given already.
 
-A *source* is a function ``source(today) -> iterable of Notice``, named in :data:`SOURCES` as
+A *source* is a function ``source(today, branch_ids=None) -> iterable of Notice`` (``branch_ids``:
+only those branches' notices, as a convenor's or organiser's home page asks), named in :data:`SOURCES` as
 ``"module:function"``. Each feature that has deadlines adds its own line (learning agreements,
 ULR training deadlines, refused time off's tribunal deadlines, case and learner follow-ups). A notice's
 ``key`` names the event, not the day: the same review date gives the same key every day, so
@@ -9,10 +10,11 @@ a new reminder.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from datetime import date
 from importlib import import_module
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Optional
 
 from sqlalchemy import select
 
@@ -39,9 +41,11 @@ class Notice:
     subject_kind: str  # what sort of record: "learning agreement (formal learning partnership)"
     due_on: date
     message: str
+    #: the record it is about, as (kind, id): agreement, rep, time_off_request, case or learner
+    record: Optional[tuple[str, int]] = None
 
 
-def sources() -> list[Callable[[date], Iterable[Notice]]]:
+def sources() -> list[Callable[..., Iterable[Notice]]]:
     out = []
     for name in SOURCES:
         module, _, function = name.partition(":")
@@ -49,9 +53,18 @@ def sources() -> list[Callable[[date], Iterable[Notice]]]:
     return out
 
 
-def due(today: date) -> list[Notice]:
-    """Every source's notices for ``today``, by due date (sent or not)."""
-    notices = [n for source in sources() for n in source(today)]
+def due(today: date, branch_ids: Optional[Iterable[int]] = None) -> list[Notice]:
+    """Every source's notices for ``today`` (only ``branch_ids``' when given), by due date, sent or not.
+    The home pages and ``flask reminders`` both read this, so they cannot disagree."""
+    wanted = None if branch_ids is None else sorted(set(branch_ids))
+    notices: list[Notice] = []
+    for source in sources():
+        if wanted is None:
+            notices.extend(source(today))
+        elif "branch_ids" in inspect.signature(source).parameters:
+            notices.extend(source(today, branch_ids=wanted))  # the source narrows its own query
+        else:
+            notices.extend(n for n in source(today) if n.branch_id in wanted)
     return sorted(notices, key=lambda n: (n.due_on, n.branch_id, n.key))
 
 

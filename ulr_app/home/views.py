@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
-from ..agreements import queries as agreement_queries
+from ..core import reminders
 from ..core.permissions import (
     BRANCH_CONVENOR,
     LEARNING_REP,
@@ -34,9 +34,9 @@ def index():
     }
     schools = db.session.scalar(select(func.count()).select_from(
         visible(select(Workplace.id), current_user).where(Workplace.kind == "school").subquery()))
-    reminders = []
+    needs_doing = []
     if current_user.role in (BRANCH_CONVENOR, REGIONAL_ORGANISER):
-        reminders = agreement_queries.reminders_for(current_user, date.today())
+        needs_doing = _needs_doing(current_user, date.today())
     time_off: dict = {}
     today = date.today()
     if current_user.role in (BRANCH_CONVENOR, REGIONAL_ORGANISER):
@@ -55,8 +55,52 @@ def index():
         learners = {"stages": learner_caseload.stage_counts(current_user),
                     "overdue": learner_caseload.overdue_follow_ups(current_user, today),
                     "quiet": quiet, "quiet_total": quiet_total, "quiet_days": learner_caseload.NO_CONTACT_DAYS}
-    return render_template(f"home/{current_user.role}.html", counts=counts, schools=schools, reminders=reminders,
+    return render_template(f"home/{current_user.role}.html", counts=counts, schools=schools, needs_doing=needs_doing,
                            time_off=time_off, learners=learners, today=today, coverage=coverage)
+
+
+#: what needs doing, in the order a convenor deals with it: (notice kinds, heading, tag colour)
+NEEDS_DOING_GROUPS = (
+    (("follow_up_overdue",), "Overdue follow-ups", "govuk-tag--red"),
+    (("training_deadline",), "ULR training deadlines within a month", "govuk-tag--orange"),
+    (("tribunal_deadline",), "Tribunal claim deadlines within 14 days", "govuk-tag--red"),
+    (("review_overdue", "review_due"), "Agreement reviews", "govuk-tag--yellow"),
+    (("stale_draft",), "Draft agreements untouched for 90 days", "govuk-tag--grey"),
+    (("follow_up_due",), "Follow-ups due this week", "govuk-tag--blue"),
+)
+#: a notice's record -> its page
+RECORD_PAGES = {"agreement": ("agreements.agreement", "agreement_id"), "rep": ("reps.rep", "rep_id"),
+                "time_off_request": ("timeoff.time_off_request", "request_id"), "case": ("cases.case", "case_id"),
+                "learner": ("learners.learner", "learner_id")}
+
+
+def _needs_doing(user, today: date) -> list[tuple[str, str, str, list]]:
+    """Every reminder for the user's branch (convenor) or region's branches (organiser), from the
+    same sources as ``flask reminders``, grouped in :data:`NEEDS_DOING_GROUPS` order."""
+    if user.role == BRANCH_CONVENOR:
+        branch_ids = [user.branch_id] if user.branch_id else []
+    else:
+        branch_ids = list(db.session.scalars(select(Branch.id).where(Branch.region_id == user.region_id)))
+    if not branch_ids:
+        return []
+    notices = reminders.due(today, branch_ids)
+
+    def href(notice):
+        if notice.record is None or notice.record[0] not in RECORD_PAGES:
+            return None
+        endpoint, arg = RECORD_PAGES[notice.record[0]]
+        return url_for(endpoint, **{arg: notice.record[1]})
+
+    out, placed = [], set()
+    for kinds, label, tag in NEEDS_DOING_GROUPS:
+        items = [(n, href(n)) for n in notices if n.kind in kinds]
+        placed.update(kinds)
+        if items:
+            out.append((kinds[0], label, tag, items))
+    rest = [(n, href(n)) for n in notices if n.kind not in placed]
+    if rest:
+        out.append(("other", "Other reminders", "govuk-tag--grey", rest))
+    return out
 
 
 @bp.route("/health")

@@ -99,10 +99,14 @@ def reps_for_user(user):
     return db.session.scalars(select(Rep).where(Rep.user_id == user.id, Rep.stood_down_on.is_(None))).all()
 
 
-def training_reminder_facts(today: date):
-    """(rep, deadline) of every ULR in training whose deadline is within a month, for reminders."""
-    reps = db.session.scalars(select(Rep).where(Rep.training_route == "will_train", Rep.will_train_notice_on.is_not(None),
-                                                Rep.stood_down_on.is_(None))).all()
+def training_reminder_facts(today: date, *, branch_ids=None):
+    """(rep, deadline) of every ULR in training (of ``branch_ids`` when given) whose deadline is within a
+    month, for reminders."""
+    stmt = select(Rep).where(Rep.training_route == "will_train", Rep.will_train_notice_on.is_not(None),
+                             Rep.stood_down_on.is_(None))
+    if branch_ids is not None:
+        stmt = stmt.where(Rep.branch_id.in_(list(branch_ids)))
+    reps = db.session.scalars(stmt).all()
     return [(r, rules.deadline_for(facts(r), today)) for r in reps if rules.training_warning(facts(r), today)]
 
 

@@ -10,10 +10,10 @@ from ..core.templating import uk_date as uk
 from . import queries
 
 
-def training_reminders(today: date) -> list[Notice]:
-    """Every branch's ULRs whose training deadline is within a month of ``today``."""
+def training_reminders(today: date, branch_ids=None) -> list[Notice]:
+    """Every branch's (or ``branch_ids``') ULRs whose training deadline is within a month of ``today``."""
     out = []
-    for rep, deadline in queries.training_reminder_facts(today):
+    for rep, deadline in queries.training_reminder_facts(today, branch_ids=branch_ids):
         days = (deadline - today).days
         out.append(Notice(
             key=f"rep:{rep.id}:training-deadline:{deadline.isoformat()}", branch_id=rep.branch_id,
@@ -21,5 +21,6 @@ def training_reminders(today: date) -> list[Notice]:
             due_on=deadline,
             message=(f"{rep.name} must complete their ULR training, and the union tell {rep.employer.name} in writing, "
                      f"by {uk(deadline)} ({days} day{'s' if days != 1 else ''} left), or their paid time off lapses: "
-                     "a second 'will be trained' notice is not allowed (TULRCA 1992 s.168A(5))")))
+                     "a second 'will be trained' notice is not allowed (TULRCA 1992 s.168A(5))"),
+            record=("rep", rep.id)))
     return out

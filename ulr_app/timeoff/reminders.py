@@ -18,13 +18,17 @@ from .models import KINDS, TimeOffRequest
 DAYS = 14
 
 
-def tribunal_deadline_reminders(today: date) -> list[Notice]:
-    """Every branch's open refusals whose tribunal deadline falls within DAYS days of ``today``."""
-    rows = db.session.scalars(select(TimeOffRequest).options(
+def tribunal_deadline_reminders(today: date, branch_ids=None) -> list[Notice]:
+    """Every branch's (or ``branch_ids``') open refusals whose tribunal deadline falls within DAYS days
+    of ``today``."""
+    stmt = select(TimeOffRequest).options(
         selectinload(TimeOffRequest.rep), selectinload(TimeOffRequest.workplace)).where(
         TimeOffRequest.status.in_(tuple(rules.REFUSALS)), TimeOffRequest.kind.in_(tuple(rules.STATUTORY_KINDS)),
         TimeOffRequest.tribunal_claim_on.is_(None), TimeOffRequest.decided_on.is_not(None),
-        TimeOffRequest.decided_on <= today)).all()
+        TimeOffRequest.decided_on <= today)
+    if branch_ids is not None:
+        stmt = stmt.where(TimeOffRequest.branch_id.in_(list(branch_ids)))
+    rows = db.session.scalars(stmt).all()
     out = []
     for request in rows:
         deadline = queries.state(request, today=today).tribunal_deadline
@@ -40,5 +44,6 @@ def tribunal_deadline_reminders(today: date) -> list[Notice]:
             subject=f"{KINDS[request.kind]} ({who}{request.workplace.name}), refused on {rules.uk(request.decided_on)}",
             subject_kind="time-off request", due_on=deadline,
             message=(f"The last day to present a tribunal claim is {rules.uk(deadline)} "
-                     f"({days} day{'s' if days != 1 else ''} left){acas}")))
+                     f"({days} day{'s' if days != 1 else ''} left){acas}"),
+            record=("time_off_request", request.id)))
     return out
