@@ -33,7 +33,7 @@ run: install
 	@mkdir -p instance
 	@$(FLASK) demo-data --scale small --if-empty --logins-file instance/demo-logins.txt >/dev/null
 	@echo
-	@cat instance/demo-logins.txt 2>/dev/null || echo "(demo logins file missing: the database had users before demo data was first loaded)"
+	@sed '/^$$/q' instance/demo-logins.txt 2>/dev/null || echo "(demo logins file missing: the database had users before demo data was first loaded)"
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)

@@ -5,13 +5,17 @@ above ``ulr_app.cli`` in the layer order, so ``ulr_app.cli`` does not import the
 """
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask, g
 from sqlalchemy import func, select
 
+from ..accounts.models import User
 from ..cli import _fail
 from ..core.errors import ServiceError
 from ..extensions import db
+from . import build_demo
 
 
 @click.command("demo-data")
@@ -21,9 +25,6 @@ from ..extensions import db
 @click.option("--logins-file", type=click.Path(dir_okay=False), help="Also write the demo logins to this file.")
 def demo_data(scale, seed, if_empty, logins_file) -> None:
     """Build a believable demo world (deterministic for a given seed)."""
-    from ..accounts.models import User
-    from . import build_demo
-
     g.audit_actor_label = "demo data"
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo("Demo data not loaded: the database already has users.")
@@ -34,14 +35,34 @@ def demo_data(scale, seed, if_empty, logins_file) -> None:
         _fail(exc.message, exc.fields)
     db.session.commit()
     lines = [f"{role:<20} {email:<40} {password}" for role, email, password in logins]
-    text = "Demo logins (role, e-mail, password):\n" + "\n".join(lines)
+    text = (_one_per_role(logins) + "\n\nDemo logins (role, e-mail, password):\n" + "\n".join(lines))
     click.echo(text)
     if logins_file:
-        import os
-
         fd = os.open(logins_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(text + "\n")
+
+
+ROLE_WORDS = {"admin": "Administrator", "regional_organiser": "Regional organiser",
+              "branch_convenor": "Branch convenor", "learning_rep": "ULR"}
+
+
+def _one_per_role(logins) -> str:
+    """The first demo login of each role, with the branch or region it belongs to: what `make run` shows."""
+    first: dict[str, tuple[str, str]] = {}
+    for role, email, password in logins:
+        first.setdefault(role, (email, password))
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_([e for e, _ in first.values()])))}
+    out = ["Demo logins, one per role (every login: instance/demo-logins.txt):"]
+    for role in ROLE_WORDS:
+        if role not in first:
+            continue
+        email, password = first[role]
+        user = users.get(email)
+        where = (f"{user.branch.name} branch" if user and user.branch else
+                 f"{user.region.name} region" if user and user.region else "every region")
+        out.append(f"  {ROLE_WORDS[role] + ':':<20} {email} / {password}  ({where})")
+    return "\n".join(out)
 
 
 def register_cli(app: Flask) -> None:
