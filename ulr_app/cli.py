@@ -8,8 +8,15 @@ from flask import Flask, g
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from .accounts import services
+from .accounts.models import User
+from .core import jobs
+from .core import reminders as reminder_registry
 from .core.errors import ServiceError
 from .extensions import db
+from .organisation.models import Branch
+from .organisation.schools_import import ImportFailed, import_schools
+from .reference.loader import load_all
 
 
 def _fail(message: str, fields: dict | None = None) -> None:
@@ -29,7 +36,6 @@ schools_cli = AppGroup("schools", help="Import schools from a GIAS extract.")
 @reference_cli.command("load")
 def reference_load() -> None:
     """Load (or refresh) regions, local authorities, staff categories, barriers and levels."""
-    from .reference.loader import load_all
 
     g.audit_actor_label = "command line"
     added = load_all()
@@ -46,7 +52,6 @@ def reference_load() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
 def users_create(email, name, role, region_id, branch_id, password_stdin) -> None:
     """Create a user; prints a generated password unless --password-stdin is given."""
-    from .accounts import services
 
     g.audit_actor_label = "command line"
     generated = not password_stdin
@@ -69,8 +74,6 @@ def users_create(email, name, role, region_id, branch_id, password_stdin) -> Non
 @click.option("--name", default="command line", show_default=True, help="What the token is for.")
 def users_token(email, name) -> None:
     """Print a new API token for EMAIL (only its hash is stored)."""
-    from .accounts import services
-    from .accounts.models import User
 
     g.audit_actor_label = "command line"
     user = db.session.scalars(select(User).where(func.lower(User.email) == services.normalise_email(email))).first()
@@ -92,7 +95,6 @@ def users_token(email, name) -> None:
 @click.option("--dry-run", is_flag=True, help="Check the file and report, without saving anything.")
 def schools_import(path, employer_id, match_la, skip_invalid, dry_run) -> None:
     """Create or update school workplaces by URN from a GIAS CSV extract."""
-    from .organisation.schools_import import ImportFailed, import_schools
 
     g.audit_actor_label = "command line"
     if bool(employer_id) == bool(match_la):
@@ -123,10 +125,6 @@ def reminders(as_of, dry_run, show_all) -> None:
     """
     import re
     from datetime import date
-
-    from .accounts.models import User
-    from .core import reminders as reminder_registry
-    from .organisation.models import Branch
 
     today = date.today()
     if as_of is not None:
@@ -185,8 +183,6 @@ def worker(burst) -> None:
     from redis import Redis
     from redis.exceptions import RedisError
     from rq import SimpleWorker
-
-    from .core import jobs
 
     url = current_app.config.get("REDIS_URL")
     if not url:
