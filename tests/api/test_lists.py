@@ -42,7 +42,7 @@ def test_a_school_as_json(api_as, world):
         "id": school.id, "version": 1, "employer_id": world.employers.a1.id, "name": "Brunswick Park Primary School",
         "kind": "school", "urn": 101309, "establishment_type": "Community school", "establishment_type_group": None,
         "establishment_status": None, "phase": "Primary", "la_code": None, "service": None, "town": None,
-        "postcode": None,
+        "postcode": None, "contact_name": None, "contact_role": None,
     }
 
 

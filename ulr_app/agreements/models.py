@@ -182,6 +182,10 @@ class AgreementDocument(Base):
     size_bytes: Mapped[int]
     clause_set: Mapped[Optional[str]] = mapped_column(String(80))
     flagged_clauses: Mapped[Optional[list[Any]]] = mapped_column(JSON)
+    #: generated documents: the clause set's version, and the agreement's status when it was generated
+    #: ("signed": a copy made after signing, not the signed original)
+    clause_set_version: Mapped[Optional[str]] = mapped_column(String(40))
+    agreement_status: Mapped[Optional[str]] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 

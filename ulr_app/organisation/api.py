@@ -35,8 +35,16 @@ BRANCHES = resource(Resource(
         "version": Field("integer", "Goes up by one on each change; send it back on PATCH.", minimum=1),
         "name": Field("string", max_length=120, writable=True, required=True),
         "region_id": Id("The region (regions.id).", writable=True, required=True),
+        "address": Field("string", "The branch's postal address as printed on its letters, one line per line "
+                         "(at most 8 lines of 100 characters).", nullable=True, max_length=500, writable=True),
+        "phone": Field("string", "The branch's phone number for replies to its letters.", nullable=True, max_length=40,
+                       writable=True),
+        "email": Field("string", "The branch's e-mail address for replies to its letters.", nullable=True,
+                       max_length=254, writable=True),
     },
     filters={"region_id": Id("Only branches in this region."), "q": SEARCH},
+    description="A union branch. Its contact details (address, phone, e-mail) are printed on its letters; "
+                "through the API only administrators change a branch (its convenor can on the branch page).",
 ))
 
 EMPLOYERS = resource(Resource(
@@ -81,6 +89,10 @@ WORKPLACES = resource(Resource(
                          nullable=True, max_length=120, writable=True),
         "town": Field("string", nullable=True, max_length=120, writable=True),
         "postcode": Field("string", nullable=True, max_length=10, writable=True),
+        "contact_name": Field("string", "The head teacher's or manager's name: letters to the workplace are addressed "
+                              "to them (\"Dear <name>\").", nullable=True, max_length=120, writable=True),
+        "contact_role": Field("string", "Their job title, like Head teacher.", nullable=True, max_length=120,
+                              writable=True),
     },
     filters={
         "employer_id": Id("Only this employer's workplaces."),
@@ -118,7 +130,9 @@ def get_branch(branch_id: int) -> Any:
 @api_route("/branches", "POST", summary="Add a branch", resource=BRANCHES, action="create", roles=(ADMIN,))
 def create_branch() -> Any:
     data, _ = parse_body(BRANCHES)
-    return BRANCHES.item(services.create_branch(data)), 201
+    branch = services.create_branch(data)
+    services.update_branch_contact(branch, {k: v for k, v in data.items() if k in services.BRANCH_CONTACT_FIELDS})
+    return BRANCHES.item(branch), 201
 
 
 @api_route("/branches/<int:branch_id>", "PATCH", summary="Change a branch", resource=BRANCHES, action="update",
@@ -126,7 +140,8 @@ def create_branch() -> Any:
 def update_branch(branch_id: int) -> Any:
     branch = get_or_404(BRANCHES, branch_id)
     data, version = parse_body(BRANCHES, path_id=branch_id, versioned=True)
-    change(services.update_branch, branch, data, version)
+    change(services.update_branch, branch, data, version)  # checks the version once, for both parts
+    services.update_branch_contact(branch, {k: v for k, v in data.items() if k in services.BRANCH_CONTACT_FIELDS})
     return BRANCHES.item(branch)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Optional
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import Base, TimestampMixin, VersionedMixin
@@ -48,6 +48,11 @@ class Branch(VersionedMixin, TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    #: the branch's postal address as printed on its letters (lines separated by newlines)
+    address: Mapped[Optional[str]] = mapped_column(Text)
+    #: the branch's telephone number and e-mail address for replies to its letters
+    phone: Mapped[Optional[str]] = mapped_column(String(40))
+    email: Mapped[Optional[str]] = mapped_column(String(254))
 
     region: Mapped[Region] = relationship(back_populates="branches")
     employers: Mapped[list["Employer"]] = relationship(
@@ -111,5 +116,8 @@ class Workplace(VersionedMixin, TimestampMixin, Base):
     postcode: Mapped[Optional[str]] = mapped_column(String(10))
     #: council services: the service or directorate (housing, education, ...)
     service: Mapped[Optional[str]] = mapped_column(String(120))
+    #: who letters to this workplace are addressed to: the head teacher or manager, and their job title
+    contact_name: Mapped[Optional[str]] = mapped_column(String(120))
+    contact_role: Mapped[Optional[str]] = mapped_column(String(120))
 
     employer: Mapped[Employer] = relationship(back_populates="workplaces")

@@ -11,7 +11,7 @@ from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles
 from ..core.validation import db_id
 from ..extensions import db
 from . import queries, services
-from .forms import BranchForm, EmployerForm, WorkplaceForm
+from .forms import BranchContactForm, BranchForm, EmployerForm, WorkplaceForm
 from .models import EMPLOYER_KINDS, WORKPLACE_KINDS, Branch, Employer, Region, Workplace
 
 bp = Blueprint("organisation", __name__)
@@ -68,7 +68,8 @@ def branch(branch_id: int):
     branch = get_visible_or_404(db.session, Branch, branch_id, current_user)
     employers = db.session.scalars(queries.employers(current_user, branch_id=branch.id)).all()
     return render_template("organisation/branch.html", branch=branch, employers=employers,
-                           counts=queries.counts_by_employer([e.id for e in employers]))
+                           counts=queries.counts_by_employer([e.id for e in employers]),
+                           can_edit_contact=current_user.role in (ADMIN, BRANCH_CONVENOR))
 
 
 @bp.route("/branches/new", methods=["GET", "POST"])
@@ -99,6 +100,22 @@ def edit_branch(branch_id: int):
 
     return _form_page(form, save, title=f"Change {branch.name}", back=url_for(".branch", branch_id=branch.id),
                       version=branch.version)
+
+
+@bp.route("/branches/<int:branch_id>/contact-details", methods=["GET", "POST"])
+@roles_required(ADMIN, BRANCH_CONVENOR)
+def edit_branch_contact(branch_id: int):
+    """The address, phone and e-mail printed on the branch's letters (its convenor's or an administrator's)."""
+    branch = get_visible_or_404(db.session, Branch, branch_id, current_user)
+    form = BranchContactForm(obj=branch)
+
+    def save():
+        services.update_branch_contact(branch, form.data_for("address", "phone", "email"), version=posted_version())
+        flash("Contact details saved. The branch's letters will show them.", "success")
+        return url_for(".branch", branch_id=branch.id) + "#contact-details"
+
+    return _form_page(form, save, title=f"Contact details of {branch.name} branch",
+                      back=url_for(".branch", branch_id=branch.id), version=branch.version)
 
 
 # --- employers --------------------------------------------------------------------------
@@ -193,7 +210,8 @@ def _may_use_employer(form: WorkplaceForm) -> bool:
 
 
 def _workplace_data(form: WorkplaceForm) -> dict:
-    return form.data_for("employer_id", "name", "kind", "urn", "establishment_type", "phase", "service", "town", "postcode")
+    return form.data_for("employer_id", "name", "kind", "urn", "establishment_type", "phase", "service", "town", "postcode",
+                         "contact_name", "contact_role")
 
 
 @bp.route("/workplaces/new", methods=["GET", "POST"])

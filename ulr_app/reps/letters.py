@@ -1,7 +1,11 @@
 """The branch's written notice to the employer that a person is a ULR (TULRCA 1992 s.168A(3)), and
 that they will be trained within six months (s.168A(4)(b)) or have been trained (s.168A(4)(a) or
 (c)): built as plain data, rendered from an autoescaped template, stored with the appointment and
-put on its timeline. Needs an app context (for the templates), not a request."""
+put on its timeline. Needs an app context (for the templates), not a request.
+
+Like every branch letter it carries the branch's address and contact details and goes to the ULR's
+workplace's head teacher or manager by name when the workplace records one ("Dear <name>"; "Dear Sir
+or Madam" only when no name is known): see ulr_app.organisation.letters."""
 from __future__ import annotations
 
 from datetime import date
@@ -14,6 +18,7 @@ from ..core.dates import add_months
 from ..core.pdf import render_pdf
 from ..core.templating import uk_date
 from ..extensions import db
+from ..organisation.letters import letterhead, recipient
 from . import rules
 from .models import Rep
 
@@ -39,9 +44,12 @@ def letter_data(rep: Rep, *, signed_by: str, signed_role: str, today: Optional[d
     # a "will be trained" notice already given is confirmed, never repeated (s.168A(5))
     earlier_notice = rep.will_train_notice_on if rep.will_train_notice_on and rep.will_train_notice_on < today else None
     will_train_from = rep.will_train_notice_on or today
+    sender = letterhead(rep.branch)
     return {
-        "union": "UNISON",
-        "branch": rep.branch.name,
+        "union": sender["union"],
+        "branch": sender["branch"],
+        "from": sender,
+        "to": recipient(rep.employer, rep.workplace),
         "employer": rep.employer.name,
         "workplace": rep.workplace.name if rep.workplace else None,
         "dated": uk_date(today),
