@@ -217,6 +217,14 @@ def group(page, legend: str):
     return page.get_by_role("group", name=legend, exact=True)
 
 
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in a searchable drop-down (a select enhanced by js/autocomplete.js): type it
+    into the box labelled ``label`` and take the first suggestion that contains it."""
+    box = page.get_by_role("combobox", name=label, exact=True).and_(page.locator("input"))
+    box.fill(option)
+    page.locator(f"#{box.get_attribute('id')}__listbox").get_by_role("option", name=option).first.click()
+
+
 def fits_phone(page, name: str) -> None:
     """Nothing on the page is wider than the 375 px phone screen (no sideways scrolling)."""
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -224,8 +232,8 @@ def fits_phone(page, name: str) -> None:
 
 
 def uk_day(d) -> str:
-    """A date as people type it into the forms: 31/3/2026."""
-    return f"{d.day}/{d.month}/{d.year}"
+    """A date as the forms write it and people type it: 31 3 2026 (the one format, issue 12)."""
+    return f"{d.day} {d.month} {d.year}"
 
 
 def _safe(name: str) -> str:
