@@ -67,7 +67,7 @@ EXPECTED_COUNTS = {
     "user_account": 15,
     "workplace": 380,
 }
-EXPECTED_SHA256 = "b4b759cb7dfe38ccc4c05810e588b59eb06665397051d096ff45b5645e14891e"
+EXPECTED_SHA256 = "1828a8e4437e5c3b0900cd16bfcfed22c3b4e5b31513f404acd40c78f4961e32"
 
 #: the national path, on the national-style file of tests/test_demo.py (write_fake_national)
 EXPECTED_NATIONAL_COUNTS = {
@@ -102,7 +102,7 @@ EXPECTED_NATIONAL_COUNTS = {
     "user_account": 12,
     "workplace": 58,
 }
-EXPECTED_NATIONAL_SHA256 = "db2525168c9d1df232f9ae847c4bb70f6410422c8f8811b435e620a8aa4bee4f"
+EXPECTED_NATIONAL_SHA256 = "e1351a7ba3c09477917e38cfa608718cd55742502827eb869d09b2c65a3dad62"
 
 
 def _plain(value):

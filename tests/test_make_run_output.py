@@ -29,3 +29,12 @@ def test_packaging_is_a_plain_top_level_layout():
     assert cfg["options"]["package_dir"].split() == ["=", "."]
     makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
     assert "sed '/^$$/q' instance/demo-logins.txt" in makefile
+
+
+def test_a_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.headers["Location"].endswith("/static/favicon.svg")
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+    icon.close()
+    assert b'rel="icon"' in client.get("/sign-in").data

@@ -144,6 +144,7 @@ EXPECTED = {
     "static": None,  # files, checked separately
     "home.health": (("GET",), ALL, None, True),
     "home.index": (("GET",), ALL, None, False),
+    "home.favicon": (("GET",), ALL, None, True),
     "accounts.login": (("GET",), ALL, None, True),
     "accounts.logout": (("POST",), ALL, None, False),
     "accounts.profile": (("GET",), ALL, None, False),
@@ -218,6 +219,7 @@ EXPECTED.update(_FUNDING_PAGES)
 EXPECTED.update(_REPORT_PAGES)
 from tests.reports.jobs_permissions import PAGES as _JOBS; EXPECTED.update(_JOBS)  # noqa: E402,E702
 from tests.funding.goaward_permissions import PAGES as _GO; EXPECTED.update(_GO)  # noqa: E402,E702
+from tests.organisation.permissions import PAGES as _ORG; EXPECTED.update(_ORG)  # noqa: E402,E702
 
 
 def page_rules(app):

@@ -93,8 +93,8 @@ def test_convenor_creates_an_agreement_through_the_form(login_as, world):
     ({"title": "x" * 201}, "The title must be 200 characters or fewer", None),
     ({"ulr_places": "twelve"}, "Enter a whole number from 0 to 500", "twelve"),
     ({"ulr_hours_per_month": "lots"}, "Enter a number from 0 to 200", "lots"),
-    ({"review_due_on": "31/02/2026"}, "Enter a real date", "31/02/2026"),
-    ({"signed_on": "next Tuesday"}, "Enter a real date", "next Tuesday"),
+    ({"review_due_on": "31/02/2026"}, "as a real date, for example 31 3 2026", "31/02/2026"),
+    ({"signed_on": "next Tuesday"}, "as a real date, for example 31 3 2026", "next Tuesday"),
     ({"starts_on": "1/4/2026", "expires_on": "2026-03-01"}, "The expiry date must be after the agreement starts", "1/4/2026"),
     ({"whole_employer": "no"}, "Name the services or directorates", None),
     ({"schools_scope": "sometimes"}, "Choose one of", None),
@@ -143,11 +143,11 @@ def test_edit_saves_a_diff_and_keeps_typed_values_on_error(login_as, world):
     c = login_as("convenor_a1")
     page = _text(c.get(f"/agreements/{a.id}/edit"))
     assert 'value="Barnet learning agreement"' in page and 'name="version" value="1"' in page
-    assert 'id="section-signatures"' in page and "For example, 2026-03-31" in page
+    assert 'id="section-signatures"' in page and "For example, 31 3 2026" in page
     response = c.submit(f"/agreements/{a.id}/edit", _form_of(a, union_signatory="Jo Bloggs", review_due_on="30/2/2027"))
     assert response.status_code == 400
     page = _text(response)
-    assert "Enter a real date" in page and 'value="Jo Bloggs"' in page and 'value="30/2/2027"' in page
+    assert "as a real date" in page and 'value="Jo Bloggs"' in page and 'value="30/2/2027"' in page
     db.session.expire_all()
     assert db.session.get(Agreement, a.id).union_signatory is None
 

@@ -548,7 +548,7 @@ def test_an_enrolment_moves_along_its_status_flow(api_as, world):
     es = enrolments_of(world)
     api = api_as("convenor_a1")
     path = f"/enrolments/{es.a1.id}"
-    steps = [({"status": "referred", "referred_on": day(40)}, "referred"),
+    steps = [({"status": "referred", "referred_on": day(30)}, "referred"),  # not before their consent
              ({"status": "enrolled", "started_on": day(30), "planned_end_on": day(-60)}, "enrolled"),
              ({"status": "in_progress"}, "in_progress"),
              ({"status": "completed", "completed_on": day(4)}, "completed"),

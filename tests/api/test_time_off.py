@@ -280,7 +280,7 @@ def test_a_convenor_records_a_refusal_and_acas_dates(api_as, world):
                                                               "acas_ec_certificate_on": "2026-05-15"})
     assert acas.status_code == 200, acas.json
     assert acas.json["tribunal_deadline"] == "2026-07-13"
-    assert any("Day A" in step for step in acas.json["tribunal_deadline_steps"])
+    assert any("Acas early conciliation from" in step for step in acas.json["tribunal_deadline_steps"])
     assert_error(convenor.patch(f"/time_off_requests/{r.id}", json={"version": acas.json["version"],
                                                                     "acas_ec_certificate_on": "2026-04-01"}),
                  422, "validation_failed", fields=("acas_ec_certificate_on",))

@@ -20,7 +20,7 @@ from tests.cases.helpers import TODAY, ago, case, learner, refused_request
 
 
 def _uk(d: date) -> str:
-    return f"{d.day}/{d.month}/{d.year}"
+    return f"{d.day} {d.month} {d.year}"
 
 
 def _long(d: date) -> str:
@@ -167,11 +167,11 @@ def test_ulr_opens_their_own_case(login_as, world):
 @pytest.mark.parametrize("changes,messages", [
     ({"kind": ""}, ["Choose what kind of case it is"]),
     ({"summary": "  "}, ["Enter a short summary of the case"]),
-    ({"opened_on": "31/2/2026"}, ["Enter the date the case was opened as a real date, like 2026-03-31"]),
-    ({"opened_on": _uk(TODAY + timedelta(days=1))}, ["The date the case was opened cannot be in the future"]),
+    ({"opened_on": "31/2/2026"}, ["Enter the date the case was opened as a real date, for example 31 3 2026"]),
+    ({"opened_on": _uk(TODAY + timedelta(days=1))}, ["This date cannot be in the future"]),
     ({"due_on": _uk(ago(5)), "opened_on": _uk(ago(1))}, ["The due date cannot be before the case was opened"]),
     ({"summary": "", "kind": "nope", "due_on": "soon"}, ["Enter a short summary of the case", "Choose what kind of case it is",
-                                                          "Enter the date it is due as a real date, like 2026-03-31"]),
+                                                          "Enter the date it is due as a real date, for example 31 3 2026"]),
 ])
 def test_new_case_bad_input(login_as, world, changes, messages):
     c = login_as("convenor_a1")
@@ -251,7 +251,7 @@ def test_refusal_page_opens_a_dispute_case_linked_both_ways(login_as, world, app
     form = c.get(html.unescape(link))
     page = _text(form)
     assert form.status_code == 200
-    summary = f"Refused: ULR duties (Sam Other, Brunswick Park Primary School), {_long(ago(10))}"
+    summary = f"Refused: ULR duties (Sam Other, Brunswick Park Primary School), {_long(ago(10))}. Reason given: no cover"
     assert f'value="{html.escape(summary, quote=True)}"' in page or f'value="{summary}"' in page
     assert re.search(rf'<option[^>]*selected[^>]*value="{r.id}"|<option value="{r.id}" selected', page)
     deadline = ago(10)
@@ -305,7 +305,7 @@ def test_log_an_activity_and_bad_input(login_as, world):
     assert f"Call, {_long(ago(1))}, Ulr Barnet" in page and f"Visit, {_long(TODAY)}, Ulr Barnet" in page
     before = _count(Activity)
     for data, message in (({"kind": "call", "happened_on": _uk(TODAY + timedelta(days=1)), "text": "Tomorrow"},
-                           "The date it happened cannot be in the future"),
+                           "This date cannot be in the future"),
                           ({"kind": "call", "happened_on": "", "text": " "}, "Enter what happened"),
                           ({"kind": "fax", "happened_on": "", "text": "Sent a fax"}, "Choose what it was"),
                           ({"kind": "note", "happened_on": "", "text": "x" * 5001}, "5000 characters or fewer")):

@@ -280,7 +280,8 @@ def test_open_dispute_case_from_a_refusal(world, app, monkeypatch):
     db.session.commit()
     assert (c.kind, c.time_off_request_id, r.case_id) == ("time_off_dispute", r.id, c.id)
     assert c.workplace_id == r.workplace_id and c.learner_id is None
-    assert c.summary == f"Refused: ULR duties (Ulr Barnet, Barnet Housing), {ago(10).day} {ago(10):%B %Y}"
+    # issue 12: the summary carries the refusal reason
+    assert c.summary == f"Refused: ULR duties (Ulr Barnet, Barnet Housing), {ago(10).day} {ago(10):%B %Y}. Reason given: no cover"
     from ulr_app.timeoff import queries as time_off_queries
 
     assert c.due_on == time_off_queries.state(r).tribunal_deadline  # three months less a day after the refusal

@@ -113,7 +113,7 @@ def test_an_organiser_adds_a_project_in_their_region(world, programmes):
     ({"branch_id": "b1"}, {"branch_id"}),             # another region's branch
     ({"region_id": "b"}, {"region_id"}),              # another region
     ({"ends_on": "2026-03-01"}, {"ends_on"}),         # before the start
-    ({"starts_on": "", "ends_on": "31/3/2027"}, {"starts_on", "ends_on"}),
+    ({"starts_on": "", "ends_on": "31/3/2027x"}, {"starts_on", "ends_on"}),
     ({"budget": "-5"}, {"budget"}),
     ({"budget": "12.345"}, {"budget"}),
     ({"lead_organiser_id": "organiser_b"}, {"lead_organiser_id"}),

@@ -16,7 +16,7 @@ CONSENT = {"consent_on": "2026-01-05", "consent_scope": "Learning records and co
 
 
 def uk(d: date) -> str:
-    return f"{d.day}/{d.month}/{d.year}"
+    return f"{d.day} {d.month} {d.year}"  # as the forms write a date (core.validation.DATE_EXAMPLE)
 
 
 def long(d: date) -> str:

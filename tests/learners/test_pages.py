@@ -250,7 +250,7 @@ def test_edit_saves_and_a_stale_version_is_refused(login_as, world):
     sam = learner(world)
     c = login_as("convenor_a1")
     page = text(c.get(f"/learners/{sam.id}/edit"))
-    assert 'value="5/1/2026"' in page and 'value="Sam Okafor"' in page
+    assert 'value="5 1 2026"' in page and 'value="Sam Okafor"' in page
     data = {**NEW, "workplace_id": world.workplaces.service_a1.id, "job_title": "Cleaner", "version": sam.version}
     response = c.submit(f"/learners/{sam.id}/edit", data)
     assert response.status_code == 302, text(response)
@@ -466,7 +466,7 @@ def test_log_progress_offers_only_the_next_statuses(login_as, world):
     assert response.status_code == 302, text(response)
     db.session.refresh(e)
     assert (e.status, e.completed_on.isoformat(), e.withdrawn_on) == ("completed", "2026-03-01", None)
-    assert "Skills for Life literacy Entry 3: in progress -> completed on 1 March 2026" in plain(c.get(f"/learners/{sam.id}"))
+    assert "Skills for Life literacy Entry 3: In progress to Completed on 1 March 2026" in plain(c.get(f"/learners/{sam.id}"))
     # a final status has nowhere to go
     e2 = enrolment(sam, course("Another", level="entry_2"), "withdrawn")
     page = plain(c.get(f"/learners/{sam.id}/enrolments/{e2.id}/status"))

@@ -98,3 +98,84 @@ def test_ladder_and_next_steps():
 ])
 def test_dates_belong_with_their_status(target, sent, refused):
     assert set(rules.out_of_place(target, sent)) == refused
+
+
+# --- the ladder starts from the needs analysis (issue 12, item 5) ---------------------------------
+
+VOC_L2 = rules.VOCATIONAL_STEPS[None]
+VOC_L3 = rules.VOCATIONAL_STEPS["level_2"]
+HLTA = "HLTA status preparation (Level 2 English and maths reached)"
+HLTA_NEEDS = "HLTA status needs Level 2 English and maths"
+
+
+@pytest.mark.parametrize("reached,assessed,esol_need,expected", [
+    # the case found: assessed at Level 2 literacy and numeracy, no ESOL need, no courses yet
+    ({}, {"literacy": "level_2", "numeracy": "level_2"}, False, [VOC_L2, HLTA]),
+    # no needs analysis and no courses: start with an assessment, no ESOL without a recorded need
+    ({}, {}, False, ["An initial assessment and a Skills for Life English course",
+                     "An initial assessment and a Skills for Life maths course"]),
+    # an ESOL need recorded: ESOL from Entry 1
+    ({}, {"literacy": "entry_2", "numeracy": "entry_1"}, True,
+     ["Skills for Life English at Entry 3", "Skills for Life maths at Entry 2", "ESOL at Entry 1, after an ESOL assessment",
+      HLTA_NEEDS]),
+    # ESOL reached by a course and a need recorded: the next ESOL rung
+    ({"esol": "entry_3"}, {"literacy": "entry_1", "numeracy": "entry_1"}, True,
+     ["Skills for Life English at Entry 2", "Skills for Life maths at Entry 2", "ESOL at Level 1", HLTA_NEEDS]),
+    # ESOL courses done but no need recorded in the latest analysis: no ESOL suggestion
+    ({"esol": "entry_3"}, {"literacy": "entry_1"}, False,
+     ["Skills for Life English at Entry 2", "An initial assessment and a Skills for Life maths course", HLTA_NEEDS]),
+    # assessed above what was achieved: start from the assessment
+    ({"literacy": "entry_2"}, {"literacy": "level_1", "numeracy": "entry_3"}, False,
+     ["Skills for Life English at Level 2", "Skills for Life maths at Level 1", HLTA_NEEDS]),
+    # achieved above what was assessed: start from the achievement (never a lower level)
+    ({"literacy": "level_2", "numeracy": "level_1"}, {"literacy": "entry_1", "numeracy": "entry_1"}, False,
+     ["Skills for Life maths at Level 2", HLTA_NEEDS]),
+    # assessed at Level 3 (above the Skills for Life ladder): no English step
+    ({}, {"literacy": "level_3", "numeracy": "level_2"}, False, [VOC_L2, HLTA]),
+    # pre-entry assessment: the first rung
+    ({}, {"literacy": "pre_entry", "numeracy": "pre_entry"}, False,
+     ["Skills for Life English at Entry 1", "Skills for Life maths at Entry 1", HLTA_NEEDS]),
+    # vocational rungs climb from the highest vocational level reached
+    ({"literacy": "level_2", "numeracy": "level_2", "other": "level_2"}, {}, False, [VOC_L3, HLTA]),
+    ({"literacy": "level_2", "numeracy": "level_2", "other": "level_3"}, {}, False,
+     [rules.VOCATIONAL_STEPS["level_3"], HLTA]),
+    ({"literacy": "level_2", "numeracy": "level_2", "other": "level_5"}, {}, False, [rules.VOCATIONAL_STEPS["level_5"], HLTA]),
+    ({"literacy": "level_2", "numeracy": "level_2", "other": "level_6"}, {}, False, [HLTA]),
+    # ICT assessed does not add a step of its own; unknown levels in the analysis are ignored
+    ({}, {"literacy": "level_2", "numeracy": "level_2", "ict": "level_1"}, False, [VOC_L2, HLTA]),
+])
+def test_next_steps_start_from_the_needs_analysis(reached, assessed, esol_need, expected):
+    steps = rules.next_steps(reached, assessed=assessed, esol_need=esol_need)
+    assert steps == expected
+    if not esol_need:
+        assert not any("ESOL" in s for s in steps)
+    # never a Skills for Life level at or below where the learner stands
+    at = rules.standings(reached, assessed)
+    for subject, name in (("literacy", "English"), ("numeracy", "maths")):
+        for step in steps:
+            if step.startswith(f"Skills for Life {name} at ") and subject in at:
+                label = step.rsplit(" at ", 1)[1]
+                level = next(code for code in rules.LEVELS if rules.level_name(code) == label)
+                assert rules.higher(level, at[subject].level)
+
+
+@pytest.mark.parametrize("reached,assessed,expected", [
+    ({}, {"literacy": "level_2"}, {"literacy": rules.Standing("level_2", "assessed")}),
+    ({"literacy": "level_2"}, {"literacy": "level_2"}, {"literacy": rules.Standing("level_2", "achieved")}),
+    ({"literacy": "level_1"}, {"literacy": "level_2"}, {"literacy": rules.Standing("level_2", "assessed")}),
+    ({"literacy": "level_2"}, {"literacy": "entry_3"}, {"literacy": rules.Standing("level_2", "achieved")}),
+    ({"numeracy": "entry_1"}, {"ict": "level_1", "literacy": "nonsense"},
+     {"numeracy": rules.Standing("entry_1", "achieved"), "ict": rules.Standing("level_1", "assessed")}),
+    ({}, {}, {}),
+])
+def test_standings_take_the_higher_of_achieved_and_assessed(reached, assessed, expected):
+    assert rules.standings(reached, assessed) == expected
+
+
+@pytest.mark.parametrize("literacy,numeracy,ict,expected", [
+    ("level_2", "level_2", None, {"literacy": "level_2", "numeracy": "level_2"}),
+    (None, None, None, {}),
+    ("", "entry_3", "unlevelled", {"numeracy": "entry_3"}),
+])
+def test_assessed_levels_from_a_needs_analysis(literacy, numeracy, ict, expected):
+    assert rules.assessed_levels(literacy, numeracy, ict) == expected

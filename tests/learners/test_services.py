@@ -167,8 +167,8 @@ def test_enrolment_moves_through_the_status_flow_with_dates(world):
     with pytest.raises(ValidationFailed):
         services.change_enrolment_status(e, "withdrawn", {"withdrawn_on": "2026-11-16", "withdrawal_reason": "x"})
     texts = [t.text for t in entries_for(db.session, learner)]
-    assert any("break in learning" in t and "Illness" in t for t in texts)
-    assert any("completed -> achieved" in t for t in texts)
+    assert any("Break in learning" in t and "Illness" in t for t in texts), texts  # a sentence (issue 12)
+    assert any("Completed to Achieved" in t for t in texts), texts
     ladder = queries.ladder(learner)
     assert ladder.reached == {"literacy": "entry_3"}
     assert any("Entry 3" not in s and "English" in s for s in ladder.next_steps)

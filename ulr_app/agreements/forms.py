@@ -1,7 +1,6 @@
 """Forms for learning agreements. They parse what was typed; the services decide what is valid."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_wtf.file import FileField
@@ -11,10 +10,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
-from ..core.forms import Form, optional_int
+from ..core.forms import DATE_HINT, Form, date_input, iso_date_text, optional_int
 from .models import FACILITIES, KINDS, LEARNER_TIME, MEETING_FREQUENCIES, SCHOOLS_SCOPES
 
-DATE_HINT = "For example, 2026-03-31"
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
@@ -42,20 +40,6 @@ def number(label: str, hint: str = "") -> StringField:
 
 def date_text(label: str) -> StringField:
     return StringField(label, widget=GovTextInput(), description=DATE_HINT, render_kw={"spellcheck": "false"})
-
-
-_UK_DATE = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*$")
-
-
-def iso_date_text(value: Any) -> Any:
-    """'31/3/2026' -> '2026-03-31' (what people in the UK type); anything else is left for the service to judge."""
-    if not isinstance(value, str):
-        return value
-    found = _UK_DATE.match(value)
-    if found:
-        day, month, year = found.groups()
-        return f"{year}-{int(month):02d}-{int(day):02d}"
-    return value.strip()
 
 
 #: the agreement form's fieldsets: (id, legend, field names), in the order of the model agreements
@@ -182,7 +166,7 @@ class AgreementForm(Form):
                 if name in BOOL_NAMES:
                     value = "yes" if value else "no"
                 elif name in DATE_NAMES:
-                    value = value.isoformat() if value else ""
+                    value = date_input(value)
                 elif value is None:
                     value = [] if name == "ulr_facilities" else ""
                 elif name not in ("branch_id", "employer_id", "ulr_facilities"):

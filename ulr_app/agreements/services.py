@@ -3,7 +3,6 @@ flushes, never commits."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
@@ -12,6 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..core import audit, timeline
+from ..core import validation as v
 from ..core.errors import Conflict, ValidationFailed
 from ..core.models import utcnow
 from ..extensions import db
@@ -54,6 +54,9 @@ BOOL_FIELDS = ("whole_employer", "equal_access", "ulr_paid_time_off", "ulr_ad_ho
 INT_FIELDS = {"ulr_places": (0, 500), "partnership_employer_members": (0, 50), "partnership_union_members": (0, 50)}
 DECIMAL_FIELDS = {"ulr_hours_per_month": (Decimal("0"), Decimal("200")), "coordinator_release_days": (Decimal("0"), Decimal("5"))}
 DATE_FIELDS = ("starts_on", "signed_on", "review_due_on", "expires_on")
+#: each date's label and kind for the one date rule (core.validation): a signature has happened; the rest are planned
+DATE_KINDS = {"starts_on": ("the start date", v.PLANNED), "signed_on": ("the date it was signed", v.HAPPENED),
+              "review_due_on": ("the review date", v.PLANNED), "expires_on": ("the expiry date", v.PLANNED)}
 EDITABLE = tuple(TEXT_FIELDS) + tuple(CHOICE_FIELDS) + BOOL_FIELDS + tuple(INT_FIELDS) + tuple(DECIMAL_FIELDS) + DATE_FIELDS + (
     "ulr_facilities", "employer_id", "clause_set")
 AUDITED = EDITABLE + ("status", "branch_id")
@@ -62,12 +65,6 @@ AUDITED = EDITABLE + ("status", "branch_id")
 def _check_version(agreement: Agreement, version: Optional[int]) -> None:
     if version is not None and int(version) != agreement.version:
         raise Conflict("This learning agreement was changed by someone else. Reload it and try again.")
-
-
-def _parse_date(value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value).strip())
 
 
 def _clean(data: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
@@ -130,10 +127,10 @@ def _clean(data: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, A
             if value in (None, ""):
                 clean[field] = None
                 continue
-            try:
-                clean[field] = _parse_date(value)
-            except (TypeError, ValueError):
-                errors[field] = ["Enter a real date, like 2026-03-31"]
+            label, kind = DATE_KINDS[field]
+            parsed = v.day(data, errors, field, label, kind=kind)
+            if parsed is not None:
+                clean[field] = parsed
         elif field == "ulr_facilities":
             items = list(value or [])
             if any(i not in FACILITIES for i in items):
@@ -364,14 +361,21 @@ def _store(agreement: Agreement, kind: str, content: bytes, *, original_name: Op
     return document
 
 
-def record_generated(agreement: Agreement, pdf: bytes, *, clause_set: str, flagged: list) -> AgreementDocument:
+def record_generated(agreement: Agreement, pdf: bytes, *, clause_set: str, flagged: list,
+                     set_version: Optional[str] = None) -> AgreementDocument:
+    """Store a generated PDF with the clause set's version and the agreement's status (after signing
+    it is a copy, not a draft)."""
     document = _store(agreement, "generated", pdf, clause_set=clause_set, flagged=flagged)
+    document.clause_set_version = set_version
+    document.agreement_status = agreement.status
+    word = "copy" if agreement.status == "signed" else "draft"
     if agreement.clause_set != clause_set:
         agreement.clause_set = clause_set
-    audit.record(db.session, "create", document, summary=f"Generated draft {document.number} of '{agreement.title}'",
+    audit.record(db.session, "create", document, summary=f"Generated {word} {document.number} of '{agreement.title}'",
                  changes={"sha256": (None, document.sha256)})
     timeline.add(db.session, agreement, "document_generated",
-                 f"Draft document {document.number} generated from {clause_set}"
+                 ("Copy" if word == "copy" else "Draft document") + f" {document.number} generated from {clause_set}"
+                 + (f", version {set_version}" if set_version else "")
                  + (f" ({len(flagged)} items still to agree)" if flagged else ""))
     return document
 

@@ -124,6 +124,7 @@ def agreements():
     counts = queries.schools_scope_counts(current_user, **filters)
     branches, employers = queries.list_filter_options(current_user)
     return render_template("agreements/list.html", page=page, filters=filters, counts=counts, branches=branches,
+                           today=date.today(),
                            employers=employers, can_add=queries.can_create(current_user),
                            filtered=any(v for k, v in filters.items()))
 
@@ -192,10 +193,28 @@ def agreement(agreement_id: int):
     return render_template(
         "agreements/agreement.html", agreement=agreement, coverage=queries.coverage_summary(rows), schools=len(rows),
         named=named, timeline=entries_for(db.session, agreement), can_edit=queries.can_edit(current_user, agreement),
+        document_rows=_document_rows(agreement),
         next_statuses=rules.allowed_next(agreement.status),
         reminders=rules.reminders([rules.AgreementFacts(agreement.id, agreement.title, agreement.status,
                                                         agreement.review_due_on, agreement.last_activity_at.date())],
                                   date.today()))
+
+
+def _document_rows(agreement: Agreement) -> list[dict[str, Any]]:
+    """The agreement's stored documents, the signed copies first, each with what it is called
+    ("Signed copy 1", "Copy 2" made after signing, "Draft 3") and, for a copy, where it came from."""
+    documents = _documents_module()
+    rows = []
+    for doc in agreement.documents:
+        if hasattr(documents, "document_kind"):
+            kind = documents.document_kind(doc, agreement)
+            rows.append({"doc": doc, "kind": kind, "label": documents.label(doc, agreement),
+                         "note": documents.copy_note(doc, agreement)})
+        else:
+            kind = "signed" if doc.kind == "signed" else "draft"
+            rows.append({"doc": doc, "kind": kind, "label": ("Signed copy " if kind == "signed" else "Draft ") + str(doc.number),
+                         "note": None})
+    return sorted(rows, key=lambda r: r["kind"] != "signed")  # stable: otherwise as stored
 
 
 # --- status -------------------------------------------------------------------------------
@@ -379,7 +398,8 @@ def draft(agreement_id: int):
     agreement = _load(agreement_id)
     documents = _documents_module()
     context: dict[str, Any] = dict(agreement=agreement, available=documents is not None,
-                                   can_edit=queries.can_edit(current_user, agreement))
+                                   can_edit=queries.can_edit(current_user, agreement),
+                                   signed=agreement.status == "signed", page_title=document_title(agreement))
     if documents is None:
         return render_template("agreements/draft.html", **context)
     sets = _clause_sets()
@@ -398,6 +418,11 @@ def draft(agreement_id: int):
             problem = str(exc)
     return render_template("agreements/draft.html", form=form, sets=sets, chosen=chosen, draft_html=draft_html,
                            problem=problem, **context)
+
+
+def document_title(agreement: Agreement) -> str:
+    """The document page's name: a signed agreement's document is not a draft."""
+    return "Agreement document (a copy of the signed agreement)" if agreement.status == "signed" else "Draft document"
 
 
 @bp.route("/<int:agreement_id>/draft/pdf", methods=["POST"])
@@ -420,7 +445,8 @@ def generate_pdf(agreement_id: int):
     except ValueError as exc:
         flash(f"The draft could not be made: {exc}", "error")
         return redirect(back)
-    stored = services.record_generated(agreement, pdf, clause_set=code, flagged=document.flagged_json())
+    stored = services.record_generated(agreement, pdf, clause_set=code, flagged=document.flagged_json(),
+                                       set_version=getattr(document, "set_version", None))
     return redirect(url_for(".document", agreement_id=agreement.id, document_id=stored.id))
 
 
@@ -439,10 +465,12 @@ def document(agreement_id: int, document_id: int):
         abort(404)
     if not path.is_file():
         abort(404)
-    if doc.kind == "signed":
-        name = csvio.safe_filename(agreement.title, "signed", doc.number, extension="pdf")
+    documents = _documents_module()
+    if hasattr(documents, "file_name"):  # "signed", "copy" (made after signing) or "draft"
+        name = documents.file_name(doc, agreement)
     else:
-        name = csvio.safe_filename(agreement.title, "draft", doc.number, extension="pdf")
+        name = csvio.safe_filename(agreement.title, "signed" if doc.kind == "signed" else "draft", doc.number,
+                                   extension="pdf")
     # read whole (at most the upload limit): no open file handle outlives the request
     return send_file(io.BytesIO(path.read_bytes()), mimetype="application/pdf", as_attachment=True, download_name=name,
                      max_age=0)

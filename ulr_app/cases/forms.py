@@ -7,12 +7,8 @@ from typing import Any, Optional
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 
-from ..agreements.forms import iso_date_text
-from ..core.forms import Form, optional_int
+from ..core.forms import DATE_HINT, Form, date_hint, date_input, iso_date_text, optional_int
 from .rules import ACTIVITY_KINDS, KINDS, STATUSES
-
-DATE_HINT = "For example, 31/3/2026"
-
 
 def _date(label: str, hint: str = DATE_HINT) -> StringField:
     return StringField(label, widget=GovTextInput(), description=hint, render_kw={"spellcheck": "false"})
@@ -23,8 +19,8 @@ def _select(label: str, hint: str = "") -> SelectField:
 
 
 def uk_text(d: Optional[date]) -> str:
-    """A date as people in the UK type it: 31/3/2026."""
-    return f"{d.day}/{d.month}/{d.year}" if d else ""
+    """A date as it is typed into the forms: 31 3 2026."""
+    return date_input(d)
 
 
 def date_value(text: Any) -> Optional[str]:
@@ -44,8 +40,8 @@ class CaseForm(Form):
     workplace_id = _select("Workplace (optional)")
     agreement_id = _select("Learning agreement (optional)")
     time_off_request_id = _select("Time-off request (optional)", "A refused request this case is about")
-    opened_on = _date("Date opened", "Leave blank for today. For example, 31/3/2026")
-    due_on = _date("Due by (optional)", "When it should be settled. For example, 31/3/2026")
+    opened_on = _date("Date opened", date_hint("Leave blank for today."))
+    due_on = _date("Due by (optional)", date_hint("When it should be settled."))
     submit = SubmitField("Open the case", widget=GovSubmitInput())
 
     NAMES = ("kind", "summary", "details", "owner_id", "learner_id", "workplace_id", "agreement_id",
@@ -70,7 +66,7 @@ class CaseForm(Form):
 class StatusForm(Form):
     status = RadioField("What is the case's status now?", choices=list(STATUSES.items()), widget=GovRadioInput(),
                         validate_choice=False)
-    closed_on = _date("Date closed", "If it is closed. For example, 31/3/2026")
+    closed_on = _date("Date closed", date_hint("If it is closed."))
     outcome = TextAreaField("Outcome (optional)", widget=GovTextArea(),
                             description="If it is closed: how it ended. For example, time off granted after the "
                                         "partnership group met")
@@ -83,7 +79,7 @@ class StatusForm(Form):
 
 class ActivityForm(Form):
     kind = SelectField("What was it?", choices=list(ACTIVITY_KINDS.items()), widget=GovSelect(), validate_choice=False)
-    happened_on = _date("Date", "Leave blank for today. For example, 31/3/2026")
+    happened_on = _date("Date", date_hint("Leave blank for today."))
     text = TextAreaField("What happened", widget=GovTextArea(),
                          description="Who you spoke to, what was said or agreed, and what happens next")
     submit = SubmitField("Log the activity", widget=GovSubmitInput())

@@ -20,6 +20,7 @@ from ..organisation.models import Branch, Workplace, branch_employer
 from ..timeoff import queries as time_off_queries
 from ..timeoff import services as time_off
 from ..timeoff.models import KINDS as TIME_OFF_KINDS
+from ..timeoff.models import REFUSAL_REASONS
 from ..timeoff.models import TimeOffRequest
 from ..timeoff.rules import REFUSALS
 from . import queries, rules
@@ -101,15 +102,13 @@ def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[Case], ac
         "agreement_id": v.ident(m, errors, "agreement_id", "Choose the learning agreement", required=False),
         "workplace_id": v.ident(m, errors, "workplace_id", "Choose the workplace", required=False),
         "time_off_request_id": v.ident(m, errors, "time_off_request_id", "Choose the time-off request", required=False),
-        "opened_on": v.day(m, errors, "opened_on", "the date the case was opened"),
-        "due_on": v.day(m, errors, "due_on", "the date it is due"),
+        "opened_on": v.day(m, errors, "opened_on", "the date the case was opened", kind=v.HAPPENED),
+        "due_on": v.day(m, errors, "due_on", "the date it is due", kind=v.PLANNED),
     }
     if existing is None and c["opened_on"] is None and "opened_on" not in errors:
         c["opened_on"] = date.today()
     elif existing is not None and c["opened_on"] is None and "opened_on" not in errors:
         errors["opened_on"] = ["Enter the date the case was opened"]
-    if c["opened_on"] and c["opened_on"] > date.today():
-        errors.setdefault("opened_on", ["The date the case was opened cannot be in the future"])
     if c["due_on"] and c["opened_on"] and "opened_on" not in errors and c["due_on"] < c["opened_on"]:
         errors.setdefault("due_on", ["The due date cannot be before the case was opened"])
     if existing is not None and existing.closed_on and c["opened_on"] and c["opened_on"] > existing.closed_on:
@@ -180,15 +179,13 @@ def change_status(case: Case, status: Any, *, closed_on: Any = None, outcome: An
     errors: dict[str, list[str]] = {}
     values = {"status": status, "closed_on": closed_on, "outcome": outcome}
     target = v.choice(values, errors, "status", rules.STATUSES, "Choose open, waiting or closed")
-    closed = v.day(values, errors, "closed_on", "the date the case was closed")
+    closed = v.day(values, errors, "closed_on", "the date the case was closed", kind=v.HAPPENED)
     text = v.text(values, errors, "outcome", "the outcome", TEXT_MAX)
     if target:
         for field, message in rules.status_problems(case.status, target, closed_on=closed).items():
             errors.setdefault(field, [message])
-    if target == "closed" and closed:
-        if closed > date.today():
-            errors.setdefault("closed_on", ["The date the case was closed cannot be in the future"])
-        elif closed < case.opened_on:
+    if target == "closed" and closed and "closed_on" not in errors:
+        if closed < case.opened_on:
             errors.setdefault("closed_on", ["The case cannot be closed before it was opened"])
     if errors:
         raise ValidationFailed("Check the status", errors)
@@ -230,10 +227,8 @@ def add_activity(case: Case, data: Mapping[str, Any]) -> Activity:
         raise ValidationFailed("Unknown fields", {f: ["This field cannot be set here"] for f in sorted(unknown)})
     kind = v.choice(data, errors, "kind", rules.ACTIVITY_KINDS, "Choose what it was: a note, call, meeting, e-mail, "
                                                                  "letter or visit")
-    happened_on = v.day(data, errors, "happened_on", "the date it happened", required=True)
+    happened_on = v.day(data, errors, "happened_on", "the date it happened", required=True, kind=v.HAPPENED)
     text = v.text(data, errors, "text", "what happened", TEXT_MAX, required=True)
-    if happened_on and happened_on > date.today():
-        errors.setdefault("happened_on", ["The date it happened cannot be in the future"])
     if errors:
         raise ValidationFailed("Check the activity", errors)
     by_id, by_label = audit.current_actor()
@@ -261,7 +256,7 @@ def add_follow_up(case: Case, title: Any, due_on: Any) -> FollowUp:
     errors: dict[str, list[str]] = {}
     values = {"title": title, "due_on": due_on}
     clean_title = v.text(values, errors, "title", "what needs doing", 200, required=True)
-    due = v.day(values, errors, "due_on", "the date it is due", required=True)
+    due = v.day(values, errors, "due_on", "the date it is due", required=True, kind=v.PLANNED)
     if due and due < case.opened_on:
         errors.setdefault("due_on", ["A follow-up cannot be due before the case was opened"])
     _open_for_work(case, "planning a follow-up")
@@ -277,9 +272,8 @@ def complete_follow_up(follow_up: FollowUp, done_on: Any = None) -> dict:
     if follow_up.case is not None:
         _open_for_work(follow_up.case, "marking its follow-ups done")
     errors: dict[str, list[str]] = {}
-    done = v.day({"done_on": done_on}, errors, "done_on", "the date it was done") or (None if errors else date.today())
-    if done and done > date.today():
-        errors["done_on"] = ["The date it was done cannot be in the future"]
+    done = v.day({"done_on": done_on}, errors, "done_on", "the date it was done", kind=v.HAPPENED) or (
+        None if errors else date.today())
     if errors:
         raise ValidationFailed("Check the follow-up", errors)
     changes = audit.apply_changes(follow_up, {"done_on": done, "done_by_id": audit.current_actor()[0]},
@@ -294,19 +288,35 @@ def complete_follow_up(follow_up: FollowUp, done_on: Any = None) -> dict:
 # --- a refused time-off request's dispute case ------------------------------------------
 
 def dispute_defaults(request) -> dict[str, Any]:
-    """What a time-off dispute case about ``request`` starts with: its workplace, learner, a
-    summary, and the tribunal deadline (if still ahead) as the due date."""
+    """What a time-off dispute case about ``request`` starts with: its workplace, learner, a summary
+    naming who was refused and the reason given, details with the refusal's reason, the employer's
+    words and the tribunal claim deadline, and that deadline (if still ahead) as the due date."""
 
-    who = request.rep.name if request.rep else ("a learner" if request.learner_id else "")
+    learner = db.session.get(Learner, request.learner_id) if request.learner_id else None
+    who = learner.name if learner is not None else (request.rep.name if request.rep else "")
     where = request.workplace.name if request.workplace else ""
     about = ", ".join(x for x in (who, where) if x)
     refused = "Partly refused" if request.status == "partly_granted" else "Refused"
+    reason = REFUSAL_REASONS.get(request.refusal_reason, request.refusal_reason) if request.refusal_reason else ""
     summary = f"{refused}: {TIME_OFF_KINDS.get(request.kind, request.kind)}" + (f" ({about})" if about else "")
     if request.decided_on:
         summary += f", {uk(request.decided_on)}"
-    out: dict[str, Any] = {"kind": "time_off_dispute", "summary": summary[:300], "workplace_id": request.workplace_id,
-                           "learner_id": request.learner_id, "time_off_request_id": request.id}
+    said = " ".join((request.refusal_details or "").split())
+    if reason:
+        given = said if request.refusal_reason == "other" and said else reason.lower()
+        summary += f". Reason given: {given}"
+    lines = [f"The employer {'partly refused' if request.status == 'partly_granted' else 'refused'} this request"
+             + (f" on {uk(request.decided_on)}" if request.decided_on else "") + "."]
+    if reason:
+        lines.append(f"Reason given: {reason}.")
+    if request.refusal_details:
+        lines.append(f"What the employer said: {request.refusal_details.strip()}")
     deadline = time_off_queries.state(request).tribunal_deadline
+    if deadline:
+        lines.append(f"Tribunal claim deadline: {uk(deadline)}.")
+    out: dict[str, Any] = {"kind": "time_off_dispute", "summary": summary[:300], "details": "\n".join(lines)[:TEXT_MAX],
+                           "workplace_id": request.workplace_id, "learner_id": request.learner_id,
+                           "time_off_request_id": request.id}
     if deadline and deadline >= date.today():
         out["due_on"] = deadline
     return out

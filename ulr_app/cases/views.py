@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from ..agreements.models import Agreement
 from ..core.errors import Conflict, ServiceError, ValidationFailed
-from ..core.forms import form_page, posted_version
+from ..core.forms import date_hint, form_page, posted_version
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN,
@@ -198,6 +198,7 @@ def new_case():
         abort(404)
     form = CaseForm(data=initial)
     _setup_case_form(form, branch, request_id=request_id)
+    _name_the_due_date(form, form.kind.data or initial.get("kind"))
 
     def save():
         case = services.create_case(form.case_data(), branch, current_user)
@@ -209,6 +210,13 @@ def new_case():
     return form_page(form, save, "cases/form.html", title="Open a case", back=back, branch=branch, time_off=time_off)
 
 
+def _name_the_due_date(form: CaseForm, kind: Optional[str]) -> None:
+    """A time-off dispute's due date is the tribunal claim deadline: the form calls it that."""
+    if kind == "time_off_dispute":
+        form.due_on.label.text = "Tribunal claim deadline (optional)"
+        form.due_on.description = date_hint("The last day to present a tribunal claim about the refusal.")
+
+
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def edit_case(case_id: int):
@@ -217,6 +225,7 @@ def edit_case(case_id: int):
     form = CaseForm(data=CaseForm.initial(case))
     form.submit.label.text = "Save changes"
     _setup_case_form(form, case.branch, case)
+    _name_the_due_date(form, form.kind.data or case.kind)
     back = url_for(".case", case_id=case.id)
 
     def save():

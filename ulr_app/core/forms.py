@@ -1,6 +1,7 @@
 """Helpers shared by every domain's forms."""
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 from flask_wtf import FlaskForm
@@ -8,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 
 from .errors import ServiceError
-from .validation import db_id
+from .validation import DATE_HINT, date_input, db_id, parse_date
 
 #: what a drop-down says when what was sent is not one of its options
 NOT_A_CHOICE = "Choose one of the options in the list"
@@ -89,6 +90,43 @@ def form_page(form, save, template: str, **context: Any):
     return render_template(template, form=form, **context), status
 
 
+def date_hint(before: str = "") -> str:
+    """The hint under a date field: what it is for (optional), then the one example of how to type a date."""
+    return f"{before.strip()} {DATE_HINT}".strip()
+
+
+def iso_date_text(value: Any) -> Any:
+    """What was typed in a date field, as the services take it: a real date as ISO text ('31 3 2026' ->
+    '2026-03-31'); anything else left as typed, for the service to refuse with its message."""
+    if not isinstance(value, str):
+        return value
+    parsed = parse_date(value)
+    return parsed.isoformat() if parsed else value.strip()
+
+
+_LABEL_TAIL = re.compile(r"\s*\((?:optional|if [^)]*)\)\s*$", re.IGNORECASE)
+
+
+def error_line(label: Any, message: Any) -> str:
+    """One line of a form's error summary: '<field label>: <message>', so that on a long form each error says
+    which field it is about ('ULR places: Enter a whole number from 0 to 500'); the message keeps its own
+    words, so it reads the same beside the field and in the API. A message that already starts
+    with the label, or a field with no label, is left as it is."""
+    message = str(message or "").strip()
+    label = _LABEL_TAIL.sub("", str(label or "")).strip().rstrip("?:").strip()
+    if not label or not message or message.lower().startswith(label.lower()):
+        return message
+    return f"{label}: {message}"
+
+
+def summary_label(field: Any) -> str:
+    """The label an error summary names a field by (none for hidden fields such as the CSRF token)."""
+    if getattr(field, "type", "") in ("HiddenField", "CSRFTokenField"):
+        return ""
+    label = getattr(field, "label", None)
+    return str(getattr(label, "text", "") or "")
+
+
 class SearchForm(FlaskForm):
     """GET filter forms: no CSRF (they change nothing) and no 'form' prefix in the URL."""
 
@@ -99,4 +137,4 @@ class SearchForm(FlaskForm):
     submit = SubmitField("Search", widget=GovSubmitInput())
 
 
-__all__ = ["Form", "SearchForm", "form_page", "posted_version", "id_or_none", "optional_int", "GovSelect", "GovTextInput", "SelectField", "IntegerField"]
+__all__ = ["DATE_HINT", "date_hint", "date_input", "iso_date_text", "error_line", "summary_label", "Form", "SearchForm", "form_page", "posted_version", "id_or_none", "optional_int", "GovSelect", "GovTextInput", "SelectField", "IntegerField"]

@@ -22,6 +22,10 @@ HOOKS = {
                             "(position, label, model) (cases answers)",
     "timeoff.case_visible": "time off asks whether a refusal's dispute case is one the user may see (cases answers)",
     "timeoff.learner_in_branch": "time off asks whether a learner exists in a branch (learners answers)",
+    "timeoff.branch_learners": "time off asks for a branch's learners a user may see, as (id, label), to name "
+                               "the learner of a learner release (learners answers)",
+    "timeoff.learner": "time off asks for a learner-release request's learner: name, whether the user may open "
+                       "their page, and their open enrolments' course titles (learners answers)",
     "rep.time_off": "a ULR's page asks for their recent time-off requests and facility time (time off answers)",
     "api.token_user": "the API asks whose an API token is (accounts answers)",
     "reference.loaders": "`flask reference load` asks each domain for its reference data loader "

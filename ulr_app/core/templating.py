@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, request
 from zoneinfo import ZoneInfo
 
+from .forms import error_line, summary_label
+
 UK = ZoneInfo("Europe/London")
 
 
@@ -82,6 +84,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["nav_section"] = nav_section
     app.jinja_env.filters["uk_date"] = uk_date
     app.jinja_env.filters["uk_datetime"] = uk_datetime
+    app.jinja_env.globals["error_line"] = error_line  # the error summary's '<field label>: <message>'
+    app.jinja_env.globals["summary_label"] = summary_label
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.globals["SERVICE_NAME"] = "ULR Case Manager"

@@ -1,6 +1,7 @@
 """Small parsers shared by services: each returns the clean value or adds a message to ``errors``."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, Optional
@@ -25,25 +26,158 @@ def text(data: Mapping, errors: dict, field: str, label: str, max_len: int, *, r
     return value
 
 
-def day(data: Mapping, errors: dict, field: str, label: str, *, required: bool = False) -> Optional[date]:
+# --- dates: one way to write them, one rule for which are believable ------------------------------
+
+#: how a date is typed in every form, every hint and every message about one (the GOV.UK style)
+DATE_EXAMPLE = "31 3 2026"
+#: the hint under every date field
+DATE_HINT = f"For example, {DATE_EXAMPLE}"
+#: no record of any kind is dated before this year
+EARLIEST_YEAR = 1900
+#: learning and time-off records (referrals, starts, completions, requests, decisions) begin in this year
+LEARNING_YEAR = 1990
+#: a planned date may be at most this many years ahead
+PLANNED_YEARS = 10
+
+#: the kinds of date, as (earliest year, whether it may be in the future): a date of something that has
+#: happened cannot be in the future; a planned one can, by up to PLANNED_YEARS
+HAPPENED = "happened"
+PLANNED = "planned"
+LEARNING_HAPPENED = "learning_happened"
+LEARNING_PLANNED = "learning_planned"
+DATE_KINDS: dict[str, tuple[int, bool]] = {
+    HAPPENED: (EARLIEST_YEAR, False),
+    PLANNED: (EARLIEST_YEAR, True),
+    LEARNING_HAPPENED: (LEARNING_YEAR, False),
+    LEARNING_PLANNED: (LEARNING_YEAR, True),
+}
+
+_MONTHS = {name: number for number, name in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+     "december"), start=1)}
+_MONTHS.update({name[:3]: number for name, number in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
+_UK_DATE = re.compile(r"^(\d{1,2})(?:\s*[/.\-]\s*|\s+)(\d{1,2}|[a-z]+)(?:\s*[/.\-]\s*|\s+)(\d{4})$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def format_date(value: Optional[date]) -> str:
+    """A date as the app writes it in sentences: '31 March 2026' (empty for none)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(UK).date() if value.tzinfo else value.date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def date_input(value: Optional[date]) -> str:
+    """A date as it is typed into a form ('31 3 2026'), to fill in a field for editing."""
+    return f"{value.day} {value.month} {value.year}" if value else ""
+
+
+def parse_date(value: Any) -> Optional[date]:
+    """A date typed the UK way ('31 3 2026', '31/3/2026', '31-03-2026', '31 March 2026', '31 Mar 2026') or as
+    ISO ('2026-03-31', what the API sends); None if it is not a real date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return None
+    typed = " ".join(value.strip().lower().split()).replace(",", "")
+    try:
+        if _ISO_DATE.match(typed):
+            return date.fromisoformat(typed)
+        found = _UK_DATE.match(typed)
+        if not found:
+            return None
+        day_text, month_text, year_text = found.groups()
+        month = int(month_text) if month_text.isdigit() else _MONTHS.get(month_text)
+        if month is None:
+            return None
+        return date(int(year_text), month, int(day_text))
+    except ValueError:
+        return None
+
+
+def latest_planned(today: Optional[date] = None) -> date:
+    """The furthest a planned date may be: PLANNED_YEARS from today (28 February for 29 February)."""
+    today = today or date.today()
+    try:
+        return today.replace(year=today.year + PLANNED_YEARS)
+    except ValueError:
+        return today.replace(year=today.year + PLANNED_YEARS, day=28)
+
+
+def date_problem(value: date, kind: str = PLANNED, *, today: Optional[date] = None) -> Optional[str]:
+    """What is wrong with ``value`` as a date of this kind (DATE_KINDS), or None. The one rule for every form and
+    the API: nothing before 1900; learning and time-off records not before 1990; nothing that has happened in the
+    future; nothing planned more than PLANNED_YEARS ahead."""
+    earliest_year, may_be_ahead = DATE_KINDS[kind]
+    today = today or date.today()
+    if isinstance(value, datetime):
+        value = value.date()
+    if value.year < earliest_year:
+        return f"This date must be in {earliest_year} or later"
+    if not may_be_ahead and value > today:
+        return "This date cannot be in the future"
+    latest = latest_planned(today)
+    if value > latest:
+        return f"This date cannot be more than {PLANNED_YEARS} years ahead (after {format_date(latest)})"
+    return None
+
+
+def check_date(errors: dict, field: str, value: Optional[date], kind: str = PLANNED, *,
+               today: Optional[date] = None) -> Optional[date]:
+    """Adds the date rule's message for ``field`` to ``errors`` (unless it has one already); returns the value."""
+    if value is not None and field not in errors:
+        problem = date_problem(value, kind, today=today)
+        if problem:
+            errors[field] = [problem]
+    return value
+
+
+def bad_date_message(label: str) -> str:
+    return f"Enter {label} as a real date, for example {DATE_EXAMPLE}"
+
+
+def day(data: Mapping, errors: dict, field: str, label: str, *, required: bool = False, kind: str = PLANNED,
+        today: Optional[date] = None) -> Optional[date]:
+    """A date (typed the UK way or as ISO), checked against the date rule for its ``kind``."""
     value = data.get(field)
     if value in (None, ""):
         if required:
             errors[field] = [f"Enter {label}"]
         return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
+    parsed = parse_date(value)
+    if parsed is None:
+        errors[field] = [bad_date_message(label)]
+        return None
+    check_date(errors, field, parsed, kind, today=today)
+    return parsed
+
+
+def _parse_moment(typed: str) -> Optional[datetime]:
+    """ISO ('2026-03-31T09:30') or a UK date and a 24-hour time ('31 3 2026 09:30')."""
+    typed = typed.strip()
     try:
-        return date.fromisoformat(str(value).strip())
+        return datetime.fromisoformat(typed)
     except ValueError:
-        errors[field] = [f"Enter {label} as a real date, like 2026-03-31"]
+        pass
+    date_part, _, time_part = typed.rpartition(" ")
+    found = re.fullmatch(r"(\d{1,2})[:.](\d{2})", time_part)
+    on = parse_date(date_part)
+    if not found or on is None:
+        return None
+    try:
+        return datetime(on.year, on.month, on.day, int(found.group(1)), int(found.group(2)))
+    except ValueError:
         return None
 
 
-def moment(data: Mapping, errors: dict, field: str, label: str, *, required: bool = False) -> Optional[datetime]:
-    """A date and time; naive values are UK local time."""
+def moment(data: Mapping, errors: dict, field: str, label: str, *, required: bool = False, kind: str = PLANNED,
+           today: Optional[date] = None) -> Optional[datetime]:
+    """A date and time; naive values are UK local time. Its date is checked like ``day``'s."""
     value = data.get(field)
     if value in (None, ""):
         if required:
@@ -52,13 +186,13 @@ def moment(data: Mapping, errors: dict, field: str, label: str, *, required: boo
     if isinstance(value, datetime):
         parsed = value
     else:
-        try:
-            parsed = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            errors[field] = [f"Enter {label} as a date and time, like 2026-03-31 09:30"]
+        parsed = _parse_moment(str(value))
+        if parsed is None:
+            errors[field] = [f"Enter {label} as a date and time, for example {DATE_EXAMPLE} 09:30"]
             return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UK)
+    check_date(errors, field, parsed.astimezone(UK).date(), kind, today=today)
     return parsed
 
 

@@ -1,5 +1,5 @@
 """Forms for programmes, projects and the profile upload. They parse what was typed (UK dates like
-31/3/2026 become ISO, blanks become None); the services decide what is valid, with one wording for the
+31 3 2026 become ISO, blanks become None); the services decide what is valid, with one wording for the
 pages and the API. The profile grids are plain tables of inputs read in the views."""
 from __future__ import annotations
 
@@ -12,16 +12,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 
-from ..agreements.forms import iso_date_text
-from ..core.forms import Form
+from ..core.forms import DATE_HINT, Form, date_hint, date_input, iso_date_text
 from .models import MEASURES
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
-DATE_HINT = "For example, 1/4/2026"
 
 
 def uk(d: Optional[date]) -> str:
-    return f"{d.day}/{d.month}/{d.year}" if d else ""
+    """A date as it is typed into the forms: 31 3 2026."""
+    return date_input(d)
 
 
 def _text(value: Any) -> Optional[str]:
@@ -76,8 +75,8 @@ class ProjectForm(Form):
     starts_on = StringField("Start date", widget=GovTextInput(), description=DATE_HINT,
                             render_kw={"spellcheck": "false", "autocomplete": "off"})
     ends_on = StringField("End date", widget=GovTextInput(),
-                          description="After the start date. The project's quarters run from the start to the end. "
-                                      "For example, 31/3/2027", render_kw={"spellcheck": "false", "autocomplete": "off"})
+                          description=date_hint("After the start date. The project's quarters run from the start "
+                                                        "to the end."), render_kw={"spellcheck": "false", "autocomplete": "off"})
     budget = StringField("Budget in pounds (optional)", widget=GovTextInput(), description="For example, 25000.00",
                          render_kw={"inputmode": "decimal", "spellcheck": "false"})
     lead_organiser_id = SelectField("Lead organiser (optional)", widget=GovSelect(), validate_choice=False, choices=[],

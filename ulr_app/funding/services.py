@@ -169,8 +169,8 @@ def _clean_project(data: Mapping[str, Any], existing: Optional[Project], user) -
                              required=False),
         "lead_organiser_id": v.ident(merged, errors, "lead_organiser_id", "Choose the lead organiser",
                                      required=False),
-        "starts_on": v.day(merged, errors, "starts_on", "the start date", required=True),
-        "ends_on": v.day(merged, errors, "ends_on", "the end date", required=True),
+        "starts_on": v.day(merged, errors, "starts_on", "the start date", required=True, kind=v.LEARNING_PLANNED),
+        "ends_on": v.day(merged, errors, "ends_on", "the end date", required=True, kind=v.LEARNING_PLANNED),
     }
     budget = merged.get("budget")
     c["budget"] = None

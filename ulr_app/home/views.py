@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, jsonify, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
@@ -101,6 +101,13 @@ def _needs_doing(user, today: date) -> list[tuple[str, str, str, list]]:
     if rest:
         out.append(("other", "Other reminders", "govuk-tag--grey", rest))
     return out
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico: the icon is the SVG in static (the pages also link it)."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.route("/health")

@@ -1,6 +1,6 @@
 """Forms for learners, needs analyses, enrolments, contacts, merges and the course catalogue.
 
-They parse what was typed (UK dates like 31/3/2026 become ISO, blanks become None); the services
+They parse what was typed (UK dates like 31 3 2026 become ISO, blanks become None); the services
 decide what is valid, with one wording for the pages and the API.
 """
 from __future__ import annotations
@@ -13,13 +13,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 
-from ..agreements.forms import iso_date_text
 from ..contacts.rules import ACTIVITY_KINDS
-from ..core.forms import Form, optional_int
+from ..core.forms import DATE_HINT, Form, date_input, iso_date_text, optional_int
 from ..reference.loader import VOCABULARIES
 from .models import BARRIERS, CONTRACTS, COURSE_CATEGORIES, HOURS, LEVEL_LABELS, MEMBERSHIP, STAFF_CATEGORIES, SUBJECTS
 
-DATE_HINT = "For example, 31/3/2026"
 YES_NO = [("yes", "Yes"), ("no", "No")]
 NOT_KNOWN = ("", "Not known yet")
 #: the descriptions of the staff categories in the reference data, as hints on the form
@@ -30,8 +28,8 @@ EQUALITY_NAMES = ("gender", "ethnicity", "disability", "age_band")
 
 
 def uk(d: Optional[date]) -> str:
-    """A date as people in the UK type it: 31/3/2026."""
-    return f"{d.day}/{d.month}/{d.year}" if d else ""
+    """A date as it is typed into the forms: 31 3 2026."""
+    return date_input(d)
 
 
 def date_field(label: str, hint: str = DATE_HINT) -> StringField:
@@ -73,7 +71,7 @@ class LearnerForm(Form):
     # consent comes first: without it only the name and where they work may be saved
     consent_on = date_field("Date of consent",
                             "The day the learner agreed to the union keeping their details. Nothing beyond their name "
-                            "and workplace is saved until their consent is recorded. For example, 31/3/2026")
+                            "and workplace is saved until their consent is recorded. " + DATE_HINT)
     consent_scope = TextAreaField("What the consent covers", widget=GovTextArea(),
                                   description="For example, records of their learning, contact by the ULR and the branch")
     # who and where
@@ -93,7 +91,7 @@ class LearnerForm(Form):
     membership = RadioField("UNISON membership", choices=list(MEMBERSHIP.items()) + [NOT_KNOWN], widget=GovRadioInput(),
                             validate_choice=False, description="A learner need not be a member")
     joined_union_on = date_field("Date they joined the union (optional)",
-                                 "If they joined, for example through learning. For example, 31/3/2026")
+                                 "If they joined, for example through learning. " + DATE_HINT)
     prior_level = SelectField("Highest level of learning before (optional)", widget=GovSelect(), validate_choice=False,
                               choices=[("", "Not known")] + list(LEVEL_LABELS.items()),
                               description="Their highest qualification level before working with the ULR")

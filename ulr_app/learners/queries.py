@@ -1,7 +1,7 @@
 """Read side for learners: scope rules, the learner list, equality visibility, the ladder."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from sqlalchemy import case, func, literal, or_, select, true
@@ -71,6 +71,38 @@ def learner_in_branch(learner_id: int, branch_id: int) -> bool:
     return db.session.scalar(select(Learner.id).where(Learner.id == learner_id, Learner.branch_id == branch_id)) is not None
 
 
+#: enrolment statuses still open: a learner-release request can name their course
+OPEN_ENROLMENT = ("enquiry", "referred", "enrolled", "in_progress", "break_in_learning")
+
+
+@hooks.provide("timeoff.branch_learners")
+def branch_learners(branch_id: int, user, keep: Optional[int] = None) -> list[tuple[int, str]]:
+    """(id, "name, workplace") of the branch's current learners the user may see, by name, and the
+    learner ``keep`` (a request's own) if it is of the branch (time off asks, for a learner release)."""
+    stmt = (current_learners(visible(select(Learner), user)).where(Learner.branch_id == branch_id)
+            .options(selectinload(Learner.workplace)).order_by(Learner.name, Learner.id))
+    learners = list(db.session.scalars(stmt))
+    if keep and keep not in {lr.id for lr in learners}:
+        extra = db.session.get(Learner, keep)
+        if extra is not None and extra.branch_id == branch_id:
+            learners.append(extra)
+    return [(lr.id, f"{lr.name}, {lr.workplace.name}" if lr.workplace else lr.name) for lr in learners]
+
+
+@hooks.provide("timeoff.learner")
+def learner_for_time_off(learner_id: int, user) -> Optional[dict]:
+    """The learner a learner-release request names: their name, whether the user may open their page,
+    and the titles of the courses of their open enrolments (time off asks)."""
+    learner = db.session.get(Learner, learner_id)
+    if learner is None:
+        return None
+    may_see = db.session.scalar(visible(select(Learner.id).where(Learner.id == learner_id), user)) is not None
+    titles = db.session.scalars(select(Course.title).join(Enrolment, Enrolment.course_id == Course.id)
+                                .where(Enrolment.learner_id == learner_id, Enrolment.status.in_(OPEN_ENROLMENT))
+                                .order_by(Enrolment.started_on.is_(None), Enrolment.started_on, Enrolment.id)).all() if may_see else []
+    return {"id": learner.id, "name": learner.name, "visible": may_see, "courses": list(dict.fromkeys(titles))}
+
+
 def can_see_equality(user) -> bool:
     """Equality monitoring fields: convenors and above only (others see recorded / not recorded)."""
     return user is not None and user.role in (ADMIN, REGIONAL_ORGANISER, BRANCH_CONVENOR)
@@ -132,16 +164,32 @@ class Ladder:
     enrolments: list[Enrolment]
     next_steps: list[str]
     progressions: list[tuple[int, int]]
+    #: levels assessed in the latest needs analysis, and whether it recorded an ESOL need
+    assessed: dict[str, str] = field(default_factory=dict)
+    esol_need: bool = False
+    #: subject -> the higher of reached and assessed, and which it is (rules.standings)
+    standing: dict[str, rules.Standing] = field(default_factory=dict)
+
+
+def latest_needs_assessment(learner: Learner) -> Optional[NeedsAssessment]:
+    return db.session.scalars(select(NeedsAssessment).where(NeedsAssessment.learner_id == learner.id)
+                              .order_by(NeedsAssessment.assessed_on.desc(), NeedsAssessment.id.desc()).limit(1)).first()
 
 
 def ladder(learner: Learner) -> Ladder:
-    """Levels reached per subject (from outcomes), every enrolment, and the suggested next steps."""
+    """Levels reached per subject (from outcomes), the levels assessed in the latest needs analysis,
+    every enrolment, and the suggested next steps (which start from the higher of the two)."""
     enrolments = enrolments_of(learner)
     outcomes = [(e.course.subject, e.course.level) for e in enrolments
                 if rules.outcome_on(e.status, e.completed_on, e.achieved_on) is not None]
     reached = rules.highest_by_subject(outcomes)
-    return Ladder(reached=reached, enrolments=enrolments, next_steps=rules.next_steps(reached),
-                  progressions=rules.progressions(facts(e) for e in enrolments))
+    latest = latest_needs_assessment(learner)
+    assessed = rules.assessed_levels(latest.literacy_level, latest.numeracy_level, latest.ict_level) if latest else {}
+    esol_need = bool(latest and latest.esol_need)
+    return Ladder(reached=reached, enrolments=enrolments,
+                  next_steps=rules.next_steps(reached, assessed=assessed, esol_need=esol_need),
+                  progressions=rules.progressions(facts(e) for e in enrolments),
+                  assessed=assessed, esol_need=esol_need, standing=rules.standings(reached, assessed))
 
 
 
@@ -230,7 +278,8 @@ LADDER_SUBJECTS = (("literacy", "English (literacy)", "entry_1", "level_2"),
                    ("ict", "ICT", "entry_3", "level_2"),
                    ("other", "Vocational and higher education", "level_2", "level_5"))
 LIVE = ("enquiry", "referred", "enrolled", "in_progress", "break_in_learning")
-RUNG_STATES = {"reached": "Reached", "working": "Working towards", "next": "Next step", "not_yet": "Not yet"}
+RUNG_STATES = {"reached": "Reached", "assessed": "Assessed", "working": "Working towards", "next": "Next step",
+               "not_yet": "Not yet"}
 
 
 @dataclass(frozen=True)
@@ -246,13 +295,20 @@ class SubjectLadder:
     title: str
     reached: Optional[str]
     rungs: list[Rung]  # top rung first, as a ladder is drawn
+    #: the level the learner stands at ("achieved" or "assessed", see rules.standings), if any
+    standing: Optional[rules.Standing] = None
 
 
 def ladder_rungs(lad: Ladder) -> list[SubjectLadder]:
-    """Each subject's ladder: the rungs reached, being worked towards, the next one and the rest (pure)."""
+    """Each subject's ladder: the rungs reached (by outcomes) or assessed (in the latest needs analysis),
+    being worked towards, the next one and the rest (pure). ESOL has a next step only where the latest
+    needs analysis recorded an ESOL need."""
     out = []
     for subject, title, low, high in LADDER_SUBJECTS:
         reached = lad.reached.get(subject)
+        standing = lad.standing.get(subject) if lad.standing else (
+            rules.Standing(reached, "achieved") if reached else None)
+        at = standing.level if standing else None
         working: dict[str, list[str]] = {}
         done: dict[str, list[str]] = {}
         for e in lad.enrolments:
@@ -262,13 +318,11 @@ def ladder_rungs(lad: Ladder) -> list[SubjectLadder]:
                 working.setdefault(e.course.level, []).append(e.course.title)
             elif rules.outcome_on(e.status, e.completed_on, e.achieved_on) is not None:
                 done.setdefault(e.course.level, []).append(e.course.title)
-        nxt = None
-        if reached is None:
-            nxt = low
-        elif rules.RANK[reached] + 1 < len(rules.LEVELS):
-            nxt = rules.LEVELS[rules.RANK[reached] + 1]
-        top = max([rules.RANK[high]] + [rules.RANK[lv] for lv in (reached, nxt, *working) if lv])
-        bottom = min([rules.RANK[low]] + [rules.RANK[lv] for lv in (*working, *done)])
+        nxt = low if at is None else rules.next_level(at)
+        if subject == "esol" and not lad.esol_need:
+            nxt = None
+        top = max([rules.RANK[high]] + [rules.RANK[lv] for lv in (at, nxt, *working) if lv])
+        bottom = min([rules.RANK[low]] + [rules.RANK[lv] for lv in (at, nxt, *working, *done) if lv])
         rungs = []
         for rank in range(top, bottom - 1, -1):
             level = rules.LEVELS[rank]
@@ -276,12 +330,14 @@ def ladder_rungs(lad: Ladder) -> list[SubjectLadder]:
                 state = "reached"
             elif level in working:
                 state = "working"
+            elif at is not None and rank <= rules.RANK[at]:
+                state = "assessed"
             elif level == nxt:
                 state = "next"
             else:
                 state = "not_yet"
             rungs.append(Rung(level=level, state=state, courses=tuple(done.get(level, []) + working.get(level, []))))
-        out.append(SubjectLadder(subject=subject, title=title, reached=reached, rungs=rungs))
+        out.append(SubjectLadder(subject=subject, title=title, reached=reached, rungs=rungs, standing=standing))
     return out
 
 

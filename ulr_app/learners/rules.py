@@ -160,18 +160,89 @@ def highest_by_subject(achieved: Iterable[tuple[str, Optional[str]]]) -> dict[st
     return out
 
 
-def next_steps(reached: dict[str, str]) -> list[str]:
-    """Suggested next rungs of the ladder from the levels reached per subject."""
+#: where the needs analysis records a level -> the ladder subject it counts for
+ASSESSED_SUBJECTS = (("literacy_level", "literacy"), ("numeracy_level", "numeracy"), ("ict_level", "ict"))
+
+
+def assessed_levels(literacy: Optional[str] = None, numeracy: Optional[str] = None,
+                    ict: Optional[str] = None) -> dict[str, str]:
+    """subject -> level assessed, from a needs analysis (levels it does not know are left out)."""
+    given = {"literacy": literacy, "numeracy": numeracy, "ict": ict}
+    return {subject: level for subject, level in given.items() if level_rank(level) is not None}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a learner stands on one subject's ladder: the level and how it is known."""
+    level: str
+    how: str  # "achieved" (a completed or achieved course) or "assessed" (the latest needs analysis)
+
+
+def standings(reached: dict[str, str], assessed: Optional[dict[str, str]] = None) -> dict[str, Standing]:
+    """subject -> the higher of the level reached by outcomes and the level assessed; an outcome at the
+    same level as the assessment wins (a qualification says more than an assessment)."""
+    out = {subject: Standing(level, "achieved") for subject, level in reached.items() if level_rank(level) is not None}
+    for subject, level in (assessed or {}).items():
+        if level_rank(level) is None:
+            continue
+        if subject not in out or higher(level, out[subject].level):
+            out[subject] = Standing(level, "assessed")
+    return out
+
+
+def level_name(level: str) -> str:
+    """entry_1 -> Entry 1, level_2 -> Level 2, pre_entry -> Pre-entry."""
+    if level == "pre_entry":
+        return "Pre-entry"
+    return level.replace("_", " ").replace("level", "Level").replace("entry", "Entry")
+
+
+def next_level(level: Optional[str]) -> Optional[str]:
+    """The rung above ``level`` (None above Level 8)."""
+    rank = level_rank(level)
+    if rank is None:
+        return None
+    return LEVELS[rank + 1] if rank + 1 < len(LEVELS) else None
+
+
+#: the vocational and higher-education rung above each level reached (domain.md section 5)
+VOCATIONAL_STEPS = {
+    None: "A Level 2 vocational qualification: NVQ, SWiS or STL Level 2 (Supporting Teaching and Learning)",
+    "level_2": "A Level 3 vocational qualification: NVQ, SWiS or STL Level 3 (Supporting Teaching and Learning)",
+    "level_3": "The Certificate of School Business Management (CSBM, Level 4)",
+    "level_4": "A foundation degree or the Diploma of School Business Management (DSBM, Level 5)",
+    "level_5": "A degree (Level 6)",
+}
+
+
+def next_steps(reached: dict[str, str], *, assessed: Optional[dict[str, str]] = None,
+               esol_need: bool = False) -> list[str]:
+    """Suggested next rungs of the ladder from the levels reached per subject (outcomes) and the levels
+    assessed in the latest needs analysis. Never a level below either; ESOL only where a need was
+    recorded; vocational steps once Level 2 English and maths are reached or a vocational level is."""
+    at = standings(reached, assessed)
     steps = []
-    english, maths = reached.get("literacy"), reached.get("numeracy")
+    level_of = {subject: s.level for subject, s in at.items()}
+    english, maths = level_of.get("literacy"), level_of.get("numeracy")
     for subject, name in (("literacy", "English"), ("numeracy", "maths")):
-        level = reached.get(subject)
+        level = level_of.get(subject)
         if level is None:
             steps.append(f"An initial assessment and a Skills for Life {name} course")
         elif not higher(level, "level_1"):
-            nxt = LEVELS[RANK[level] + 1]
-            steps.append(f"Skills for Life {name} at {nxt.replace('_', ' ').replace('level', 'Level').replace('entry', 'Entry')}")
-    if english and maths and not higher("level_2", english) and not higher("level_2", maths):
+            steps.append(f"Skills for Life {name} at {level_name(next_level(level))}")
+    if esol_need:
+        esol = level_of.get("esol")
+        if esol is None:
+            steps.append("ESOL at Entry 1, after an ESOL assessment")
+        elif not higher(esol, "level_1"):
+            steps.append(f"ESOL at {level_name(next_level(esol))}")
+    both_level_2 = bool(english and maths and not higher("level_2", english) and not higher("level_2", maths))
+    vocational = level_of.get("other")
+    if both_level_2 or vocational is not None:
+        rung = None if vocational is None or higher("level_2", vocational) else vocational
+        if VOCATIONAL_STEPS.get(rung):  # nothing more to suggest above Level 5
+            steps.append(VOCATIONAL_STEPS[rung])
+    if both_level_2:
         steps.append("HLTA status preparation (Level 2 English and maths reached)")
     elif english or maths:
         steps.append("HLTA status needs Level 2 English and maths")

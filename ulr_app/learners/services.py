@@ -22,8 +22,8 @@ from ..organisation.models import Branch, Workplace, branch_employer
 from ..reps.models import Rep
 from ..timeoff.models import TimeOffRequest
 from . import rules
-from .models import (BARRIERS, CONTRACTS, COURSE_CATEGORIES, HOURS, LEVEL_LABELS, MEMBERSHIP, STAFF_CATEGORIES,
-                     SUBJECTS, Course, Enrolment, Learner, NeedsAssessment)
+from .models import (BARRIERS, CONTRACTS, COURSE_CATEGORIES, ENROLMENT_STATUSES, HOURS, LEVEL_LABELS, MEMBERSHIP,
+                     STAFF_CATEGORIES, SUBJECTS, Course, Enrolment, Learner, NeedsAssessment)
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EQUALITY_FIELDS = ("gender", "ethnicity", "disability", "age_band")
@@ -38,13 +38,6 @@ EQUALITY_ROLES = ("admin", "regional_organiser", "branch_convenor")
 
 def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _future(c: dict, errors: dict, fields) -> None:
-    today = date.today()
-    for f in fields:
-        if c.get(f) and c[f] > today:
-            errors.setdefault(f, ["This date cannot be in the future"])
 
 
 # --- learners ---------------------------------------------------------------------------------
@@ -83,8 +76,9 @@ def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[L
         "employer_id": v.ident(merged, errors, "employer_id", "Choose the employer", required=False),
         "workplace_id": v.ident(merged, errors, "workplace_id", "Choose the workplace", required=False),
         "rep_id": v.ident(merged, errors, "rep_id", "Choose the ULR", required=False),
-        "joined_union_on": v.day(merged, errors, "joined_union_on", "the date they joined the union"),
-        "consent_on": v.day(merged, errors, "consent_on", "the date of consent"),
+        # the one date rule (core.validation): a union join date may be older than any learning record
+        "joined_union_on": v.day(merged, errors, "joined_union_on", "the date they joined the union", kind=v.HAPPENED),
+        "consent_on": v.day(merged, errors, "consent_on", "the date of consent", kind=v.LEARNING_HAPPENED),
     }
     # consent first: without it only the name and where they work may be saved
     if not c["consent_on"] and "consent_on" not in errors:
@@ -125,7 +119,6 @@ def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[L
         elif (actor is not None and actor.role == LEARNING_REP and existing is not None and rep.user_id != actor.id
               and c["rep_id"] != existing.rep_id):  # a ULR may record a learner for a colleague, not hand one over
             errors["rep_id"] = ["Only the branch convenor moves a learner to another ULR"]
-    _future(c, errors, ("joined_union_on", "consent_on"))
     if errors:
         raise ValidationFailed("Check the learner's details", errors)
     keep = set(data) | ({"employer_id"} if "workplace_id" in data else set())
@@ -239,7 +232,8 @@ def record_needs_assessment(learner: Learner, data: Mapping[str, Any], *, actor=
     if unknown:
         raise ValidationFailed("Unknown fields", {f: ["This field is not part of a needs analysis"] for f in sorted(unknown)})
     c: dict[str, Any] = {
-        "assessed_on": v.day(data, errors, "assessed_on", "the date of the assessment", required=True),
+        "assessed_on": v.day(data, errors, "assessed_on", "the date of the assessment", required=True,
+                             kind=v.LEARNING_HAPPENED),
         "goals": v.text(data, errors, "goals", "the goals", 5000),
         "esol_need": v.flag(data, errors, "esol_need"),
     }
@@ -251,7 +245,6 @@ def record_needs_assessment(learner: Learner, data: Mapping[str, Any], *, actor=
         barriers = []
     c["barriers"] = list(dict.fromkeys(barriers))
     c["esol_need"] = bool(c["esol_need"])
-    _future(c, errors, ("assessed_on",))
     if errors:
         raise ValidationFailed("Check the needs analysis", errors)
     assessed_by_id = actor.id if actor is not None else audit.current_actor()[0]
@@ -336,8 +329,22 @@ STATUS_FIELDS = (*DATE_FIELDS, "withdrawal_reason", "break_reason")
 OPENING_STATUSES = ("enquiry", "referred", "enrolled")
 
 
-def _dates(data: Mapping[str, Any], errors: dict, fields) -> dict:
-    return {f: v.day(data, errors, f, DATE_LABELS[f]) for f in fields if f in data}
+#: what each enrolment date is for the one date rule (core.validation): what has happened cannot be in the future
+#: (a start logged as it happens has happened; only a new enrolment may have a start date ahead)
+DATE_KINDS = {f: v.LEARNING_HAPPENED for f in DATE_FIELDS} | {
+    "planned_end_on": v.LEARNING_PLANNED, "return_on": v.LEARNING_PLANNED}
+
+
+def _dates(data: Mapping[str, Any], errors: dict, fields, learner: Optional[Learner] = None, **kinds: str) -> dict:
+    """The enrolment dates sent, each checked by the date rule (``kinds`` overrides DATE_KINDS); none may be
+    before the learner's consent."""
+    kinds = {**DATE_KINDS, **kinds}
+    dates = {f: v.day(data, errors, f, DATE_LABELS[f], kind=kinds[f]) for f in fields if f in data}
+    consent = learner.consent_on if learner is not None else None
+    for f, value in dates.items():
+        if consent and value and value < consent and f not in errors:
+            errors[f] = [f"This date cannot be before the learner's consent ({v.format_date(consent)})"]
+    return dates
 
 
 def _raise(message: str, errors: dict, problems: Mapping[str, str]) -> None:
@@ -381,7 +388,7 @@ def enrol(learner: Learner, data: Mapping[str, Any], *, actor=None) -> Enrolment
         if problem:
             errors["project_id"] = [problem]
     tor_id = v.ident(data, errors, "time_off_request_id", "Choose a time-off request", required=False)
-    dates = _dates(data, errors, ("referred_on", "started_on", "planned_end_on"))
+    dates = _dates(data, errors, ("referred_on", "started_on", "planned_end_on"), learner, started_on=v.LEARNING_PLANNED)
     course = db.session.get(Course, course_id) if course_id else None
     if course_id and "course_id" not in errors and (course is None or not course.active):
         errors["course_id"] = ["Choose a course from the catalogue"]
@@ -392,7 +399,6 @@ def enrol(learner: Learner, data: Mapping[str, Any], *, actor=None) -> Enrolment
             errors["time_off_request_id"] = ["Choose a learner-release time-off request for this learner"]
     if dates.get("planned_end_on") and dates.get("started_on") and dates["planned_end_on"] < dates["started_on"]:
         errors.setdefault("planned_end_on", ["The planned end cannot be before the start date"])
-    _future(dates, errors, ("referred_on",))
     problems = rules.transition_problems(None, status, dates) if "status" not in errors else {}
     _raise("Check the enrolment", errors, problems)
     e = Enrolment(learner_id=learner.id, course_id=course.id, project_id=project_id, status=status,
@@ -401,7 +407,7 @@ def enrol(learner: Learner, data: Mapping[str, Any], *, actor=None) -> Enrolment
     db.session.flush()
     audit.record(db.session, "create", e, summary=f"Enrolment of {learner.name} on {course.title}",
                  changes=audit.snapshot(e, ("course_id", "project_id", "status", "time_off_request_id", *DATE_FIELDS)))
-    timeline.add(db.session, learner, "enrolment", f"{course.title}: {status.replace('_', ' ')}")
+    timeline.add(db.session, learner, "enrolment", f"{course.title}: {ENROLMENT_STATUSES[status]}")
     return e
 
 
@@ -415,7 +421,7 @@ def change_enrolment_status(enrolment: Enrolment, status: str, data: Optional[Ma
     unknown = set(data) - set(STATUS_FIELDS)
     if unknown:
         raise ValidationFailed("Unknown fields", {f: ["This field is not part of an enrolment"] for f in sorted(unknown)})
-    clean: dict[str, Any] = _dates(data, errors, DATE_FIELDS)
+    clean: dict[str, Any] = _dates(data, errors, DATE_FIELDS, enrolment.learner)
     for f, label in (("withdrawal_reason", "why the learner withdrew"), ("break_reason", "the reason for the break")):
         if f in data:
             clean[f] = v.text(data, errors, f, label, 2000)
@@ -428,8 +434,6 @@ def change_enrolment_status(enrolment: Enrolment, status: str, data: Optional[Ma
         sent = [f for f in clean if clean[f] not in (None, "") and clean[f] != getattr(enrolment, f)]
         for name, message in rules.out_of_place(status, sent).items():
             problems.setdefault(name, message)
-    _future(clean, errors, ("referred_on", "started_on", "completed_on", "achieved_on", "withdrawn_on",
-                            "break_started_on"))
     _raise("Check the enrolment", errors, problems)
     old_status = enrolment.status
     changes = audit.apply_changes(enrolment, {**clean, "status": status}, ("status", *STATUS_FIELDS))
@@ -441,7 +445,7 @@ def change_enrolment_status(enrolment: Enrolment, status: str, data: Optional[Ma
                      changes=changes)
         if "status" in changes:
             when = merged.get(rules.DATE_FOR.get(status, ""), None)
-            text = (f"{enrolment.course.title}: {old_status.replace('_', ' ')} -> {status.replace('_', ' ')}"
+            text = (f"{enrolment.course.title}: {ENROLMENT_STATUSES[old_status]} to {ENROLMENT_STATUSES[status]}"
                     + (f" on {uk_date(when)}" if when else ""))
             if status == "withdrawn":
                 text += f" ({merged['withdrawal_reason']})"
@@ -471,10 +475,9 @@ def log_contact(learner: Learner, data: Mapping[str, Any], *, actor=None):
     if unknown:
         raise ValidationFailed("Unknown fields", {f: ["This field is not part of a contact"] for f in sorted(unknown)})
     kind = v.choice(data, errors, "kind", ACTIVITY_KINDS, "Choose what kind of contact it was")
-    happened_on = v.day(data, errors, "happened_on", "the date of the contact", required=True)
+    happened_on = v.day(data, errors, "happened_on", "the date of the contact", required=True, kind=v.LEARNING_HAPPENED)
     text = v.text(data, errors, "text", "what was said or done", CONTACT_TEXT_MAX, required=True)
-    next_on = v.day(data, errors, "next_contact_on", "the date of the next contact")
-    _future({"happened_on": happened_on}, errors, ("happened_on",))
+    next_on = v.day(data, errors, "next_contact_on", "the date of the next contact", kind=v.LEARNING_PLANNED)
     if next_on and happened_on and next_on <= happened_on and "next_contact_on" not in errors:
         errors["next_contact_on"] = ["The next contact must be after this one"]
     if errors:
@@ -486,7 +489,7 @@ def log_contact(learner: Learner, data: Mapping[str, Any], *, actor=None):
     db.session.flush()
     audit.record(db.session, "create", activity, summary=f"{ACTIVITY_KINDS[kind]} with learner {learner.name}",
                  changes=audit.snapshot(activity, ("learner_id", "kind", "happened_on", "text")))
-    timeline.add(db.session, learner, "contact", f"{ACTIVITY_KINDS[kind]} on {happened_on.isoformat()} logged")
+    timeline.add(db.session, learner, "contact", f"{ACTIVITY_KINDS[kind]} on {uk_date(happened_on)} logged")
     follow_up = None
     if next_on:
         follow_up = FollowUp(learner_id=learner.id, title=f"Next contact with {learner.name}"[:200], due_on=next_on)
@@ -494,7 +497,7 @@ def log_contact(learner: Learner, data: Mapping[str, Any], *, actor=None):
         db.session.flush()
         audit.record(db.session, "create", follow_up, summary=f"Follow-up for learner {learner.name}",
                      changes=audit.snapshot(follow_up, ("learner_id", "title", "due_on")))
-        timeline.add(db.session, learner, "follow_up", f"Next contact planned for {next_on.isoformat()}")
+        timeline.add(db.session, learner, "follow_up", f"Next contact planned for {uk_date(next_on)}")
     activity.follow_up = follow_up
     return activity
 
@@ -506,8 +509,10 @@ def complete_learner_follow_up(follow_up, *, actor=None, on: Optional[date] = No
     if follow_up.done_on is not None:
         return False
     on = on or date.today()
-    if on > date.today():
-        raise ValidationFailed("Check the date", {"done_on": ["This date cannot be in the future"]})
+    date_errors: dict[str, list[str]] = {}
+    v.check_date(date_errors, "done_on", on, v.LEARNING_HAPPENED)
+    if date_errors:
+        raise ValidationFailed("Check the date", date_errors)
     done_by_id = actor.id if actor is not None else audit.current_actor()[0]
     changes = audit.apply_changes(follow_up, {"done_on": on, "done_by_id": done_by_id}, ("done_on", "done_by_id"))
     db.session.flush()

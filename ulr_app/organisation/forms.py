@@ -6,9 +6,9 @@ import typing as t
 
 from flask import abort, render_template, request
 from flask_login import current_user
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from sqlalchemy import select
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..core.forms import Form, optional_int
@@ -25,6 +25,20 @@ class BranchForm(Form):
     region_id = SelectField("Region", widget=GovSelect(), coerce=optional_int, validate_choice=False,
                             validators=[DataRequired(message="Choose the region")])
     submit = SubmitField("Save branch", widget=GovSubmitInput())
+
+
+class BranchContactForm(Form):
+    """The branch's address and contact details, printed at the top of its letters to employers."""
+    address = TextAreaField("Postal address", widget=GovTextArea(),
+                            description="Put each line of the address on its own line, ending with the postcode.",
+                            render_kw={"autocomplete": "street-address", "rows": 5},
+                            validators=[Optional(), Length(max=500, message="Address must be 500 characters or fewer")])
+    phone = StringField("Phone number", widget=GovTextInput(), description="For employers to reply to the branch's letters.",
+                        render_kw={"autocomplete": "tel", "type": "tel", "spellcheck": "false"},
+                        validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer")])
+    email = StringField("E-mail address", widget=GovTextInput(), render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"},
+                        validators=[Optional(), Length(max=254, message="E-mail address must be 254 characters or fewer")])
+    submit = SubmitField("Save contact details", widget=GovSubmitInput())
 
 
 class EmployerForm(Form):
@@ -56,6 +70,12 @@ class WorkplaceForm(Form):
     service = StringField("Service or directorate (council services)", widget=GovTextInput(), validators=[Optional(), Length(max=120)])
     town = StringField("Town", widget=GovTextInput(), validators=[Optional(), Length(max=120)])
     postcode = StringField("Postcode", widget=GovTextInput(), validators=[Optional(), Length(max=10)])
+    contact_name = StringField("Name of the head teacher or manager", widget=GovTextInput(),
+                               description="Letters to this workplace are addressed to them, like Ms Priya Shah.",
+                               render_kw={"autocomplete": "off", "spellcheck": "false"},
+                               validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
+    contact_role = StringField("Their job title", widget=GovTextInput(), description="Like Head teacher or Service manager.",
+                               validators=[Optional(), Length(max=120, message="Job title must be 120 characters or fewer")])
     submit = SubmitField("Save workplace", widget=GovSubmitInput())
 
 

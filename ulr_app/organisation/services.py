@@ -13,12 +13,17 @@ from ..extensions import db
 from .models import EMPLOYER_KINDS, WORKPLACE_KINDS, Branch, Employer, Region, Workplace
 
 BRANCH_FIELDS = ("name", "region_id")
+#: what the branch's letters print at the top: changed by the branch's convenor or an administrator
+BRANCH_CONTACT_FIELDS = ("address", "phone", "email")
 EMPLOYER_FIELDS = ("name", "kind", "la_code", "region_id")
 WORKPLACE_FIELDS = (
     "employer_id", "name", "kind", "urn", "establishment_type", "establishment_type_group",
-    "establishment_status", "phase", "la_code", "town", "postcode", "service",
+    "establishment_status", "phase", "la_code", "town", "postcode", "service", "contact_name", "contact_role",
 )
 LA_CODE = re.compile(r"^\d{3}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{6,30}$")
+ADDRESS_LINES = 8
 
 
 def check_version(obj: Any, version: Optional[int]) -> None:
@@ -77,6 +82,46 @@ def update_branch(branch: Branch, data: Mapping[str, Any], version: Optional[int
     if changes:
         db.session.flush()
         audit.record(db.session, "update", branch, summary=f"Changed branch {branch.name}", changes=changes)
+    return changes
+
+
+def _validate_branch_contact(data: Mapping[str, Any]) -> dict:
+    clean, errors = dict(data), {}
+    if "address" in clean:
+        address = clean["address"]
+        _text(clean, errors, "address", "the branch's address", 500, False)
+        if "address" not in errors and clean["address"]:
+            lines = [" ".join(line.split()) for line in clean["address"].splitlines()]
+            lines = [line for line in lines if line]
+            if len(lines) > ADDRESS_LINES:
+                errors["address"] = [f"Address must be {ADDRESS_LINES} lines or fewer"]
+            elif any(len(line) > 100 for line in lines):
+                errors["address"] = ["Each line of the address must be 100 characters or fewer"]
+            clean["address"] = "\n".join(lines) or None
+        elif "address" in errors:
+            clean["address"] = address
+    if "phone" in clean:
+        _text(clean, errors, "phone", "the branch's phone number", 40, False)
+        if "phone" not in errors and clean["phone"] and not PHONE.match(clean["phone"]):
+            errors["phone"] = ["Enter a phone number, like 020 7121 5555 or +44 20 7121 5555"]
+    if "email" in clean:
+        _text(clean, errors, "email", "the branch's e-mail address", 254, False)
+        if "email" not in errors and clean["email"] and not EMAIL.match(clean["email"]):
+            errors["email"] = ["Enter an e-mail address in the correct format, like learning@unison-branch.org.uk"]
+    if errors:
+        raise ValidationFailed("Check the branch's contact details", errors)
+    return clean
+
+
+def update_branch_contact(branch: Branch, data: Mapping[str, Any], version: Optional[int] = None) -> dict:
+    """Change the address, phone and e-mail printed on the branch's letters. Flushes."""
+    check_version(branch, version)
+    clean = _validate_branch_contact({k: v for k, v in data.items() if k in BRANCH_CONTACT_FIELDS})
+    changes = audit.apply_changes(branch, clean, BRANCH_CONTACT_FIELDS)
+    if changes:
+        db.session.flush()
+        audit.record(db.session, "update", branch, summary=f"Changed the contact details of branch {branch.name}",
+                     changes=changes)
     return changes
 
 
@@ -142,7 +187,9 @@ def validate_workplace(data: Mapping[str, Any], existing: Optional[Workplace] = 
                             ("establishment_type_group", "the establishment type group", 120),
                             ("establishment_status", "the establishment status", 60),
                             ("phase", "the phase of education", 60), ("town", "the town", 120),
-                            ("postcode", "the postcode", 10), ("service", "the service or directorate", 120)):
+                            ("postcode", "the postcode", 10), ("service", "the service or directorate", 120),
+                            ("contact_name", "the name of the head teacher or manager", 120),
+                            ("contact_role", "their job title", 120)):
         _text(clean, errors, field, label, n, False)
     if "kind" in clean and clean["kind"] not in WORKPLACE_KINDS:
         errors["kind"] = ["Choose whether this is a school, a council service or another site"]

@@ -6,8 +6,7 @@ from typing import Any
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 
-from ..agreements.forms import iso_date_text
-from ..core.forms import Form, optional_int
+from ..core.forms import DATE_HINT, Form, date_hint, date_input, iso_date_text, optional_int
 from ..core.periods import EXAMPLES
 from .models import TRAINING_ROUTES
 
@@ -35,20 +34,20 @@ class RepForm(Form):
     employer_id = SelectField("Employer", widget=GovSelect(), coerce=optional_int, validate_choice=False)
     workplace_id = SelectField("Workplace (optional)", widget=GovSelect(), coerce=optional_int, validate_choice=False,
                                description="The school or council service they represent members at")
-    appointed_on = date_text("Date appointed", "The date the branch appointed them. For example, 2026-03-31")
+    appointed_on = date_text("Date appointed", date_hint("The date the branch appointed them."))
     notice_given_on = date_text("Date the union gave the employer written notice (optional)",
-                                "Written notice that this person is a ULR (s.168A(3)). No paid time off before it. "
-                                "For example, 2026-03-31")
+                                date_hint("Written notice that this person is a ULR (s.168A(3)). No paid time off "
+                                          "before it."))
     training_route = RadioField("Already trained, or will be trained?", choices=list(TRAINING_ROUTES.items()), widget=GovRadioInput(),
                                 validate_choice=False)  # checked by the service, with the other fields
     will_train_notice_on = date_text("Date of the 'will be trained' notice (optional)",
                                      "Only one such notice can ever be given for a person (s.168A(5)); the training "
-                                     "must be done within six months of it. For example, 2026-03-31")
+                                     "must be done within six months of it. " + DATE_HINT)
     training_course = StringField("Training course (optional)", widget=GovTextInput(),
                                   description="For example, UNISON ULR Stage 1")
-    trained_on = date_text("Date training was completed (optional)", "For example, 2026-03-31")
+    trained_on = date_text("Date training was completed (optional)", DATE_HINT)
     training_completion_notified_on = date_text("Date the employer was told of the training (optional)",
-                                                "Paid time off needs this written notice too. For example, 2026-03-31")
+                                                date_hint("Paid time off needs this written notice too."))
     notes = TextAreaField("Notes (optional)", widget=GovTextArea())
     submit = SubmitField("Save ULR", widget=GovSubmitInput())
 
@@ -72,7 +71,7 @@ class RepForm(Form):
         for name in FIELDS:
             value = getattr(rep, name)
             if name in DATE_NAMES:
-                value = value.isoformat() if value else ""
+                value = date_input(value)
             elif value is None and name not in ID_NAMES:
                 value = ""
             out[name] = value
@@ -80,7 +79,7 @@ class RepForm(Form):
 
 
 class StandDownForm(Form):
-    stood_down_on = date_text("Date they stood down", "For example, 2026-03-31")
+    stood_down_on = date_text("Date they stood down", DATE_HINT)
     submit = SubmitField("Stand down", widget=GovSubmitInput())
 
     def validate_stood_down_on(self, field) -> None:

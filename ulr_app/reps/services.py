@@ -43,7 +43,9 @@ def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[Rep]) -> 
                      ("will_train_notice_on", "the date of the 'will be trained' notice"), ("trained_on", "the training date"),
                      ("training_completion_notified_on", "the date the employer was told of the training"),
                      ("stood_down_on", "the date they stood down")):
-        c[f] = v.day(merged, errors, f, label, required=(f == "appointed_on"))
+        # the one date rule (core.validation): all of these have happened, except a standing down, which may be planned
+        c[f] = v.day(merged, errors, f, label, required=(f == "appointed_on"),
+                     kind=v.PLANNED if f == "stood_down_on" else v.HAPPENED)
     if c["email"]:
         c["email"] = c["email"].lower()
         if not EMAIL.match(c["email"]):
@@ -73,10 +75,6 @@ def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[Rep]) -> 
         errors.setdefault("training_completion_notified_on", ["The employer cannot be told before the training was completed"])
     if c["training_route"] == "already_trained" and c["will_train_notice_on"]:
         errors.setdefault("will_train_notice_on", ["An already-trained ULR needs no 'will be trained' notice"])
-    today = date.today()
-    for f in ("appointed_on", "notice_given_on", "will_train_notice_on", "trained_on", "training_completion_notified_on"):
-        if c[f] and c[f] > today:
-            errors.setdefault(f, ["This date cannot be in the future"])
     # s.168A(5): one "will be trained" notice per person, across appointments
     if c["will_train_notice_on"] and "will_train_notice_on" not in errors:
         earlier = []  # this appointment's own earlier notice is checked by update_rep
@@ -104,7 +102,7 @@ def create_rep(data: Mapping[str, Any], *, branch: Branch) -> Rep:
     db.session.add(rep)
     db.session.flush()
     audit.record(db.session, "create", rep, summary=f"Appointed ULR {rep.name}", changes=audit.snapshot(rep, FIELDS))
-    timeline.add(db.session, rep, "created", f"Appointed as ULR on {rep.appointed_on.isoformat()}")
+    timeline.add(db.session, rep, "created", f"Appointed as ULR on {v.format_date(rep.appointed_on)}")
     return rep
 
 
@@ -121,12 +119,12 @@ def update_rep(rep: Rep, data: Mapping[str, Any], *, version: Optional[int] = No
     if changes:
         db.session.flush()
         audit.record(db.session, "update", rep, summary=f"Changed ULR {rep.name}", changes=changes)
-        words = {"notice_given_on": "Union's written notice recorded", "will_train_notice_on": "'Will be trained' notice recorded",
-                 "trained_on": "Training completed", "training_completion_notified_on": "Employer told of completed training",
+        words = {"notice_given_on": "Union's written notice given", "will_train_notice_on": "'Will be trained' notice given",
+                 "trained_on": "Training completed", "training_completion_notified_on": "Employer told of the completed training",
                  "stood_down_on": "Stood down"}
         for field, (_old, new) in changes.items():
             if field in words and new:
-                timeline.add(db.session, rep, "milestone", f"{words[field]}: {new.isoformat()}")
+                timeline.add(db.session, rep, "milestone", f"{words[field]} on {v.format_date(new)}")
         other = [f for f in changes if f not in words]
         if other:
             timeline.add(db.session, rep, "edited", "Changed " + ", ".join(f.replace("_", " ") for f in other))

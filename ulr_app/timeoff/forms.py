@@ -14,14 +14,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 
-from ..agreements.forms import iso_date_text
 from ..core import validation
 from ..core.errors import ServiceError, ValidationFailed
-from ..core.forms import Form, optional_int
+from ..core.forms import DATE_HINT, Form, date_hint, date_input, iso_date_text, optional_int
 from ..core.templating import UK
 from .models import DECISIONS, KIND_PURPOSES, PURPOSES, REFUSAL_REASONS, STATUSES
 
-DATE_HINT = "For example, 31/3/2026"
 YES_NO = [("yes", "Yes"), ("no", "No")]
 #: each purpose belongs to one kind, so choosing the purpose chooses the kind
 PURPOSE_KIND = {p: kind for kind, purposes in KIND_PURPOSES.items() for p in purposes}
@@ -91,6 +89,11 @@ class RequestForm(TimeOffForm):
     paid_requested = RadioField("If a member is seeing a ULR: does the member expect to be paid for this time?",
                                 choices=YES_NO, widget=GovRadioInput(), validate_choice=False,
                                 description="Members' time with a ULR is unpaid unless an agreement says so")
+    #: learner release: the learner (the branch's learners the user may see) and, once the learner is
+    #: known, a course from their open enrolments (or the course typed below)
+    learner_id = SelectField("Learner", widget=GovSelect(), coerce=optional_int, validate_choice=False,
+                             description="The learner released to study, from your branch's learners")
+    course_choice = SelectField("Course", widget=GovSelect(), validate_choice=False)
     workplace_id = SelectField("Workplace", widget=GovSelect(), coerce=optional_int, validate_choice=False)
     starts_on = _date("Date")
     starts_time = _text("Start time", "For example, 9:30am or 14:00", spellcheck="false", autocomplete="off")
@@ -109,10 +112,9 @@ class RequestForm(TimeOffForm):
         if not day_text:
             errors["starts_on"] = ["Enter the date the time off starts"]
         else:
-            try:
-                day = date.fromisoformat(iso_date_text(day_text))
-            except ValueError:
-                errors["starts_on"] = ["Enter the date as a real date, like 31/3/2026"]
+            day = validation.parse_date(day_text)
+            if day is None:
+                errors["starts_on"] = [validation.bad_date_message("the date")]
         time = parse_time(time_text)
         if not time_text:
             errors["starts_time"] = ["Enter the start time, like 9:30am or 14:00"]
@@ -135,17 +137,50 @@ class RequestForm(TimeOffForm):
         for name in ("rep_id", "workplace_id"):
             if name in self._fields:
                 data[name] = self._fields[name].data
+        if "learner_id" in self._fields:  # only a learner release names a learner
+            data["learner_id"] = self.learner_id.data if kind == "learner_release" else None
         return data
+
+    def learner_release_problems(self, data: dict[str, Any], learners: list[tuple[int, str]],
+                                 courses: Optional[list[str]]) -> dict[str, list[str]]:
+        """The page's own checks of a learner release, before the service's: the learner is chosen from
+        ``learners`` (the branch's learners the user may see), and the course comes from ``courses`` (the
+        chosen learner's open enrolments) or is typed, not both. Puts the chosen course into ``data``."""
+        if data.get("kind") != "learner_release" or "learner_id" not in self._fields:
+            return {}
+        errors: dict[str, list[str]] = {}
+        learner_id = data.get("learner_id")
+        if self.learner_id.errors:
+            return {}
+        if not learner_id:
+            errors["learner_id"] = ["Choose the learner who is being released to study"]
+        elif learner_id not in {i for i, _label in learners}:
+            errors["learner_id"] = ["Choose a learner of this branch from the list"]
+        choice = (self.course_choice.data or "").strip() if "course_choice" in self._fields else ""
+        typed = (self.course.data or "").strip()
+        if choice and choice != "other" and not errors:
+            if choice not in (courses or []):
+                errors["course_choice"] = ["Choose a course from the learner's enrolments, or type the course"]
+            elif typed and typed != choice:
+                errors["course"] = [f"You chose {choice} and typed another course: clear the typed course, "
+                                    "or choose 'Another course'"]
+            else:
+                data["course"] = choice
+        elif not typed and courses and not errors:
+            errors["course_choice"] = ["Choose one of their courses, or type the course below"]
+        elif not typed:
+            errors["course"] = ["Enter the course the learner will attend"]
+        return errors
 
     @classmethod
     def initial(cls, request) -> dict[str, Any]:
 
         local = request.starts_at.astimezone(UK) if request.starts_at else None
         return {
-            "rep_id": request.rep_id, "purpose": request.purpose,
+            "rep_id": request.rep_id, "learner_id": request.learner_id, "purpose": request.purpose,
             "paid_requested": {True: "yes", False: "no"}.get(request.paid_requested),
             "workplace_id": request.workplace_id,
-            "starts_on": f"{local.day}/{local.month}/{local.year}" if local else "",
+            "starts_on": date_input(local.date()) if local else "",
             "starts_time": local.strftime("%H:%M") if local else "",
             "duration_hours": _number(request.duration_hours), "location": request.location or "",
             "course": request.course or "", "reason": request.reason or "",
@@ -161,7 +196,7 @@ def _number(value: Any) -> str:
 
 
 class SubmitForm(TimeOffForm):
-    requested_on = _date("Date it was sent (optional)", "Leave blank for today. For example, 31/3/2026")
+    requested_on = _date("Date it was sent (optional)", date_hint("Leave blank for today."))
     submit = SubmitField("Mark as sent to the employer", widget=GovSubmitInput())
 
     def requested_on_value(self) -> Optional[date]:
@@ -200,7 +235,7 @@ class DecisionForm(TimeOffForm):
         today = date.today()
         on = request.decided_on or today
         return {"status": request.status if decided else None,
-                "decided_on": f"{on.day}/{on.month}/{on.year}",
+                "decided_on": date_input(on),
                 "paid": {True: "yes", False: "no"}.get(request.paid) if decided else None,
                 "hours_granted": _number(request.hours_granted), "refusal_reason": request.refusal_reason,
                 "refusal_details": request.refusal_details or ""}
@@ -208,9 +243,9 @@ class DecisionForm(TimeOffForm):
 
 class AcasForm(TimeOffForm):
     acas_ec_started_on = _date("Day Acas early conciliation started (Day A)",
-                               "The date on the Acas early conciliation notification. For example, 31/3/2026")
+                               date_hint("The date on the Acas early conciliation notification."))
     acas_ec_certificate_on = _date("Date of the early conciliation certificate (Day B)",
-                                   "Leave blank until Acas issues it. For example, 31/3/2026")
+                                   date_hint("Leave blank until Acas issues it."))
     tribunal_claim_on = _date("Date the tribunal claim was presented (optional)")
     submit = SubmitField("Save the dates", widget=GovSubmitInput())
 
@@ -224,7 +259,7 @@ class AcasForm(TimeOffForm):
         out = {}
         for n in cls.NAMES:
             d = getattr(request, n)
-            out[n] = f"{d.day}/{d.month}/{d.year}" if d else ""
+            out[n] = date_input(d)
         return out
 
 

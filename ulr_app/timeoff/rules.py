@@ -64,11 +64,11 @@ def tribunal_deadline(*, kind: str, failure_on: Optional[date], commencement_on:
         else:
             paused = (ec_certificate_on - ec_started_on).days
             extended = last + timedelta(days=paused)
-            steps.append(f"Early conciliation from {uk(ec_started_on)} (Day A) to {uk(ec_certificate_on)} (Day B): "
+            steps.append(f"Acas early conciliation from {uk(ec_started_on)} to the certificate on {uk(ec_certificate_on)}: "
                          f"{paused} day{'s' if paused != 1 else ''} do not count, so {uk(last)} becomes {uk(extended)}.")
             floor = add_months(ec_certificate_on, 1)
             if extended < floor:
-                steps.append(f"That is before one month after Day B, so the last day is {uk(floor)}.")
+                steps.append(f"That is less than a month after the certificate, so the last day is {uk(floor)}.")
                 extended = floor
             last = extended
     steps.append(f"Last day to present a claim: {uk(last)}.")

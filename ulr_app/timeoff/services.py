@@ -40,12 +40,12 @@ def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[TimeOffRe
         "rep_id": v.ident(m, errors, "rep_id", "Choose the ULR", required=False),
         "learner_id": v.ident(m, errors, "learner_id", "Choose the learner", required=False),
         "workplace_id": v.ident(m, errors, "workplace_id", "Choose the workplace"),
-        "starts_at": v.moment(m, errors, "starts_at", "when it starts", required=True),
+        "starts_at": v.moment(m, errors, "starts_at", "when it starts", required=True, kind=v.LEARNING_PLANNED),
         "duration_hours": v.number(m, errors, "duration_hours", "how many hours", Decimal("0.25"), Decimal("200"), required=True),
         "location": v.text(m, errors, "location", "where it takes place", 200, required=True),
         "reason": v.text(m, errors, "reason", "the reason", 5000),
         "course": v.text(m, errors, "course", "the course", 200),
-        "requested_on": v.day(m, errors, "requested_on", "the date of the request"),
+        "requested_on": v.day(m, errors, "requested_on", "the date of the request", kind=v.LEARNING_HAPPENED),
         "paid_requested": v.flag(m, errors, "paid_requested"),
     }
     if c["kind"] and c["purpose"] and c["purpose"] not in KIND_PURPOSES[c["kind"]]:
@@ -69,8 +69,6 @@ def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[TimeOffRe
             Workplace.id == c["workplace_id"], branch_employer.c.branch_id == branch_id))
         if not ok:
             errors["workplace_id"] = ["Choose a workplace of an employer this branch deals with"]
-    if c["requested_on"] and c["requested_on"] > date.today():
-        errors.setdefault("requested_on", ["The date of the request cannot be in the future"])
     if errors:
         raise ValidationFailed("Check the request", errors)
     return {f: c[f] for f in FIELDS if f in data or existing is None}
@@ -105,14 +103,16 @@ def submit(request: TimeOffRequest, *, requested_on: Optional[date] = None, vers
     if request.status != "draft":
         raise Conflict("Only a draft request can be sent to the employer.")
     on = requested_on or request.requested_on or date.today()
-    if on > date.today():
-        raise ValidationFailed("Check the request", {"requested_on": ["The date of the request cannot be in the future"]})
+    date_errors: dict[str, list[str]] = {}
+    v.check_date(date_errors, "requested_on", on, v.LEARNING_HAPPENED)
+    if date_errors:
+        raise ValidationFailed("Check the request", date_errors)
     old = (request.status, request.requested_on)
     request.status, request.requested_on = "submitted", on
     db.session.flush()
     audit.record(db.session, "update", request, summary="Time-off request sent to the employer",
                  changes={"status": (old[0], "submitted"), "requested_on": (old[1], on)})
-    timeline.add(db.session, request, "status_changed", f"Sent to the employer on {on.isoformat()}")
+    timeline.add(db.session, request, "status_changed", f"Sent to the employer on {v.format_date(on)}")
 
 
 def record_decision(request: TimeOffRequest, data: Mapping[str, Any], *, version: Optional[int] = None) -> dict:
@@ -120,7 +120,7 @@ def record_decision(request: TimeOffRequest, data: Mapping[str, Any], *, version
     _check_version(request, version)
     errors: dict[str, list[str]] = {}
     status = v.choice(data, errors, "status", {k: STATUSES[k] for k in DECISIONS}, "Choose the employer's decision")
-    decided_on = v.day(data, errors, "decided_on", "the date of the decision", required=True)
+    decided_on = v.day(data, errors, "decided_on", "the date of the decision", required=True, kind=v.LEARNING_HAPPENED)
     paid = v.flag(data, errors, "paid")
     hours = v.number(data, errors, "hours_granted", "the hours granted", Decimal("0"), Decimal("200"))
     reason = v.choice(data, errors, "refusal_reason", REFUSAL_REASONS, "Choose the reason the employer gave", required=False)
@@ -136,10 +136,8 @@ def record_decision(request: TimeOffRequest, data: Mapping[str, Any], *, version
             errors["hours_granted"] = [f"Partly granted means more than 0 and fewer than {request.duration_hours} hours"]
     if status in ("granted", "partly_granted") and paid is None and "paid" not in errors:
         errors["paid"] = ["Say whether the time off is paid"]
-    if decided_on:
-        if decided_on > date.today():
-            errors.setdefault("decided_on", ["The date of the decision cannot be in the future"])
-        elif request.requested_on and decided_on < request.requested_on:
+    if decided_on and "decided_on" not in errors:
+        if request.requested_on and decided_on < request.requested_on:
             errors.setdefault("decided_on", ["The decision cannot be before the request"])
     if errors:
         raise ValidationFailed("Check the decision", errors)
@@ -153,7 +151,7 @@ def record_decision(request: TimeOffRequest, data: Mapping[str, Any], *, version
         db.session.flush()
         audit.record(db.session, "update", request, summary=f"Employer's decision recorded: {STATUSES[status].lower()}",
                      changes=changes)
-        timeline.add(db.session, request, "decision", f"{STATUSES[status]} on {decided_on.isoformat()}"
+        timeline.add(db.session, request, "decision", f"{STATUSES[status]} on {v.format_date(decided_on)}"
                      + (f" ({REFUSAL_REASONS[reason].lower()})" if reason else ""))
     return changes
 
@@ -162,9 +160,12 @@ def record_acas(request: TimeOffRequest, data: Mapping[str, Any], *, version: Op
     _check_version(request, version)
     errors: dict[str, list[str]] = {}
     values = {
-        "acas_ec_started_on": v.day(data, errors, "acas_ec_started_on", "the day early conciliation started"),
-        "acas_ec_certificate_on": v.day(data, errors, "acas_ec_certificate_on", "the certificate date"),
-        "tribunal_claim_on": v.day(data, errors, "tribunal_claim_on", "the day the claim was presented"),
+        "acas_ec_started_on": v.day(data, errors, "acas_ec_started_on", "the day early conciliation started",
+                                    kind=v.LEARNING_HAPPENED),
+        "acas_ec_certificate_on": v.day(data, errors, "acas_ec_certificate_on", "the certificate date",
+                                        kind=v.LEARNING_HAPPENED),
+        "tribunal_claim_on": v.day(data, errors, "tribunal_claim_on", "the day the claim was presented",
+                                   kind=v.LEARNING_HAPPENED),
     }
     if request.status not in ("refused", "partly_granted"):
         raise Conflict("Acas and tribunal dates are for refused (or partly refused) requests.")
@@ -174,16 +175,17 @@ def record_acas(request: TimeOffRequest, data: Mapping[str, Any], *, version: Op
         errors.setdefault("acas_ec_certificate_on", ["The certificate cannot be before early conciliation started"])
     if values["acas_ec_started_on"] and request.decided_on and values["acas_ec_started_on"] < request.decided_on:
         errors.setdefault("acas_ec_started_on", ["Early conciliation cannot start before the refusal"])
-    for f, val in values.items():
-        if val and val > date.today():
-            errors.setdefault(f, ["This date cannot be in the future"])
     if errors:
         raise ValidationFailed("Check the dates", errors)
     changes = audit.apply_changes(request, {k: val for k, val in values.items() if k in data}, ACAS_FIELDS)
     if changes:
         db.session.flush()
         audit.record(db.session, "update", request, summary="Acas / tribunal dates recorded", changes=changes)
-        timeline.add(db.session, request, "acas", "Recorded " + ", ".join(f.replace("_", " ") for f in changes))
+        words = {"acas_ec_started_on": "Acas early conciliation started", "acas_ec_certificate_on": "early conciliation "
+                 "certificate issued", "tribunal_claim_on": "tribunal claim presented"}
+        text = "; ".join(f"{words[f]} on {v.format_date(new)}" if new else f"{words[f]}: date removed"
+                         for f, (_old, new) in changes.items())
+        timeline.add(db.session, request, "acas", text[0].upper() + text[1:])
     return changes
 
 

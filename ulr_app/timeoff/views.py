@@ -158,12 +158,45 @@ def _setup_request_form(form: RequestForm, branch: Branch, existing: Optional[Ti
     else:
         reps = _branch_reps(branch.id, keep)
         form.rep_id.choices = [("", "None (a learner release)")] + [(r.id, _rep_label(r)) for r in reps]
-        form.rep_id.description = "The ULR taking the time off, or the ULR the member will see"
+        form.rep_id.description = ("For ULR duties and training, the ULR taking the time off; for a member seeing a ULR, "
+                                   "the ULR they will see. A learner release names the learner under its purpose.")
         form.workplace_id.label.text = "Workplace (optional if the ULR's appointment names one)"
         form.workplace_id.choices = [("", "The ULR's workplace")] + [
             (w.id, f"{w.name} ({w.employer.name})") for w in _branch_workplaces(branch.id)]
         form.workplace_id.description = "Where the person taking the time off works"
+    _setup_learner_release(form, branch, existing, context)
     return context
+
+
+def _setup_learner_release(form: RequestForm, branch: Branch, existing: Optional[TimeOffRequest],
+                           context: dict[str, Any]) -> None:
+    """The learner of a learner release, from the branch's learners the user may see, and, once the
+    learner is known (chosen and sent, in the address as ?learner_id=, or the request's own), a choice
+    of their open enrolments' courses beside the typed course. Server-side: no script needed."""
+    keep = existing.learner_id if existing else None
+    learners = hooks.first("timeoff.branch_learners", branch.id, current_user, keep, default=[])
+    context["learners"] = learners
+    form.learner_id.choices = [("", "Choose the learner")] + list(learners)
+    ids = {i for i, _label in learners}
+    if request.method == "GET" and existing is None:
+        asked = request.args.get("learner_id", type=db_id)
+        if asked in ids:
+            form.learner_id.data = asked
+            form.purpose.data = form.purpose.data or "course_attendance"
+    chosen = form.learner_id.data if not form.learner_id.errors else None
+    found = hooks.first("timeoff.learner", chosen, current_user, default=None) if chosen in ids else None
+    context["release_learner"] = found
+    courses = list(found["courses"]) if found else []
+    if existing is not None and existing.course and existing.course in courses and request.method == "GET":
+        form.course_choice.data, form.course.data = existing.course, ""
+    context["learner_courses"] = courses
+    if courses:
+        form.course_choice.label.text = f"Course from {found['name']}'s enrolments"
+        form.course_choice.choices = ([("", "Choose a course")] + [(t, t) for t in courses]
+                                      + [("other", "Another course (type it in Course below)")])
+        form.course.description = "For ULR training, or a learner release on a course not in the learner's list"
+    else:
+        del form.course_choice
 
 
 def _fill_in(form: RequestForm, data: dict[str, Any], context: dict[str, Any]) -> None:
@@ -185,12 +218,21 @@ def _save_request(form: RequestForm, context: dict[str, Any], call) -> Any:
     data = form.request_data()
     _fill_in(form, data, context)
     data["starts_at"] = starts_at
+    own = form.learner_release_problems(data, context.get("learners", []), context.get("learner_courses"))
     try:
+        if own:
+            # the page's own checks failed: ask the service for its messages too, without saving (a
+            # request with no kind is always refused)
+            call({**data, "kind": None})
+            raise ValidationFailed("Check the request", {})
         result = call(data)
     except ValidationFailed as exc:
         fields = dict(exc.fields)
         if errors:
             fields.pop("starts_at", None)
+        if own:
+            fields.pop("kind", None)
+            fields.update(own)
         if "kind" in fields:  # the kind follows from the purpose: one message, on the purpose
             fields["purpose"] = fields.pop("kind")
         if "workplace_id" in fields and "workplace_id" not in form._fields:
@@ -281,13 +323,15 @@ def _detail(r: TimeOffRequest, *, submit_form: Optional[SubmitForm] = None, stat
     agreement_visible = agreement is not None and db.session.scalar(
         visible(select(type(agreement).id).where(type(agreement).id == agreement.id), current_user)) is not None
     letters = endpoint_allows("letters.time_off_letter")
+    learner = hooks.first("timeoff.learner", r.learner_id, current_user, default=None) if r.learner_id else None
     return render_template(
         "timeoff/request.html", r=r, state=st, needed=needed, agreement=agreement, agreement_visible=agreement_visible,
         can_edit=queries.can_edit(current_user, r) and r.status in ("draft", "submitted"), can_decide=can_decide,
         submit_form=submit_form or SubmitForm(), timeline=entries_for(db.session, r), documents=documents_of(db.session, r),
         can_download="documents.download" in current_app.view_functions, can_letter=letters,
         can_open_case=can_decide, case_visible=bool(r.case_id) and _case_visible(r.case_id), days_left=days_left(st.tribunal_deadline),
-        urgent_days=URGENT_DAYS, today=date.today(), form=submit_form), status
+        urgent_days=URGENT_DAYS, today=date.today(), form=submit_form, learner=learner,
+        page_title=f"Learner release for {learner['name']}" if learner and r.kind == "learner_release" else None), status
 
 
 @bp.route("/<int:request_id>")
