@@ -256,6 +256,21 @@ def cell_id(period: str, measure: str) -> str:
     return f"target-{period}-{measure}"
 
 
+def _grid_errors(exc: ValidationFailed, locate, cell_errors: dict[str, str],
+                 page_errors: list[tuple[str, str]]) -> None:
+    """A grid's service errors onto its cells and the error summary. ``locate(row index, field key)``
+    gives the cell's id and its label in words; the reason for a re-profile has its own field."""
+    for key, messages in exc.fields.items():
+        if key == "reason":
+            page_errors.append((messages[0], "#reason"))
+            cell_errors["reason"] = messages[0]
+            continue
+        index = int(key[1:key.index("]")]) if key.startswith("[") else -1
+        cell, label = locate(index, key)
+        cell_errors[cell] = messages[0]
+        page_errors.append((f"{label}: {messages[0]}", f"#{cell}"))
+
+
 @bp.route("/projects/<int:project_id>/targets", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def project_targets(project_id: int):
@@ -279,16 +294,11 @@ def project_targets(project_id: int):
             try:
                 result = services.set_targets(p, rows, reason=reason, actor=current_user)
             except ValidationFailed as exc:
-                for key, messages in exc.fields.items():
-                    if key == "reason":
-                        page_errors.append((messages[0], "#reason"))
-                        cell_errors["reason"] = messages[0]
-                        continue
-                    index = int(key[1:key.index("]")]) if key.startswith("[") else -1
+                def target_cell(index: int, _key: str) -> tuple[str, str]:
                     period, measure = keys[index] if 0 <= index < len(keys) else (None, None)
-                    label = f"{MEASURES.get(measure, measure)}, {grid['words'].get(period, period)}"
-                    cell_errors[cell_id(period, measure)] = messages[0]
-                    page_errors.append((f"{label}: {messages[0]}", f"#{cell_id(period, measure)}"))
+                    return cell_id(period, measure), f"{MEASURES.get(measure, measure)}, {grid['words'].get(period, period)}"
+
+                _grid_errors(exc, target_cell, cell_errors, page_errors)
             else:
                 flash("Targets saved." if result else "No changes to save.", "success")
                 return redirect(url_for(".project", project_id=p.id) + "#profile")
@@ -373,18 +383,13 @@ def project_spend(project_id: int):
             try:
                 result = services.set_spend(p, rows, reason=reason, actor=current_user)
             except ValidationFailed as exc:
-                for key, messages in exc.fields.items():
-                    if key == "reason":
-                        page_errors.append((messages[0], "#reason"))
-                        cell_errors["reason"] = messages[0]
-                        continue
-                    index = int(key[1:key.index("]")]) if key.startswith("[") else -1
+                def spend_cell(index: int, key: str) -> tuple[str, str]:
                     column = key.split(".", 1)[1] if "." in key else "budget"
                     period = grid["quarters"][index].code if 0 <= index < len(grid["quarters"]) else ""
                     words = "Budget" if column == "budget" else "Actual spend"
-                    cell_errors[f"{column}-{period}"] = messages[0]
-                    page_errors.append((f"{words}, {grid['words'].get(period, period)}: {messages[0]}",
-                                        f"#{column}-{period}"))
+                    return f"{column}-{period}", f"{words}, {grid['words'].get(period, period)}"
+
+                _grid_errors(exc, spend_cell, cell_errors, page_errors)
             else:
                 flash("Spend saved." if result else "No changes to save.", "success")
                 return redirect(url_for(".project", project_id=p.id) + "#spend")
