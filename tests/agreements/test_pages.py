@@ -532,11 +532,30 @@ class FakeDocuments:
         return b"%PDF-1.7 fake", cls.Document()
 
 
-def test_draft_page_and_generate_pdf_flow(login_as, world, monkeypatch):
-    from ulr_app.agreements import views
+def _run_jobs(app, monkeypatch):
+    """Jobs run in a thread of this process here (no Redis)."""
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
 
-    monkeypatch.setattr(views, "_documents_module", lambda: FakeDocuments)
-    monkeypatch.setattr(views, "_clause_sets", lambda: [("model-a", "Model A", "1"), ("model-b", "Model B", "2")])
+
+def _finished_job(response):
+    from ulr_app.core import jobs as core_jobs
+    from ulr_app.core.jobs_models import Job
+
+    assert response.status_code == 302, _text(response)[:2000]
+    match = re.search(r"/jobs/(\d+)$", response.headers["Location"])
+    assert match, response.headers["Location"]
+    core_jobs.wait_for_threads()
+    db.session.expire_all()
+    return db.session.get(Job, int(match.group(1)))
+
+
+def test_draft_page_and_generate_pdf_flow(app, login_as, world, monkeypatch):
+    from ulr_app.agreements import jobs
+
+    _run_jobs(app, monkeypatch)
+    monkeypatch.setattr(jobs, "documents_module", lambda: FakeDocuments)
+    monkeypatch.setattr("ulr_app.agreements.views._clause_sets",
+                        lambda: [("model-a", "Model A", "1"), ("model-b", "Model B", "2")])
     a = _new(world)
     c = login_as("convenor_a1")
     page = _text(c.get(f"/agreements/{a.id}/draft"))
@@ -544,25 +563,79 @@ def test_draft_page_and_generate_pdf_flow(login_as, world, monkeypatch):
     page = _text(c.get(f"/agreements/{a.id}/draft?clause_set=model-b"))
     assert "from model-b" in page
     assert c.get(f"/agreements/{a.id}/draft?clause_set=nonsense").status_code == 404
-    response = c.submit(f"/agreements/{a.id}/draft/pdf", {"clause_set": "model-b"}, page=f"/agreements/{a.id}/draft")
-    assert response.status_code == 302
+    # the PDF is made in the background: the convenor is sent to the job's page
+    job = _finished_job(c.submit(f"/agreements/{a.id}/draft/pdf", {"clause_set": "model-b"},
+                                 page=f"/agreements/{a.id}/draft"))
+    assert (job.kind, job.status, job.user_id) == ("agreement_pdf", "done", world.users.convenor_a1.id)
+    assert job.title == "Draft of Barnet learning agreement (PDF)"
     doc = db.session.scalars(select(AgreementDocument)).one()
-    assert response.headers["Location"].endswith(f"/agreements/{a.id}/documents/{doc.id}")
     assert (doc.kind, doc.clause_set, doc.flagged_clauses[0]["placeholder"]) == ("generated", "model-b", "ulr_places")
-    download = c.get(response.headers["Location"])
+    # the document and its timeline line are the convenor's, not the worker's
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.summary.like("Generated draft%"))).one()
+    assert entry.actor_id == world.users.convenor_a1.id
+    page = _text(c.get(f"/jobs/{job.id}"))
+    assert "Download" in page and f'href="/agreements/{a.id}"' in page and "Back to Barnet learning agreement" in page
+    download = c.get(f"/jobs/{job.id}/download")
     assert download.headers["Content-Type"] == "application/pdf" and download.data == b"%PDF-1.7 fake"
-    # a clause set that is not in the library is refused
+    kept = c.get(f"/agreements/{a.id}/documents/{doc.id}")
+    assert kept.status_code == 200 and kept.data == b"%PDF-1.7 fake"
+    # someone else cannot fetch the convenor's file (404, as if it were not there)
+    assert login_as("convenor_a2").get(f"/jobs/{job.id}/download").status_code == 404
+    # a clause set that is not in the library is refused before any job is queued
     response = c.submit(f"/agreements/{a.id}/draft/pdf", {"clause_set": "nonsense"}, page=f"/agreements/{a.id}/draft")
-    assert response.status_code == 302 and _count(AgreementDocument) == 1
+    assert response.status_code == 302 and "/jobs/" not in response.headers["Location"]
+    assert _count(AgreementDocument) == 1
     # readers read the draft but cannot generate one
     page = _text(login_as("ulr_a1").get(f"/agreements/{a.id}/draft"))
     assert "Draft of" in page and "Generate PDF" not in page
 
 
-def test_draft_page_without_the_builder(login_as, world, monkeypatch):
-    from ulr_app.agreements import views
+def test_a_pdf_job_fails_in_plain_words_and_keeps_nothing(app, login_as, world, monkeypatch):
+    from ulr_app.agreements import jobs
 
-    monkeypatch.setattr(views, "_documents_module", lambda: None)
+    class Broken(FakeDocuments):
+        @classmethod
+        def draft_pdf(cls, agreement, set_code):
+            raise ValueError("the clause set has no schools clause")
+
+    _run_jobs(app, monkeypatch)
+    monkeypatch.setattr(jobs, "documents_module", lambda: Broken)
+    monkeypatch.setattr("ulr_app.agreements.views._clause_sets", lambda: [("model-a", "Model A", "1")])
+    a = _new(world)
+    c = login_as("convenor_a1")
+    job = _finished_job(c.submit(f"/agreements/{a.id}/draft/pdf", {"clause_set": "model-a"},
+                                 page=f"/agreements/{a.id}/draft"))
+    assert job.status == "failed"
+    assert job.message == "The draft could not be made: the clause set has no schools clause"
+    assert _count(AgreementDocument) == 0
+    assert "the clause set has no schools clause" in _text(c.get(f"/jobs/{job.id}"))
+
+
+def test_a_pdf_job_for_someone_who_lost_the_agreement_makes_nothing(app, login_as, world, monkeypatch):
+    """Between asking and the job running, the convenor moved branch: nothing is made."""
+    from ulr_app.agreements import jobs
+    from ulr_app.core import jobs as core_jobs
+
+    _run_jobs(app, monkeypatch)
+    monkeypatch.setattr(jobs, "documents_module", lambda: FakeDocuments)
+    a = _new(world)
+    convenor = world.users.convenor_a1
+    with app.test_request_context("/"):
+        job = jobs.start_pdf_job(a, "model-a", convenor)
+    convenor.branch_id = world.branches.a2.id
+    db.session.commit()  # the job starts once this commits
+    core_jobs.wait_for_threads()
+    db.session.expire_all()
+    job = db.session.get(type(job), job.id)
+    assert job.status == "failed" and "can no longer change this agreement" in job.message
+    assert _count(AgreementDocument) == 0
+
+
+def test_draft_page_without_the_builder(app, login_as, world, monkeypatch):
+    from ulr_app.agreements import jobs
+
+    _run_jobs(app, monkeypatch)
+    monkeypatch.setattr(jobs, "documents_module", lambda: None)
     a = _new(world)
     c = login_as("convenor_a1")
     assert "not available yet" in _text(c.get(f"/agreements/{a.id}/draft"))
@@ -570,19 +643,22 @@ def test_draft_page_without_the_builder(login_as, world, monkeypatch):
     assert response.status_code == 302 and _count(AgreementDocument) == 0
 
 
-def test_draft_from_the_real_clause_library(login_as, world):
+def test_draft_from_the_real_clause_library(app, login_as, world, monkeypatch):
     pytest.importorskip("ulr_app.agreements.documents")
+    _run_jobs(app, monkeypatch)
     a = _new(world, schools_scope="included", ulr_places=12)
     c = login_as("convenor_a1")
     page = _text(c.get(f"/agreements/{a.id}/draft"))
     assert "Generate PDF" in page and "app-agreement-draft" in page
     sets = re.findall(r'name="clause_set" value="([^"]+)"', page)
     assert sets
-    response = c.submit(f"/agreements/{a.id}/draft/pdf", {"clause_set": sets[0]}, page=f"/agreements/{a.id}/draft")
-    assert response.status_code == 302, _text(response)[:2000]
-    download = c.get(response.headers["Location"])
+    job = _finished_job(c.submit(f"/agreements/{a.id}/draft/pdf", {"clause_set": sets[0]},
+                                 page=f"/agreements/{a.id}/draft"))
+    assert job.status == "done", job.message
+    download = c.get(f"/jobs/{job.id}/download")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
     assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert "draft-1.pdf" in download.headers["Content-Disposition"]
     page = _text(c.get(f"/agreements/{a.id}"))
     assert "Draft 1" in page and "Draft document 1 generated" in page
 

@@ -133,8 +133,16 @@ def test_convenor_makes_an_agreement_from_scratch(world, app, page, live_server,
     page.get_by_role("link", name=re.compile("^(Draft document|Agreement document)$")).click()
     loaded(page)
     check_page(page, ROLE, "agreement-draft")
+    # the PDF is made in the background (issue 10): the job's page shows progress, then the download
+    page.get_by_role("button", name=re.compile("^(Generate PDF|Generate a copy as a PDF)$")).click()
+    loaded(page)
+    assert re.search(r"/jobs/\d+$", page.url), page.url
+    download_link = page.locator("#job-download")
+    download_link.wait_for(state="visible", timeout=60_000)
+    check_page(page, ROLE, "agreement-pdf-job")
+    assert page.get_by_role("link", name=re.compile("^Back to ")).get_attribute("href") == agreement_url.replace(live_server, "")
     with page.expect_download() as info:
-        page.get_by_role("button", name=re.compile("^(Generate PDF|Generate a copy as a PDF)$")).click()
+        download_link.click()
     download = info.value
     pdf_path = tmp_path / download.suggested_filename
     download.save_as(pdf_path)

@@ -3,7 +3,6 @@ changes, named schools, ULR places, schools coverage (and CSV), the draft docume
 the signed copy. Thin: load or 404, check the role, call a service or a query, render."""
 from __future__ import annotations
 
-import importlib
 import io
 from datetime import date
 from types import ModuleType
@@ -41,6 +40,7 @@ from ..extensions import db
 from ..organisation import queries as org_queries
 from ..organisation.models import Branch
 from . import clauses, queries, rules, services
+from . import jobs as agreement_jobs
 from .forms import (
     NEW_AGREEMENT_DEFAULTS,
     AgreementForm,
@@ -87,12 +87,7 @@ def _load(agreement_id: int, *, edit: bool = False) -> Agreement:
 
 def _documents_module() -> Optional[ModuleType]:
     """The draft builder (ulr_app.agreements.documents), if it is installed."""
-    try:
-        return importlib.import_module("ulr_app.agreements.documents")
-    except ModuleNotFoundError as exc:
-        if exc.name != "ulr_app.agreements.documents":
-            raise
-        return None
+    return agreement_jobs.documents_module()
 
 
 _form_page = form_page
@@ -439,15 +434,9 @@ def generate_pdf(agreement_id: int):
     if not form.validate_on_submit():
         flash((form.clause_set.errors or ["Choose a clause set"])[0], "error")
         return redirect(back)
-    code = form.clause_set.data
-    try:
-        pdf, document = documents.draft_pdf(agreement, code)
-    except ValueError as exc:
-        flash(f"The draft could not be made: {exc}", "error")
-        return redirect(back)
-    stored = services.record_generated(agreement, pdf, clause_set=code, flagged=document.flagged_json(),
-                                       set_version=getattr(document, "set_version", None))
-    return redirect(url_for(".document", agreement_id=agreement.id, document_id=stored.id))
+    job = agreement_jobs.start_pdf_job(agreement, form.clause_set.data, current_user)
+    db.session.commit()
+    return redirect(url_for("jobs.job", job_id=job.id))
 
 
 # --- documents ----------------------------------------------------------------------------
