@@ -1,0 +1,446 @@
+"""Benchmark: the pages that matter at the small and the national scale, on PostgreSQL (issue 13).
+
+    python bench/scale.py [--small-url URL] [--national-url URL] [--runs N] [--no-build] [--seconds S]
+
+For each scale it uses (or, with --build, makes) a PostgreSQL database holding that demo scale:
+defaults ``postgresql://postgres@127.0.0.1:5432/ulr_bench_small`` and ``.../ulr_national`` (unless --no-build,
+missing or empty ones are made and filled: the national one takes about 15 minutes). For each
+role it signs in as the user with the LARGEST scope at that scale (the organiser of the region with the
+most learners, the convenor of the biggest branch, the ULR with the biggest caseload) and requests each
+page ``--runs`` times in-process: median, p95 and SQL statements per request. Then it serves the
+national database with gunicorn (2 workers) and measures throughput with wrk (when installed): /health
+against a convenor's home page and learner list. Each report's figures function is timed against one
+hand-written SQL query over the same records.
+
+Writes bench/results/<date>.md and bench/results/<date>.json with pass/fail against the targets:
+same statements at both scales; national median at most 1.5x and p95 at most 2x the small one;
+throughput at least 20% of /health; each report within 2x of its hand-written query.
+
+It sets one known password on the users it signs in as (these are benchmark databases).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PG = "postgresql://postgres@127.0.0.1:5432/"
+BENCH_PASSWORD = "bench-scale-password-horse-battery"
+sys.path.insert(0, str(ROOT))
+
+
+def _flask(url: str, *args: str, timeout: int = 3600) -> None:
+    env = {**os.environ, "ULR_DATABASE_URL": url, "ULR_SECRET_KEY": "bench-" + "x" * 40}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "ulr_app", *args], env=env, check=True,
+                   cwd=ROOT, timeout=timeout)
+
+
+def _ensure(url: str, scale: str, build: bool) -> None:
+    """The database exists and holds the demo scale (built with --build when it is empty)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database})
+        if not exists:
+            if not build:
+                raise SystemExit(f"{parsed.database} does not exist: run without --no-build to make it")
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    engine = create_engine(parsed.set(drivername="postgresql+psycopg"))
+    with engine.connect() as conn:
+        has_users = conn.scalar(text("SELECT to_regclass('user_account') IS NOT NULL")) and \
+            conn.scalar(text("SELECT count(*) FROM user_account")) > 0
+    engine.dispose()
+    if has_users:
+        return
+    if not build:
+        raise SystemExit(f"{parsed.database} is empty: run without --no-build to fill it")
+    print(f"building the {scale} demo in {parsed.database} ...", flush=True)
+    t0 = time.perf_counter()
+    _flask(url, "db", "upgrade")
+    _flask(url, "reference", "load")
+    _flask(url, "demo-data", "--scale", scale)
+    print(f"  built in {time.perf_counter() - t0:.0f} s", flush=True)
+
+
+class Scale:
+    """One scale's app, its largest-scope users (signed in) and the records the pages open."""
+
+    def __init__(self, label: str, url: str, runs: int):
+        from sqlalchemy import event
+
+        from ulr_app import create_app
+        from ulr_app.extensions import db
+
+        self.label, self.url, self.runs = label, url, runs
+        self.instance = tempfile.mkdtemp(prefix=f"ulr-bench-scale-{label}-")
+        os.environ["ULR_INSTANCE_PATH"] = self.instance
+        self.app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "x" * 40,
+                               "REDIS_URL": None})
+        self.statements: list[str] = []
+        with self.app.app_context():
+            event.listen(db.engine, "before_cursor_execute", lambda *a, **k: self.statements.append(a[2]))
+            self.counts = self._counts()
+            self.users = self._largest_scope_users()
+            self.records = self._records()
+        self.clients = {role: self._sign_in(email) for role, (email, _id) in self.users.items()}
+        self.tokens = self._tokens()
+
+    # --- who and what -----------------------------------------------------------------------------
+    def _counts(self) -> dict[str, int]:
+        from sqlalchemy import text
+
+        from ulr_app.extensions import db
+
+        out = {}
+        for table in ("branch", "workplace", "user_account", "learner", "enrolment", "case_record", "activity",
+                      "time_off_request", "agreement", "audit_entry"):
+            try:
+                out[table] = db.session.scalar(text(f"SELECT count(*) FROM {table}"))
+            except Exception:  # noqa: BLE001 - a table named differently is left out of the counts
+                db.session.rollback()
+        return out
+
+    def _largest_scope_users(self) -> dict[str, tuple[str, int]]:
+        from sqlalchemy import func, select, update
+
+        from ulr_app.accounts.models import User
+        from ulr_app.accounts.passwords import hash_password
+        from ulr_app.extensions import db
+        from ulr_app.learners.models import Learner
+        from ulr_app.organisation.models import Branch
+        from ulr_app.reps.models import Rep
+
+        by_branch = (select(Learner.branch_id, func.count().label("n")).group_by(Learner.branch_id)
+                     .order_by(func.count().desc()))
+        branch_id = db.session.execute(by_branch.limit(1)).first()[0]
+        region_id = db.session.execute(
+            select(Branch.region_id, func.count(Learner.id)).join(Learner, Learner.branch_id == Branch.id)
+            .group_by(Branch.region_id).order_by(func.count(Learner.id).desc()).limit(1)).first()[0]
+        ulr_user = db.session.execute(
+            select(Rep.user_id, func.count(Learner.id)).join(Learner, Learner.rep_id == Rep.id)
+            .where(Rep.user_id.is_not(None), Learner.merged_into_id.is_(None)).group_by(Rep.user_id)
+            .order_by(func.count(Learner.id).desc()).limit(1)).first()[0]
+        picks = {
+            "admin": select(User).where(User.role == "admin", User.active.is_(True)),
+            "organiser": select(User).where(User.role == "regional_organiser", User.region_id == region_id,
+                                            User.active.is_(True)),
+            "convenor": select(User).where(User.role == "branch_convenor", User.branch_id == branch_id,
+                                           User.active.is_(True)),
+            "ULR": select(User).where(User.id == ulr_user),
+        }
+        users = {}
+        password_hash = hash_password(BENCH_PASSWORD)
+        for role, stmt in picks.items():
+            user = db.session.scalars(stmt.order_by(User.id).limit(1)).first()
+            if user is None:
+                continue
+            db.session.execute(update(User).where(User.id == user.id).values(password_hash=password_hash))
+            users[role] = (user.email, user.id)
+        db.session.commit()
+        self.branch_id, self.region_id = branch_id, region_id
+        return users
+
+    def _records(self) -> dict[str, object]:
+        from sqlalchemy import func, select
+
+        from ulr_app.extensions import db
+        from ulr_app.funding.models import Project
+        from ulr_app.learners.models import Enrolment, Learner
+        from ulr_app.organisation.models import Employer
+
+        learner_id = db.session.scalar(
+            select(Enrolment.learner_id).join(Learner, Learner.id == Enrolment.learner_id)
+            .where(Learner.branch_id == self.branch_id).group_by(Enrolment.learner_id)
+            .order_by(func.count().desc(), Enrolment.learner_id).limit(1))
+        surname = db.session.scalar(select(Learner.name).where(Learner.branch_id == self.branch_id)
+                                    .order_by(Learner.id).limit(1)) or "Smith"
+        project = db.session.scalars(select(Project).where(Project.region_id == self.region_id)
+                                     .order_by(Project.id).limit(1)).first()
+        employer_id = db.session.scalar(select(Employer.id).where(Employer.region_id == self.region_id)
+                                        .where(Employer.kind == "local_authority").order_by(Employer.id).limit(1))
+        return {"learner_id": learner_id, "surname": surname.split()[-1], "project_id": project.id if project else None,
+                "employer_id": employer_id}
+
+    def _sign_in(self, email: str):
+        client = self.app.test_client()
+        page = client.get("/sign-in").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        answer = client.post("/sign-in", data={"csrf_token": token, "email": email, "password": BENCH_PASSWORD})
+        if answer.status_code != 302:
+            raise SystemExit(f"could not sign in as {email} at {self.label} ({answer.status_code})")
+        return client
+
+    def _tokens(self) -> dict[str, str]:
+        from ulr_app.accounts import services as account_services
+        from ulr_app.accounts.models import User
+        from ulr_app.extensions import db
+
+        out = {}
+        with self.app.app_context():
+            for role, (_email, user_id) in self.users.items():
+                _token, secret = account_services.create_token(db.session.get(User, user_id), "bench scale")
+                out[role] = secret
+            db.session.commit()
+        return out
+
+    # --- measuring ----------------------------------------------------------------------------------
+    def pages(self) -> list[tuple[str, str, str]]:
+        r = self.records
+        rows = []
+        for role in self.users:
+            rows += [(role, "home page", "/"),
+                     (role, "learner list", "/learners"),
+                     (role, "learner name search", f"/learners?q={r['surname']}"),
+                     (role, "agreement list", "/agreements"),
+                     (role, "time-off list", "/time-off"),
+                     (role, "case list", "/cases"),
+                     (role, "workplace search", "/workplaces?q=primary")]
+            if role in ("admin", "organiser", "convenor"):
+                rows.append((role, "learner page", f"/learners/{r['learner_id']}"))
+            for api in ("learners", "cases", "time_off_requests", "agreements", "enrolments"):
+                rows.append((role, f"API {api} (500 a page)", f"/api/v1/{api}?per_page=500"))
+        if "organiser" in self.users:
+            region, fy = self.region_id, "period=FY2026"
+            rows += [("organiser", "report: schools coverage", f"/reports/schools-coverage?region_id={region}"),
+                     ("organiser", "report: time off", f"/reports/time-off?region_id={region}&{fy}"),
+                     ("organiser", "report: equality", f"/reports/equality?region_id={region}&{fy}")]
+            if r["employer_id"]:
+                rows.append(("organiser", "report: Go Award", f"/reports/go-award/{r['employer_id']}"))
+            if r["project_id"]:
+                rows.append(("organiser", "report: quarterly return", f"/projects/{r['project_id']}/returns/FY2026-Q2"))
+        return rows
+
+    def measure(self, role: str, url: str) -> dict[str, float]:
+        api = url.startswith("/api/")
+        client = self.app.test_client() if api else self.clients[role]
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if api else None
+        client.get(url, headers=headers)  # warm
+        times, counts, status = [], [], 0
+        for _ in range(self.runs):
+            self.statements.clear()
+            t0 = time.perf_counter()
+            answer = client.get(url, headers=headers)
+            times.append((time.perf_counter() - t0) * 1000)
+            counts.append(len(self.statements))
+            status = answer.status_code
+        times.sort()
+        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+        return {"status": status, "median_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
+                "statements": max(counts)}
+
+    def reports_vs_sql(self) -> dict[str, dict[str, float]]:
+        """Each report's figures function against one hand-written aggregate over the same records."""
+        from sqlalchemy import select, text
+
+        from ulr_app.accounts.models import User
+        from ulr_app.extensions import db
+        from ulr_app.organisation.models import Employer
+        from ulr_app.reports import figures
+
+        out: dict[str, dict[str, float]] = {}
+        if "organiser" not in self.users:
+            return out
+        region = self.region_id
+        with self.app.test_request_context("/"):
+            viewer = db.session.scalars(select(User).where(User.id == self.users["organiser"][1])).one()
+            fy = (date(2026, 4, 1), date(2027, 3, 31))
+            employer = db.session.get(Employer, self.records["employer_id"]) if self.records["employer_id"] else None
+            pairs = {
+                "time off": (lambda: figures.time_off(viewer, region_id=region, start=fy[0], end=fy[1]), text(
+                    "SELECT t.kind, t.status, count(*) FROM time_off_request t JOIN branch b ON b.id = t.branch_id "
+                    "WHERE b.region_id = :r AND t.requested_on BETWEEN '2026-04-01' AND '2027-03-31' "
+                    "GROUP BY t.kind, t.status").bindparams(r=region)),
+                "equality": (lambda: figures.equality(viewer, region_id=region, start=fy[0], end=fy[1]), text(
+                    "SELECT l.staff_category, count(*) FROM learner l JOIN branch b ON b.id = l.branch_id "
+                    "WHERE b.region_id = :r AND EXISTS (SELECT 1 FROM enrolment e WHERE e.learner_id = l.id AND "
+                    "e.started_on BETWEEN '2026-04-01' AND '2027-03-31') GROUP BY l.staff_category").bindparams(r=region)),
+                "schools coverage": (lambda: figures.schools_coverage(viewer, region_id=region, as_of=date.today()), text(
+                    "SELECT w.kind = 'school', count(*), sum(CASE WHEN t.status = 'refused' THEN 1 ELSE 0 END) "
+                    "FROM time_off_request t JOIN workplace w ON w.id = t.workplace_id JOIN branch b ON "
+                    "b.id = t.branch_id WHERE b.region_id = :r GROUP BY w.kind = 'school'").bindparams(r=region)),
+            }
+            if employer is not None:
+                pairs["Go Award"] = (lambda: figures.go_award(viewer, employer), text(
+                    "SELECT c.subject, w.kind = 'school', count(DISTINCT e.learner_id) FROM enrolment e JOIN course c "
+                    "ON c.id = e.course_id JOIN learner l ON l.id = e.learner_id LEFT JOIN workplace w ON "
+                    "w.id = l.workplace_id WHERE l.employer_id = :e AND c.category IN "
+                    "('skills_for_life','esol','ict') GROUP BY c.subject, w.kind = 'school'").bindparams(e=employer.id))
+            for name, (call, stmt) in pairs.items():
+                report_times, sql_times = [], []
+                for _ in range(max(3, self.runs // 3)):
+                    t0 = time.perf_counter()
+                    call()
+                    report_times.append(time.perf_counter() - t0)
+                    t0 = time.perf_counter()
+                    db.session.execute(stmt).all()
+                    sql_times.append(time.perf_counter() - t0)
+                report_ms, sql_ms = statistics.median(report_times) * 1000, statistics.median(sql_times) * 1000
+                out[name] = {"report_ms": round(report_ms, 1), "sql_ms": round(sql_ms, 1),
+                             "ratio": round(report_ms / sql_ms, 1) if sql_ms else None}
+            db.session.rollback()
+        return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def throughput(url: str, scale: Scale, seconds: int) -> dict[str, object]:
+    """gunicorn (2 workers) on the database; wrk against /health and a convenor's pages."""
+    wrk = shutil.which("wrk")
+    gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
+    if not wrk or not Path(gunicorn).exists():
+        return {"skipped": "wrk or gunicorn is not installed (apt-get install wrk)"}
+    port = _free_port()
+    env = {**os.environ, "ULR_DATABASE_URL": url, "ULR_SECRET_KEY": "bench-" + "x" * 40,
+           "ULR_INSTANCE_PATH": scale.instance}
+    server = subprocess.Popen([gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                               "ulr_app:create_app()"], cwd=ROOT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import urllib.request
+        from http.cookiejar import CookieJar
+
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(base + "/health", timeout=2).read()
+                break
+            except Exception:  # noqa: BLE001 - not up yet
+                time.sleep(0.5)
+        jar = CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(base + "/sign-in").read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        from urllib.parse import urlencode
+
+        opener.open(base + "/sign-in", data=urlencode({"csrf_token": token, "email": scale.users["convenor"][0],
+                                                       "password": BENCH_PASSWORD}).encode()).read()
+        cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+        out: dict[str, object] = {"workers": 2, "seconds": seconds, "tool": "wrk -t2 -c8"}
+        for name, path, headers in (("/health", "/health", []),
+                                    ("convenor home page", "/", ["-H", f"Cookie: {cookie}"]),
+                                    ("convenor learner list", "/learners", ["-H", f"Cookie: {cookie}"])):
+            result = subprocess.run([wrk, "-t2", "-c8", f"-d{seconds}s", *headers, base + path],
+                                    capture_output=True, text=True, timeout=seconds + 60)
+            match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+            non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", result.stdout)
+            out[name] = {"req_per_s": float(match.group(1)) if match else None,
+                         "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+        health = out["/health"]["req_per_s"] or 0
+        for name in ("convenor home page", "convenor learner list"):
+            rate = out[name]["req_per_s"] or 0
+            out[name]["share_of_health"] = round(rate / health, 3) if health else None
+        return out
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--small-url", default=PG + "ulr_bench_small")
+    parser.add_argument("--national-url", default=PG + "ulr_national")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=10, help="wrk run length for each page")
+    parser.add_argument("--no-build", dest="build", action="store_false",
+                        help="only reuse existing databases (default: make and fill the ones missing)")
+    args = parser.parse_args()
+    os.environ.setdefault("ULR_SECRET_KEY", "bench-" + "x" * 40)
+    started = datetime.now(timezone.utc)
+    _ensure(args.small_url, "small", args.build)
+    _ensure(args.national_url, "national", args.build)
+    scales = {"small": Scale("small", args.small_url, args.runs), "national": Scale("national", args.national_url, args.runs)}
+    rows = []
+    for role, name, _url in scales["national"].pages():
+        entry = {"role": role, "page": name}
+        for label, scale in scales.items():
+            match = [u for r, n, u in scale.pages() if r == role and n == name]
+            if not match or role not in scale.users:
+                continue
+            with scale.app.app_context():
+                entry[label] = scale.measure(role, match[0])
+        small, national = entry.get("small"), entry.get("national")
+        if small and national:
+            entry["median_ratio"] = round(national["median_ms"] / small["median_ms"], 2) if small["median_ms"] else None
+            entry["p95_ratio"] = round(national["p95_ms"] / small["p95_ms"], 2) if small["p95_ms"] else None
+            entry["same_statements"] = small["statements"] == national["statements"]
+            entry["pass"] = bool(entry["same_statements"] and (entry["median_ratio"] or 0) <= 1.5
+                                 and (entry["p95_ratio"] or 0) <= 2.0 and national["status"] == 200)
+        rows.append(entry)
+        print(f"{role:10} {name:32} {json.dumps({k: entry.get(k) for k in ('small', 'national')})}", flush=True)
+    reports = {label: scale.reports_vs_sql() for label, scale in scales.items()}
+    load = throughput(args.national_url, scales["national"], args.seconds)
+    result = {"started": started.isoformat(timespec="seconds"), "runs": args.runs,
+              "counts": {label: scale.counts for label, scale in scales.items()},
+              "users": {label: {role: email for role, (email, _id) in scale.users.items()} for label, scale in scales.items()},
+              "pages": rows, "reports_vs_sql": reports, "throughput": load}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = RESULTS / f"{started:%Y-%m-%d}"
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    stem.with_suffix(".md").write_text(markdown(result) + "\n")
+    print(f"written {stem}.md and .json")
+    return 0
+
+
+def markdown(result: dict) -> str:
+    out = [f"# Scale benchmark, {result['started']} (PostgreSQL, {result['runs']} requests per page)", ""]
+    out.append("| rows | " + " | ".join(result["counts"]) + " |")
+    out.append("|---|" + "---|" * len(result["counts"]))
+    tables = sorted({t for c in result["counts"].values() for t in c})
+    for table in tables:
+        out.append(f"| {table} | " + " | ".join(f"{c.get(table, ''):,}" if isinstance(c.get(table), int) else ""
+                                                for c in result["counts"].values()) + " |")
+    out += ["", "Targets: same SQL statements at both scales; national median <= 1.5x and p95 <= 2x the small one "
+            "(largest-scope user of each role at each scale).", "",
+            "| role | page | small median / p95 ms | national median / p95 ms | ratio (median, p95) | statements "
+            "(small, national) | pass |", "|---|---|---|---|---|---|---|"]
+    passed = 0
+    for row in result["pages"]:
+        s, n = row.get("small") or {}, row.get("national") or {}
+        ok = row.get("pass")
+        passed += bool(ok)
+        out.append(f"| {row['role']} | {row['page']} | {s.get('median_ms')} / {s.get('p95_ms')} | "
+                   f"{n.get('median_ms')} / {n.get('p95_ms')} | {row.get('median_ratio')}, {row.get('p95_ratio')} | "
+                   f"{s.get('statements')}, {n.get('statements')} | {'pass' if ok else 'FAIL'} |")
+    out += ["", f"**{passed} of {len(result['pages'])} pages meet the targets.**", "",
+            "## Reports against a hand-written SQL query (target: within 2x)", "",
+            "| scale | report | figures ms | SQL ms | ratio | pass |", "|---|---|---|---|---|---|"]
+    for label, reports in result["reports_vs_sql"].items():
+        for name, r in reports.items():
+            out.append(f"| {label} | {name} | {r['report_ms']} | {r['sql_ms']} | {r['ratio']} | "
+                       f"{'pass' if r['ratio'] is not None and r['ratio'] <= 2 else 'FAIL'} |")
+    out += ["", "## Throughput (gunicorn, 2 workers, national database; target: at least 20% of /health)", ""]
+    load = result["throughput"]
+    if "skipped" in load:
+        out.append(f"Not measured: {load['skipped']}.")
+    else:
+        out += ["| page | requests/s | share of /health | non-2xx | pass |", "|---|---|---|---|---|"]
+        for name in ("/health", "convenor home page", "convenor learner list"):
+            r = load[name]
+            share = r.get("share_of_health")
+            out.append(f"| {name} | {r['req_per_s']} | {share if share is not None else ''} | {r['non_2xx']} | "
+                       f"{'' if name == '/health' else ('pass' if share and share >= 0.2 else 'FAIL')} |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
