@@ -6,6 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK = $(VENV)/bin/flask --app ulr_app
 PYTEST_ARGS ?=
+# pytest-xdist workers (each with its own PostgreSQL database and Redis index: tests/conftest.py)
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test install install-test db demo bench assets clean
 
@@ -41,10 +43,11 @@ run: install
 ## make test: install with test extras, check the layers between the domains, run the whole suite
 test: install-test
 	$(TEST_VENV)/bin/lint-imports --no-cache
-	$(TEST_VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	$(TEST_VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$rc
 
 bench: install-test
+	$(TEST_VENV)/bin/pip install --quiet -e ".[test,bench]"
 	$(TEST_VENV)/bin/python bench/run.py
 
 assets:

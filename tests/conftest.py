@@ -17,6 +17,61 @@ from sqlalchemy import text
 from ulr_app import create_app
 from ulr_app.extensions import db, limiter
 
+def _psycopg(url: str):
+    """The URL with the psycopg (3) driver, which the app uses for a plain postgresql:// URL."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql+psycopg") if parsed.drivername == "postgresql" else parsed
+
+
+def _per_worker_services() -> None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (``<name>_gw0``, made here and
+    dropped when the worker ends) and its own Redis database index, so workers never share state."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    number = int(re.sub(r"\D", "", worker) or 0)
+    redis_url = os.environ.get("ULR_TEST_REDIS_URL")
+    if redis_url:
+        base, _, index = redis_url.rpartition("/")
+        os.environ["ULR_TEST_REDIS_URL"] = f"{base}/{max(0, int(index or 15) - number)}"
+    url = os.environ.get("ULR_TEST_DATABASE_URL")
+    if not url or f"_{worker}" in url:
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
+    admin = create_engine(_psycopg(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    admin.dispose()
+    os.environ["ULR_TEST_DATABASE_URL"] = own.render_as_string(hide_password=False)
+    os.environ["ULR_TEST_WORKER_DATABASE_OF"] = url
+
+
+def pytest_unconfigure(config):
+    base = os.environ.get("ULR_TEST_WORKER_DATABASE_OF")
+    own = os.environ.get("ULR_TEST_DATABASE_URL")
+    if not base or not own or base == own:
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(_psycopg(base), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(own).database}" WITH (FORCE)'))
+    except Exception:  # noqa: BLE001 - best effort; .ci/run drops the worker databases too
+        pass
+    finally:
+        admin.dispose()
+
+
+_per_worker_services()
+
 PASSWORD = "correct horse battery staple"
 KEEP_TABLES = {"alembic_version", "region", "local_authority", "reference_term"}
 
@@ -52,7 +107,7 @@ def session_app(database_url, tmp_path_factory):
     with app.app_context():
         if not database_url.startswith("sqlite"):
             downgrade(revision="base")  # a database left by an earlier run starts empty
-        upgrade()
+        upgrade(revision="heads")  # helpers may add migrations side by side until they are chained
         from ulr_app.reference.loader import load_all
 
         load_all()
