@@ -76,6 +76,10 @@ def _ensure(url: str, scale: str, build: bool) -> None:
     _flask(url, "db", "upgrade")
     _flask(url, "reference", "load")
     _flask(url, "demo-data", "--scale", scale)
+    engine = create_engine(parsed.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:  # autovacuum may be off: plans need fresh statistics after a bulk load
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
     print(f"  built in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
