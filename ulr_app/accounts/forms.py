@@ -55,3 +55,31 @@ class UserForm(Form):
                             validators=[Optional()], validate_choice=False)
     active = BooleanField("Can sign in", widget=GovCheckboxInput(), default=True)
     submit = SubmitField("Save user", widget=GovSubmitInput())
+
+
+class CodeForm(Form):
+    """The second step of signing in, and the first code when setting up."""
+
+    code = StringField("Code", widget=GovTextInput(),
+                       validators=[DataRequired(message="Enter the 6-digit code from your authenticator app"),
+                                   Length(max=40, message="Enter the 6-digit code from your authenticator app, "
+                                                          "or one of your recovery codes")])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ConfirmIdentityForm(Form):
+    """Proof it is still the user before a change to their e-mail, password or second factor."""
+
+    password = PasswordField("Password", widget=GovPasswordInput(),
+                             validators=[DataRequired(message="Enter your password"), Length(max=256)])
+    code = StringField("Code from your authenticator app", widget=GovTextInput(),
+                       validators=[Optional(), Length(max=40, message="Enter the 6-digit code from your authenticator app")])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class EmailForm(Form):
+    email = StringField("New e-mail address", widget=GovTextInput(),
+                        validators=[DataRequired(message="Enter your new e-mail address"),
+                                    Email(message="Enter an e-mail address in the correct format, like name@example.org"),
+                                    Length(max=254, message="E-mail address must be 254 characters or fewer")])
+    submit = SubmitField("Change e-mail address", widget=GovSubmitInput())

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import Base, TimestampMixin, VersionedMixin, utcnow
@@ -22,7 +22,7 @@ ROLES = {
 class User(UserMixin, VersionedMixin, TimestampMixin, Base):
     __tablename__ = "user_account"
     __label__ = "user"
-    __secret_fields__ = frozenset({"password_hash"})
+    __secret_fields__ = frozenset({"password_hash", "totp_secret"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -34,6 +34,12 @@ class User(UserMixin, VersionedMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     password_changed_at: Mapped[Optional[datetime]]
     last_login_at: Mapped[Optional[datetime]]
+    #: two-factor sign-in: the TOTP shared secret (base32; stored as is, never shown after set-up nor
+    #: audited), when it was set up, and the last 30-second time-step whose code was accepted (a
+    #: code works once)
+    totp_secret: Mapped[Optional[str]] = mapped_column(String(64))
+    totp_enabled_at: Mapped[Optional[datetime]]
+    totp_last_step: Mapped[Optional[int]] = mapped_column(BigInteger)
 
     region: Mapped[Optional[Region]] = relationship()
     branch: Mapped[Optional[Branch]] = relationship()
@@ -49,6 +55,24 @@ class User(UserMixin, VersionedMixin, TimestampMixin, Base):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the authenticator app; only a salted SHA-256 is stored."""
+
+    __tablename__ = "recovery_code"
+    __label__ = "recovery code"
+    __secret_fields__ = frozenset({"code_hash"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[Optional[datetime]]
 
 
 class UserSession(Base):
@@ -85,6 +109,11 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[Optional[datetime]]
+    #: the token stops working at this moment (API_TOKEN_DAYS after it was made)
+    expires_at: Mapped[Optional[datetime]]
     revoked_at: Mapped[Optional[datetime]]
 
     user: Mapped[User] = relationship()
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now

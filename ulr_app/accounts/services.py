@@ -4,9 +4,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import timedelta
 from typing import Any, Mapping, Optional
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core import audit, hooks
 from ..core.errors import Conflict, ValidationFailed
@@ -19,6 +22,8 @@ from .models import ROLES, ApiToken, User
 from .passwords import hash_password, needs_rehash, password_problems, verify_password
 
 USER_FIELDS = ("email", "name", "role", "region_id", "branch_id", "active")
+#: an API token's last use is written at most this often
+TOKEN_TOUCH_EVERY = timedelta(seconds=60)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -79,6 +84,10 @@ def _validate_user(data: dict[str, Any], *, existing: Optional[User] = None) -> 
         branch = db.session.get(Branch, branch_id) if branch_id else None
         if branch is None:
             errors["branch_id"] = ["Choose the branch this person belongs to"]
+        elif data.get("region_id") is not None and data.get("region_id") != branch.region_id:
+            # a convenor's or ULR's region is their branch's: a different one is refused, never silently replaced
+            errors["region_id"] = ["A branch convenor's or ULR's region is their branch's region: leave it out, "
+                                   "or choose the branch's region"]
         else:
             clean["region_id"], clean["branch_id"] = branch.region_id, branch.id
     if errors:
@@ -148,8 +157,10 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def authenticate(email: str, password: str) -> Optional[User]:
-    """The user for these credentials, or None. Audits failures (without the password)."""
+def check_sign_in(email: str, password: str) -> tuple[Optional[User], bool]:
+    """``(user, wrong_password)`` for these credentials: the user when they may sign in, else None and
+    whether the failure was a wrong password or unknown address (which counts against the sign-in
+    limits) rather than a disabled account. Audits failures (without the password). Changes no row."""
     email = normalise_email(email)
     user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first() if email else None
     ok = verify_password(user.password_hash if user else None, password or "")
@@ -158,11 +169,24 @@ def authenticate(email: str, password: str) -> Optional[User]:
                      object_id=user.id if user else None,
                      summary=f"Failed sign-in for {email[:200] or '(no e-mail)'}"
                      + (" (account disabled)" if user is not None and ok and not user.active else ""))
-        return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    return user
+        return None, not (ok and user is not None)
+    return user, False
+
+
+def record_sign_in(user: User, password: Optional[str], *, signed_in: bool = True) -> None:
+    """Note the sign-in on the user's row with a plain UPDATE: it neither checks nor bumps the row's
+    version, so two sign-ins to one account at the same moment both succeed, and an administrator
+    editing the user meanwhile is not told someone else changed it. With ``signed_in=False`` (the
+    password was right but a code is still to come) only an outdated password hash is renewed."""
+    values: dict[str, Any] = {"last_login_at": utcnow()} if signed_in else {}
+    if password is not None and needs_rehash(user.password_hash):
+        values["password_hash"] = hash_password(password)
+    if not values:
+        return
+    db.session.execute(update(User).where(User.id == user.id).values(**values),
+                       execution_options={"synchronize_session": False})
+    for name, value in values.items():
+        set_committed_value(user, name, value)
 
 
 # --- API tokens -------------------------------------------------------------------------
@@ -180,7 +204,8 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     if not user.active:
         raise ValidationFailed("This user is disabled", {"user": ["A disabled user cannot have tokens"]})
     secret = "ulr_" + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=token_hash(secret), prefix=secret[:10])
+    token = ApiToken(user_id=user.id, name=name, token_hash=token_hash(secret), prefix=secret[:10],
+                     expires_at=utcnow() + timedelta(days=current_app.config.get("API_TOKEN_DAYS", 365)))
     db.session.add(token)
     db.session.flush()
     audit.record(db.session, "create", token, summary=f"Created API token '{name}' for {user.email}")
@@ -199,14 +224,37 @@ def _revoke_tokens(user: User) -> None:
         token.revoked_at = utcnow()
 
 
+@hooks.provide("organisation.branch_moved")
+def follow_moved_branch(branch: Branch) -> None:
+    """A branch moved to another region: its convenors' and ULRs' region follows it (each change audited)."""
+    for user in db.session.scalars(select(User).where(User.branch_id == branch.id, User.region_id != branch.region_id)):
+        before = user.region_id
+        user.region_id = branch.region_id
+        db.session.flush()
+        audit.record(db.session, "update", user, summary=f"{user.email} moved to the region of branch {branch.name}",
+                     changes={"region_id": (before, branch.region_id)})
+
+
 @hooks.provide("api.token_user")
 def user_for_token(secret: str) -> Optional[User]:
     if not secret:
         return None
     token = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash(secret))).first()
-    if token is None or token.revoked_at is not None or not token.user.active:
-        return None
     now = utcnow()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now
+    # a disabled user's tokens stop at once (checked on every request, besides being revoked)
+    if token is None or token.revoked_at is not None or token.expired(now) or not token.user.active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_EVERY:
+        # a plain UPDATE, at most once a minute per token, guarded so concurrent requests write it once
+        stmt = update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+        stmt = stmt.where(ApiToken.last_used_at.is_(None) if token.last_used_at is None
+                          else ApiToken.last_used_at == token.last_used_at)
+        db.session.execute(stmt, execution_options={"synchronize_session": False})
+        set_committed_value(token, "last_used_at", now)
     return token.user
+
+
+def change_own_email(user: User, email: str) -> dict:
+    """The user changes their own e-mail address (the view checks they confirmed who they are first)."""
+    changes = update_user(user, {"email": email}, actor=user)
+    return changes

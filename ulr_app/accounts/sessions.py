@@ -19,6 +19,9 @@ from ..extensions import db, login_manager
 from .models import User, UserSession
 
 SID = "sid"
+#: when the user last proved who they are (seconds since the epoch), in the signed session cookie;
+#: cleared with everything else when a session starts or ends
+CONFIRMED = "confirmed_at"
 #: write last_seen at most this often (avoids a write on every request)
 TOUCH_EVERY = timedelta(seconds=60)
 
@@ -48,6 +51,22 @@ def start(user: User) -> UserSession:
     login_user(user)
     g.user_session = row
     return row
+
+
+def mark_confirmed() -> None:
+    """The user has just proved who they are (password, and code if they have one): changing their
+    e-mail, password or second factor is open to them for REAUTH_MINUTES."""
+    session[CONFIRMED] = utcnow().timestamp()
+
+
+def recently_confirmed() -> bool:
+    from datetime import datetime, timezone
+
+    from .rules import recently_confirmed as fresh
+
+    stamp = session.get(CONFIRMED)
+    at = datetime.fromtimestamp(stamp, timezone.utc) if isinstance(stamp, (int, float)) else None
+    return fresh(at, utcnow(), current_app.config.get("REAUTH_MINUTES", 15))
 
 
 def current_session_row() -> Optional[UserSession]:

@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from ..accounts import queries as account_queries
 from ..accounts import services as account_services
+from ..accounts import two_factor
 from ..accounts.forms import ConfirmForm, UserForm
 from ..accounts.models import ROLES, User
 from ..core.audit_models import AuditEntry
 from ..core.errors import ServiceError
 from ..core.pagination import paginate
-from ..core.validation import db_id
 from ..core.permissions import ADMIN, get_visible_or_404, roles_required
+from ..core.validation import DATE_EXAMPLE, DATE_HINT, db_id, parse_date
 from ..extensions import db
 from ..organisation.models import Branch, Region
 
@@ -118,10 +119,34 @@ def reset_password(user_id: int):
                            button="Reset password")
 
 
+@bp.route("/users/<int:user_id>/reset-two-factor", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def reset_two_factor(user_id: int):
+    """A lost phone: the user's second factor and recovery codes go, and they are signed out everywhere."""
+    user = get_visible_or_404(db.session, User, user_id, current_user)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if user.has_two_factor:
+            two_factor.reset(user, actor=current_user._get_current_object())
+            flash(f"Two-factor sign-in of {user.name} has been reset. They have been signed out"
+                  + (" and will set it up again when they next sign in." if two_factor.required_for(user) else "."),
+                  "success")
+        else:
+            flash(f"{user.name} does not use two-factor sign-in: nothing to reset.", "info")
+        return redirect(url_for(".user", user_id=user.id))
+    return render_template("admin/confirm.html", form=form, user=user,
+                           title=f"Reset the two-factor sign-in of {user.name}?",
+                           message="Do this when they have lost their phone and their recovery codes. Their authenticator "
+                                   "app and recovery codes will stop working and they will be signed out everywhere. "
+                                   + ("Their role needs two-factor sign-in, so they will set it up again when they next sign in."
+                                      if two_factor.required_for(user) else "They can set it up again from their account page."),
+                           button="Reset two-factor sign-in")
+
+
 def _day(value: str, end: bool = False):
-    try:
-        d = datetime.strptime(value, "%Y-%m-%d").date()
-    except (TypeError, ValueError):
+    """A day typed the house way ('31 3 2026', '31 March 2026'); older links' ISO dates still work."""
+    d = parse_date(value)
+    if d is None:
         return None
     return datetime.combine(d, time.max if end else time.min, tzinfo=timezone.utc)
 
@@ -144,10 +169,11 @@ def audit_log():
         if args.get(name):
             moment = _day(args[name], end)
             if moment is None:
-                errors[name] = "Enter a date like 2026-11-23"
+                errors[name] = f"Enter a real date, like {DATE_EXAMPLE}"
             else:
                 stmt = stmt.where(AuditEntry.at >= moment if not end else AuditEntry.at <= moment)
     page = paginate(stmt, max_per_page=200)
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
-    return render_template("admin/audit.html", page=page, args=args, errors=errors, actions=actions, types=types)
+    return render_template("admin/audit.html", page=page, args=args, errors=errors, actions=actions, types=types,
+                           date_hint=DATE_HINT)
