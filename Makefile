@@ -8,6 +8,9 @@ FLASK = $(VENV)/bin/flask --app ulr_app
 PYTEST_ARGS ?=
 # pytest-xdist workers (each with its own PostgreSQL database and Redis index: tests/conftest.py)
 PYTEST_WORKERS ?= auto
+# the roles that must set up two-factor sign-in under make run (none: the demo logins work at once;
+# e.g. DEMO_TWO_FACTOR=admin,regional_organiser,branch_convenor to try it as production has it)
+DEMO_TWO_FACTOR ?= none
 
 .PHONY: run test install install-test db demo bench assets clean
 
@@ -37,8 +40,10 @@ run: install
 	@echo
 	@sed '/^$$/q' instance/demo-logins.txt 2>/dev/null || echo "(demo logins file missing: the database had users before demo data was first loaded)"
 	@echo
+	@echo "Two-factor sign-in is not asked of the demo logins here (DEMO_TWO_FACTOR=$(DEMO_TWO_FACTOR));"
+	@echo "in production administrators, organisers and convenors must set it up (README: Two-factor sign-in)."
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	ULR_TWO_FACTOR_REQUIRED_ROLES=$(DEMO_TWO_FACTOR) $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test: install with test extras, check the layers between the domains, run the whole suite
 test: install-test

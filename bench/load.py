@@ -139,7 +139,8 @@ def main() -> int:
     os.environ["ULR_INSTANCE_PATH"] = str(tmp / "instance")
     from ulr_app import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.url, "SECRET_KEY": secret, "REDIS_URL": None})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.url, "SECRET_KEY": secret, "REDIS_URL": None,
+                      "TWO_FACTOR_REQUIRED_ROLES": ()})
     plan = prepare(app, {"ulr": 30, "convenor": 15, "organiser": 5})
     plan_path, log_path = tmp / "plan.json", tmp / "writes.jsonl"
     plan_path.write_text(json.dumps(plan))
@@ -149,6 +150,7 @@ def main() -> int:
     port = _free_port()
     env = {**os.environ, "ULR_DATABASE_URL": args.url, "ULR_REDIS_URL": args.redis, "ULR_SECRET_KEY": secret,
            "ULR_INSTANCE_PATH": str(tmp / "instance"), "ULR_LOGIN_LIMIT_PER_ADDRESS": "10000 per minute",
+           "ULR_TWO_FACTOR_REQUIRED_ROLES": "none",  # the journeys sign in with a password only
            "LOAD_PLAN": str(plan_path), "LOAD_LOG": str(log_path)}
     gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
     server = subprocess.Popen([gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",

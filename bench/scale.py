@@ -16,7 +16,8 @@ Writes bench/results/<date>.md and bench/results/<date>.json with pass/fail agai
 same statements at both scales; national median at most 1.5x and p95 at most 2x the small one;
 throughput at least 20% of /health; each report within 2x of its hand-written query.
 
-It sets one known password on the users it signs in as (these are benchmark databases).
+It sets one known password on the users it signs in as (these are benchmark databases) and signs in
+without a second factor (ULR_TWO_FACTOR_REQUIRED_ROLES=none for the app it measures).
 """
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ class Scale:
         self.instance = tempfile.mkdtemp(prefix=f"ulr-bench-scale-{label}-")
         os.environ["ULR_INSTANCE_PATH"] = self.instance
         self.app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "x" * 40,
-                               "REDIS_URL": None})
+                               "REDIS_URL": None, "TWO_FACTOR_REQUIRED_ROLES": ()})
         self.statements: list[str] = []
         with self.app.app_context():
             event.listen(db.engine, "before_cursor_execute", lambda *a, **k: self.statements.append(a[2]))
@@ -316,7 +317,7 @@ def throughput(url: str, scale: Scale, seconds: int) -> dict[str, object]:
         return {"skipped": "wrk or gunicorn is not installed (apt-get install wrk)"}
     port = _free_port()
     env = {**os.environ, "ULR_DATABASE_URL": url, "ULR_SECRET_KEY": "bench-" + "x" * 40,
-           "ULR_INSTANCE_PATH": scale.instance}
+           "ULR_INSTANCE_PATH": scale.instance, "ULR_TWO_FACTOR_REQUIRED_ROLES": "none"}
     server = subprocess.Popen([gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
                                "ulr_app:create_app()"], cwd=ROOT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

@@ -87,6 +87,9 @@ def make_test_config(database_url: str, instance: str) -> dict:
         "ARGON2_MEMORY_COST": 1024,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        # two-factor sign-in is required of no role here; tests/accounts/test_two_factor.py switches it on
+        "TWO_FACTOR_REQUIRED_ROLES": (),
+        "TWO_FACTOR_FOR_ALL": False,
     }
 
 
@@ -107,7 +110,7 @@ def session_app(database_url, tmp_path_factory):
     with app.app_context():
         if not database_url.startswith("sqlite"):
             downgrade(revision="base")  # a database left by an earlier run starts empty
-        upgrade(revision="heads")  # helpers may add migrations side by side until they are chained
+        upgrade()
         from ulr_app.reference.loader import load_all
 
         load_all()

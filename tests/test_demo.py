@@ -194,7 +194,7 @@ def test_national_scale_from_the_configured_file(app, runner, tmp_path, monkeypa
     path = tmp_path / "schools.csv"
     keep = write_fake_national(path)
     monkeypatch.setenv("ULR_SCHOOLS_CSV", str(path))
-    result = runner.invoke(args=["demo-data", "--scale", "national"])
+    result = runner.invoke(args=["demo-data", "--scale", "national", "--fraction", "0"])
     assert result.exit_code == 0, result.output
     logins = logins_from(result.output)
     assert [r for r, _e, _p in logins] == ["admin"] + ["regional_organiser"] * 2 + ["branch_convenor"] * 3 + ["learning_rep"] * 6
@@ -223,7 +223,7 @@ def test_national_scale_from_the_configured_file(app, runner, tmp_path, monkeypa
 def test_national_scale_without_the_file_says_where_to_put_it(app, runner, tmp_path, monkeypatch):
     monkeypatch.delenv("ULR_SCHOOLS_CSV", raising=False)
     monkeypatch.setattr(demo, "NATIONAL_SCHOOLS_FILE", tmp_path / "schools_england_2018.csv")
-    result = runner.invoke(args=["demo-data", "--scale", "national"])
+    result = runner.invoke(args=["demo-data", "--scale", "national", "--fraction", "0"])
     assert result.exit_code == 1
     assert "ULR_SCHOOLS_CSV" in result.output and "schools_england_2018.csv" in result.output
     monkeypatch.setenv("ULR_SCHOOLS_CSV", str(tmp_path / "nowhere.csv"))
@@ -356,7 +356,7 @@ def test_national_scale_has_a_few_agreements_per_region(app, runner, tmp_path, m
     path = tmp_path / "schools.csv"
     write_fake_national(path)
     monkeypatch.setenv("ULR_SCHOOLS_CSV", str(path))
-    result = runner.invoke(args=["demo-data", "--scale", "national"])
+    result = runner.invoke(args=["demo-data", "--scale", "national", "--fraction", "0"])
     assert result.exit_code == 0, result.output
     agreements = db.session.scalars(select(Agreement)).all()
     by_branch = {}

@@ -67,7 +67,7 @@ EXPECTED_COUNTS = {
     "user_account": 15,
     "workplace": 380,
 }
-EXPECTED_SHA256 = "1828a8e4437e5c3b0900cd16bfcfed22c3b4e5b31513f404acd40c78f4961e32"
+EXPECTED_SHA256 = "c220f5be5e5b59b8ac47d101e6f7d40ffc8f1cf5285218fb84c615f955ba4a2b"  # issue 12: timeline lines name fields in words
 
 #: the national path, on the national-style file of tests/test_demo.py (write_fake_national)
 EXPECTED_NATIONAL_COUNTS = {
@@ -102,7 +102,7 @@ EXPECTED_NATIONAL_COUNTS = {
     "user_account": 12,
     "workplace": 58,
 }
-EXPECTED_NATIONAL_SHA256 = "e1351a7ba3c09477917e38cfa608718cd55742502827eb869d09b2c65a3dad62"
+EXPECTED_NATIONAL_SHA256 = "76c51138c1a89419f6ab647b3d5f668b0c6533ff957121e10381adf21d4ad7c2"  # issue 12: timeline words
 
 
 def _plain(value):

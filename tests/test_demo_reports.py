@@ -315,7 +315,7 @@ def test_national_scale_has_a_project_in_a_few_regions(app, runner, tmp_path, mo
     path = tmp_path / "schools.csv"
     write_fake_national(path)
     monkeypatch.setenv("ULR_SCHOOLS_CSV", str(path))
-    result = runner.invoke(args=["demo-data", "--scale", "national"])
+    result = runner.invoke(args=["demo-data", "--scale", "national", "--fraction", "0"])
     assert result.exit_code == 0, result.output
     projects = db.session.scalars(select(Project).order_by(Project.id)).all()
     regions = {b.region_id for b in db.session.scalars(select(Branch))}

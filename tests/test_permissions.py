@@ -162,6 +162,8 @@ EXPECTED = {
     "organisation.new_employer": (("GET", "POST"), EDITORS, None, False),
     "organisation.edit_employer": (("GET", "POST"), EDITORS, _scoped("employer"), False),
     "organisation.workplaces": (("GET",), ALL, None, False),
+    "organisation.search_workplaces": (("GET",), ALL, None, False),
+    "organisation.search_employers": (("GET",), ALL, None, False),
     "organisation.workplace": (("GET",), ALL, _scoped("workplace"), False),
     "organisation.new_workplace": (("GET", "POST"), EDITORS, None, False),
     "organisation.edit_workplace": (("GET", "POST"), EDITORS, _scoped("workplace"), False),
@@ -186,6 +188,7 @@ EXPECTED = {
     "admin.reset_password": (("GET",), ADMIN, _scoped("user"), False),
     "admin.audit_log": (("GET",), ADMIN, None, False),
     "reps.reps": (("GET",), ALL, None, False),
+    "reps.search_reps": (("GET",), ALL, None, False),
     "reps.new_rep": (("GET", "POST"), EDITORS, None, False),
     "reps.rep": (("GET",), ALL, _scoped("rep"), False),
     "reps.edit_rep": (("GET", "POST"), EDITORS, _scoped("rep"), False),
@@ -220,6 +223,8 @@ EXPECTED.update(_REPORT_PAGES)
 from tests.reports.jobs_permissions import PAGES as _JOBS; EXPECTED.update(_JOBS)  # noqa: E402,E702
 from tests.funding.goaward_permissions import PAGES as _GO; EXPECTED.update(_GO)  # noqa: E402,E702
 from tests.organisation.permissions import PAGES as _ORG; EXPECTED.update(_ORG)  # noqa: E402,E702
+from tests.dataprotection.permissions import PAGES as _DP; EXPECTED.update(_DP)  # noqa: E402,E702
+from tests.accounts.permissions import PAGES as _ACCOUNTS; EXPECTED.update(_ACCOUNTS)  # noqa: E402,E702
 
 
 def page_rules(app):

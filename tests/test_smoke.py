@@ -1,6 +1,6 @@
 def test_health_is_public(client):
     r = client.get("/health")
-    assert r.status_code == 200 and r.json == {"status": "ok"}
+    assert r.status_code == 200 and r.json == {"status": "ok", "database": "ok", "redis": "not configured"}
 
 
 def test_home_requires_login(client):

@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .core.errors import ERROR_TITLES
+from .core.models import known_to_models
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,7 @@ BLUEPRINTS = (
     ("ulr_app.funding.goaward_views", "bp"),
     ("ulr_app.reports.views", "bp"),
     ("ulr_app.reports.jobs_views", "bp"),
+    ("ulr_app.dataprotection.views", "bp"),
     ("ulr_app.api", "bp"),
 )
 
@@ -43,6 +45,7 @@ BLUEPRINTS = (
 API_MODULES = (
     "ulr_app.organisation.api", "ulr_app.agreements.api", "ulr_app.accounts.api", "ulr_app.reps.api",
     "ulr_app.timeoff.api", "ulr_app.learners.api", "ulr_app.cases.api", "ulr_app.funding.api", "ulr_app.reports.api",
+    "ulr_app.dataprotection.api",
 )
 
 
@@ -64,6 +67,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # Redis down: limits keep working in this process's memory (flask-limiter logs the switch)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
 
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -86,7 +92,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True,
+                     include_object=known_to_models)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -139,6 +146,8 @@ def _import_models() -> None:
     from .funding import models as _fm  # noqa: F401
     from .funding import catalogue as _fc  # noqa: F401  (reference data: the built-in programmes)
     from .reports import models as _rm  # noqa: F401
+    from .dataprotection import models as _dpm  # noqa: F401
+    from .dataprotection import queries as _dpq  # noqa: F401  (scope rules)
 
 
 def _is_api() -> bool:
@@ -146,17 +155,36 @@ def _is_api() -> bool:
 
 
 def _register_request_boundary(app: Flask) -> None:
+    from sqlalchemy.orm import Session
+
+    from .core.validation import install_flush_guard, text_problem
+
+    install_flush_guard(Session)  # no record is ever stored holding a control or broken character
+
     @app.before_request
-    def refuse_nul_bytes() -> Any:
-        """No text field may hold a NUL character (PostgreSQL cannot store one): 400 at the door."""
-        from flask import abort
+    def refuse_hostile_text() -> Any:
+        """No query string may hold a control character or a broken one (a lone surrogate): 400 at the door,
+        before any view reads it. Page forms' fields and uploaded files' names get a message beside the field
+        (core.forms.Form); the API names the offending parameter itself."""
+        from flask import g
 
         if _is_api():
-            return None  # the API names the offending parameter itself
-        for source in (request.args, request.form):
-            for values in source.listvalues():
-                if any("\x00" in v for v in values):
-                    abort(400, "Text must not contain NUL characters.")
+            return None
+
+        def refuse(advice: str) -> Any:
+            return render_template("errors/error.html", code=400, title=ERROR_TITLES[400][0], advice=advice), 400
+
+        for key, values in request.args.lists():
+            if text_problem(key, multiline=False) or any(text_problem(v) for v in values):
+                return refuse("The web address holds a control character (an invisible character such as NUL) "
+                              "or a broken one. Check the address, or go back and search again.")
+        # form fields and uploads' names: the form puts the message beside the field (core.forms.Form), and
+        # its view saves nothing, no file either (the services check the names again)
+        g.hostile_form_fields = {key for key, values in request.form.lists()
+                                 if text_problem(key, multiline=False) or any(text_problem(v) for v in values)}
+        g.hostile_form_fields |= {key for key, uploads in request.files.lists()
+                                  if text_problem(key, multiline=False)
+                                  or any(text_problem(u.filename or "", multiline=False) for u in uploads)}
         return None
 
     @app.before_request
@@ -174,6 +202,7 @@ def _register_request_boundary(app: Flask) -> None:
         """One commit per request, after the handler succeeded; otherwise roll back."""
         from .core import audit
 
+        audit.write_reads(db.session)  # special-category reads: one entry per request, kept on a 4xx
         if response.status_code < 400:
             db.session.commit()
             audit.forget_kept()
@@ -236,7 +265,15 @@ class _IdConverter(IntegerConverter):
 
 
 def _register_error_handlers(app: Flask) -> None:
-    from .core.errors import ServiceError
+    from sqlalchemy import exc as sa_exc
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from .core.errors import (
+        ServiceError,
+        conflict_details,
+        database_unavailable,
+        stale_write,
+    )
 
     def render_error(code: int, message: Optional[str] = None, fields: Optional[dict] = None,
                      api_code: Optional[str] = None) -> Any:
@@ -244,14 +281,69 @@ def _register_error_handlers(app: Flask) -> None:
         if _is_api():
             api_codes = {400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "not_found",
                          405: "method_not_allowed", 409: "conflict", 413: "too_large",
-                         422: "validation_failed", 429: "too_many_requests", 500: "server_error"}
+                         422: "validation_failed", 429: "too_many_requests", 500: "server_error",
+                         503: "unavailable"}
             body = {"error": {"code": api_code or api_codes.get(code, "error"), "message": message or title, "fields": fields or {}}}
             return jsonify(body), code
         return render_template("errors/error.html", code=code, title=title, advice=advice), code
 
+    def unavailable(exc: BaseException) -> Any:
+        """The database cannot be reached: 503 (a styled page, or the API's JSON), never a bare 500.
+        Nothing here touches the database, so the page renders during the outage; the pool's
+        pre-ping replaces the dead connections once the database is back, with no restart."""
+        from flask import g, make_response
+
+        current_app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                                   exc.__class__.__name__)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001, S110 - the connection is gone; the session is reset below
+            pass
+        db.session.remove()
+        g._login_user = login_manager.anonymous_user()  # the page header must not load the user
+        response = make_response(*render_error(503))
+        response.headers["Retry-After"] = "30"
+        return response
+
+    def conflict(message: str, *, stale_flush: bool) -> Any:
+        """Someone else saved first: the API's 409, or the conflict page with both versions and what
+        the user typed (the session is rolled back: nothing of this request is saved)."""
+        if _is_api():
+            db.session.rollback()
+            return render_error(409, message, api_code="conflict")
+        details = conflict_details(db.session, request.form, request.view_args, stale_flush=stale_flush)
+        methods = next((r.methods for r in app.url_map.iter_rules(request.endpoint)), set()) if request.endpoint else set()
+        reload_url = request.path if "GET" in (methods or set()) else None
+        if reload_url is None:
+            from urllib.parse import urlsplit
+
+            ref = urlsplit(request.referrer or "")
+            reload_url = (ref.path + ("?" + ref.query if ref.query else "")) if ref.path and ref.netloc in ("", request.host) else "/"
+        title, _advice = ERROR_TITLES[409]
+        return render_template("errors/conflict.html", title=title, message=message, reload_url=reload_url,
+                               **details), 409
+
+    STALE = "This record was changed by someone else while you were working on it."
+
+    @app.errorhandler(StaleDataError)
+    def stale_data(exc: StaleDataError) -> Any:
+        return conflict(STALE, stale_flush=True)
+
+    @app.errorhandler(sa_exc.DBAPIError)
+    @app.errorhandler(sa_exc.TimeoutError)
+    def database_error(exc: Exception) -> Any:
+        if database_unavailable(exc):
+            return unavailable(exc)
+        return unexpected(exc)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         code = exc.code or 500
+        original = getattr(exc, "original_exception", None)  # an error after the view, e.g. at commit
+        if code == 500 and database_unavailable(original):
+            return unavailable(original)
+        if code == 500 and stale_write(original):
+            return conflict(STALE, stale_flush=True)
         if code == 429 and request.endpoint == "accounts.login":
             from .accounts.views import throttled_login_page
 
@@ -270,6 +362,8 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError) -> Any:
+        if exc.status == 409 and not _is_api() and request.method == "POST":
+            return conflict(exc.message, stale_flush=False)
         return render_error(exc.status, exc.message, exc.fields, exc.code)
 
     @app.errorhandler(Exception)

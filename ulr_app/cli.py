@@ -114,7 +114,8 @@ def schools_import(path, employer_id, match_la, skip_invalid, dry_run) -> None:
 
 
 @click.command("reminders")
-@click.option("--date", "as_of", metavar="YYYY-MM-DD", help="Run as of this day instead of today.")
+@click.option("--date", "as_of", metavar="DATE",
+              help="Run as of this day instead of today, written year first as a cron job passes it: 2026-03-31.")
 @click.option("--dry-run", is_flag=True, help="Print the new reminders without recording them as sent.")
 @click.option("--all", "show_all", is_flag=True, help="Print the reminders already sent too.")
 def reminders(as_of, dry_run, show_all) -> None:
@@ -208,7 +209,40 @@ def worker(burst) -> None:
         click.echo("Queue empty: worker stopped.")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path: str) -> None:
+    """Back up the database to PATH (SQLite: online copy; PostgreSQL: pg_dump custom format)."""
+    from .core import backup as backups
+
+    try:
+        written = backups.backup(db.engine, path)
+    except backups.BackupFailed as exc:
+        _fail(str(exc))
+    click.echo(f"Backed up {backups.describe(db.engine)['database']} to {written}. "
+               "Back up the instance folder's documents too.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path: str, yes: bool) -> None:
+    """Replace the database with the backup at PATH. Stop the app and the report worker first."""
+    from .core import backup as backups
+
+    if not yes:
+        click.confirm(f"Replace everything in {backups.describe(db.engine)['database']} with {path}?", abort=True)
+    db.session.remove()
+    try:
+        backups.restore(db.engine, path)
+    except backups.BackupFailed as exc:
+        _fail(str(exc))
+    click.echo(f"Restored {backups.describe(db.engine)['database']} from {path}.")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(reference_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(schools_cli)

@@ -29,6 +29,11 @@ _ENV: dict[str, tuple[str, Any]] = {
     "SESSION_COOKIE_SECURE": ("ULR_SECURE_COOKIES", lambda v: v.lower() in {"1", "true", "yes"}),
     "SUPPRESSION_THRESHOLD": ("ULR_SUPPRESSION_THRESHOLD", int),
     "EVIDENCE_MAX_BYTES": ("ULR_EVIDENCE_MAX_BYTES", int),
+    "TWO_FACTOR_REQUIRED_ROLES": ("ULR_TWO_FACTOR_REQUIRED_ROLES",
+                                  lambda v: tuple(r.strip() for r in v.split(",") if r.strip() and r.strip() != "none")),
+    "TWO_FACTOR_FOR_ALL": ("ULR_TWO_FACTOR_FOR_ALL", lambda v: v.lower() in {"1", "true", "yes"}),
+    "REAUTH_MINUTES": ("ULR_REAUTH_MINUTES", int),
+    "API_TOKEN_DAYS": ("ULR_API_TOKEN_DAYS", int),
 }
 
 
@@ -61,6 +66,13 @@ def defaults() -> dict[str, Any]:
         "SUPPRESSION_THRESHOLD": 5,
         #: Go Award evidence uploads: the largest file accepted
         "EVIDENCE_MAX_BYTES": 10 * 1024 * 1024,
+        #: two-factor sign-in: these roles must set it up (ULRs may); "for all" requires it of everyone
+        "TWO_FACTOR_REQUIRED_ROLES": ("admin", "regional_organiser", "branch_convenor"),
+        "TWO_FACTOR_FOR_ALL": False,
+        #: changing e-mail, password or second factor needs the password (and code) this recently
+        "REAUTH_MINUTES": 15,
+        #: a new API token works for this many days
+        "API_TOKEN_DAYS": 365,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
@@ -98,6 +110,14 @@ def finalise(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
     config["SQLALCHEMY_DATABASE_URI"] = uri
     if uri.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    elif uri.startswith("postgresql"):
+        # JIT compilation pays off for long analytical queries, not for a web app's short ones: on the
+        # national data set a mis-estimated plan spent 1.8 s compiling before it ran (issue 13)
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("options", "-c jit=off")
+        options["connect_args"] = connect_args
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not config.get("SECRET_KEY"):
         if production:
             raise ConfigError("ULR_SECRET_KEY must be set in production (at least 32 characters).")

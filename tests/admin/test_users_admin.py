@@ -122,6 +122,10 @@ def test_audit_log_lists_and_filters(login_as, world):
     page = admin.get("/admin/audit?object_type=branch").get_data(as_text=True)
     assert "Created branch Barnet" in page and "Created employer" not in page
     response = admin.get("/admin/audit?from=yesterday")
-    assert response.status_code == 200 and "Enter a date like" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "Enter a real date, like 31 3 2026" in response.get_data(as_text=True)
     page = admin.get("/admin/audit?from=2000-01-01&to=2000-01-02").get_data(as_text=True)
     assert "Nothing in the audit log matches" in page
+    # dates are typed the house way (the ISO dates of older links still work); no YYYY-MM-DD shown
+    page = admin.get("/admin/audit?from=1 1 2000&to=2 January 2000").get_data(as_text=True)
+    assert "Nothing in the audit log matches" in page and "YYYY" not in page and "For example, 31 3 2026" in page
+    assert "Enter a real date, like 31 3 2026" in admin.get("/admin/audit?to=31 2 2026").get_data(as_text=True)

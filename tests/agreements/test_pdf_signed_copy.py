@@ -27,9 +27,17 @@ def _signed(world, **overrides):
 
 
 def _generate(c, a):
+    """Ask for the PDF (a background job, run in a thread here) and download it from the job's page."""
+    from flask import current_app
+
+    from ulr_app.core import jobs as core_jobs
+
+    current_app.config["REDIS_URL"] = None
     response = c.submit(f"/agreements/{a.id}/draft/pdf", {"clause_set": MODEL}, page=f"/agreements/{a.id}/draft")
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return c.get(response.headers["Location"])
+    assert "/jobs/" in response.headers["Location"]
+    core_jobs.wait_for_threads()
+    return c.get(response.headers["Location"] + "/download")
 
 
 @needs_pdftotext

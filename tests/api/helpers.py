@@ -162,3 +162,24 @@ def requests_of(world):
         db.session.commit()
         world.time_off = SimpleNamespace(**made)
     return world.time_off
+
+
+def world_ids(world) -> dict[str, int]:
+    """A record of the world (in convenor_a1's branch, made once) for each kind of id an API path names."""
+    from tests.cases.helpers import scoped_cases
+    from tests.reports.permissions import make_project
+
+    from .learner_helpers import courses_of, enrolments_of, learners_of, needs_of
+
+    if getattr(world, "ids", None) is None:
+        project = make_project(world, branch=world.branches.a1)
+        db.session.commit()
+        world.ids = {
+            "region_id": world.regions.a.id, "branch_id": world.branches.a1.id, "employer_id": world.employers.a1.id,
+            "workplace_id": world.workplaces.school_a1.id, "user_id": world.users.ulr_a1.id,
+            "agreement_id": agreements_of(world).a1.id, "rep_id": reps_of(world).a1.id,
+            "time_off_request_id": requests_of(world).a1.id, "learner_id": learners_of(world).a1.id,
+            "needs_assessment_id": needs_of(world).a1.id, "course_id": courses_of(world).literacy.id,
+            "enrolment_id": enrolments_of(world).a1.id, "case_id": scoped_cases(world).a1.id,
+            "programme_id": project.programme_id, "project_id": project.id}
+    return world.ids

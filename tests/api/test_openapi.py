@@ -140,3 +140,74 @@ def test_the_document_passes_a_strict_validator(document):
     """Runs where openapi-spec-validator is installed (suggested for the test extras)."""
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(document)
+
+
+# --- issue 13: every answer described; bodies list only what they accept; required text not empty ----------
+
+def test_every_answer_the_api_gives_is_described(document):
+    for path, operations in document["paths"].items():
+        for method, op in operations.items():
+            codes = set(op["responses"])
+            if op.get("security") != []:
+                assert "503" in codes, (method, path)  # the database down: a JSON 503, never a 500
+            if method in ("post", "patch", "put"):
+                assert {"400", "413", "422"} <= codes, (method, path)
+            assert "500" not in codes, (method, path)
+    create = document["paths"]["/api/v1/learners"]["post"]["responses"]
+    assert "possible_duplicate" in create["409"]["description"]
+    codes = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+    assert {"possible_duplicate", "unavailable", "too_large", "validation_failed", "not_found"} <= set(codes)
+
+
+def test_required_text_has_a_minimum_length(document):
+    schemas = document["components"]["schemas"]
+    checked = 0
+    for name, schema in schemas.items():
+        if not name.endswith(("Create", "Update")):
+            continue
+        required = set(schema.get("required", ()))
+        for field, prop in schema["properties"].items():
+            kinds = prop.get("type") if isinstance(prop.get("type"), list) else [prop.get("type")]
+            if field in required and "string" in kinds and "enum" not in prop and "format" not in prop:
+                assert prop.get("minLength") == 1, (name, field)
+                checked += 1
+    assert checked >= 10
+    assert schemas["LearnerCreate"]["properties"]["name"] == {
+        **schemas["LearnerCreate"]["properties"]["name"], "minLength": 1, "maxLength": 120}
+    assert schemas["LearnerUpdate"]["properties"]["name"]["minLength"] == 1  # not required on PATCH, never empty
+
+
+def test_create_and_update_list_only_what_they_accept(document):
+    from ulr_app.learners.api import CREATE_FIELDS, PATCH_FIELDS
+    from ulr_app.timeoff import services as time_off
+
+    schemas = document["components"]["schemas"]
+    for name in ("decided_on", "paid", "hours_granted", "refusal_reason", "refusal_details", *time_off.ACAS_FIELDS):
+        assert name not in schemas["TimeOffRequestCreate"]["properties"], name
+        assert name in schemas["TimeOffRequestUpdate"]["properties"], name
+    assert {"closed_on", "outcome"}.isdisjoint(schemas["CaseCreate"]["properties"])
+    assert {"closed_on", "outcome"} <= set(schemas["CaseUpdate"]["properties"])
+    assert set(schemas["EnrolmentCreate"]["properties"]) == set(CREATE_FIELDS)
+    assert set(schemas["EnrolmentUpdate"]["properties"]) == set(PATCH_FIELDS) | {"version", "id"}
+    assert "not_duplicate" in schemas["LearnerCreate"]["properties"]
+    assert "not_duplicate" not in schemas["LearnerUpdate"]["properties"]
+    # the equality fields are only in some roles' answers: described, never promised
+    assert "gender" in schemas["Learner"]["properties"] and "gender" not in schemas["Learner"]["required"]
+
+
+def test_create_refuses_what_its_schema_leaves_out(api_as, world):
+    """What the document leaves out of a create body is refused by the API (so the document is not too narrow
+    either way)."""
+    from .helpers import assert_error
+
+    api = api_as("convenor_a1")
+    assert_error(api.post("/cases", json={"kind": "other", "summary": "Closed at birth", "closed_on": "2026-01-02"}),
+                 422, "validation_failed", fields=("closed_on",))
+    rep_id = None
+    from .helpers import reps_of
+
+    rep_id = reps_of(world).a1.id
+    body = {"kind": "ulr_duties", "rep_id": rep_id, "workplace_id": world.workplaces.service_a1.id,
+            "purpose": "promoting_learning", "starts_at": "2026-12-01T09:00:00Z", "duration_hours": 2,
+            "location": "Staff room", "decided_on": "2026-11-01"}
+    assert_error(api.post("/time_off_requests", json=body), 422, "validation_failed", fields=("decided_on",))

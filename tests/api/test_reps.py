@@ -159,7 +159,7 @@ def test_convenor_appoints_for_their_own_branch(api_as, world):
     error = assert_error(api.post("/reps", json=_body(world, will_train_notice_on=ago(5), appointed_on=ago(6),
                                                       notice_given_on=ago(6))),
                          422, "validation_failed", fields=("will_train_notice_on",))
-    assert "s.168A(5)" in error["fields"]["will_train_notice_on"][0]
+    assert "only one 'will be trained' notice" in error["fields"]["will_train_notice_on"][0]
     assert_error(api.post("/reps", json=_body(world, email="x@example.org", branch_id=world.branches.a2.id)), 422,
                  "validation_failed", fields=("branch_id",))
     assert_error(api.post("/reps", json=_body(world, email="y@example.org", employer_id=world.employers.a2.id,
@@ -219,7 +219,7 @@ def test_the_one_notice_rule_and_an_admin_s_correction(api_as, world):
     error = assert_error(api_as("convenor_a1").patch(f"/reps/{rep.id}", json={
         "version": 1, "will_train_notice_on": ago(20), "name": "Renamed"}), 422, "validation_failed",
         fields=("will_train_notice_on",))
-    assert "s.168A(5)" in error["fields"]["will_train_notice_on"][0]
+    assert "only one 'will be trained' notice" in error["fields"]["will_train_notice_on"][0]
     assert "administrator" in error["fields"]["will_train_notice_on"][0]
     saved = _saved(rep.id)
     assert (saved.will_train_notice_on, saved.name, saved.version) == (TODAY - timedelta(days=59), "Ulr Barnet", 1)

@@ -49,6 +49,9 @@ def _urls(app, world):
            "learner_id": learners_of(world).a1.id, "needs_assessment_id": needs_of(world).a1.id,
            "course_id": courses_of(world).literacy.id, "enrolment_id": enrolments_of(world).a1.id,
            "case_id": scoped_cases(world).a1.id, **_funding_ids(world)}
+    from tests.dataprotection.helpers import scoped_sars
+
+    ids["subject_access_request_id"] = scoped_sars(world, "convenor_a1")[0].id  # data protection (committed)
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("api."):
             continue

@@ -96,6 +96,7 @@ from .scope_learners import EXPECTED as _LEARNERS  # noqa: E402
 EXPECTED.update(_LEARNERS)
 EXPECTED.update(_CASES)
 EXPECTED.update(_FUNDING)
+from tests.dataprotection.scope import EXPECTED as _DATAPROTECTION; EXPECTED.update(_DATAPROTECTION)  # noqa: E402,E702
 
 
 def api_rules(app):

@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 
 from tests.browser.conftest import PHONE, choose, loaded, sign_in
+from ulr_app.core import periods
 
 ROLE = "reps-journey"  # screenshots folder
 
@@ -45,9 +46,9 @@ def test_convenor_appoints_a_ulr_and_makes_the_notice_letter(world, app, page, l
     page.get_by_label("Date of the 'will be trained' notice (optional)", exact=True).fill(_days(20))
     page.get_by_role("button", name="Save ULR").click()
     loaded(page)
-    assert "s.168A(5)" in page.locator(".govuk-error-summary").inner_text()
+    assert "only one 'will be trained' notice" in page.locator(".govuk-error-summary").inner_text()
     page.wait_for_function("document.activeElement && document.activeElement.closest('.govuk-error-summary') !== null")
-    assert "s.168A(5)" in page.locator("#will_train_notice_on-error").inner_text()
+    assert "only one 'will be trained' notice" in page.locator("#will_train_notice_on-error").inner_text()
     assert page.get_by_label("Full name", exact=True).input_value() == "Lee Lapsed"
     check_page(page, ROLE, "rep-new-errors")
     page.get_by_label("Full name", exact=True).fill("Sam Patel")
@@ -76,14 +77,18 @@ def test_convenor_appoints_a_ulr_and_makes_the_notice_letter(world, app, page, l
     page.get_by_role("link", name="Facility time", exact=True).click()
     loaded(page)
     check_page(page, ROLE, "facility-time")
-    page.get_by_label("Period", exact=True).fill("Q3")
-    page.get_by_role("button", name="Show").click()
+    # an old link with a period that is not one: the page asks to choose from the list
+    page.goto(f"{live_server}/reps/facility-time?period=Q3")
     loaded(page)
-    assert "Enter the period as" in page.locator(".govuk-error-summary").inner_text()
+    assert "Choose the period from the list" in page.locator(".govuk-error-summary").inner_text()
     check_page(page, ROLE, "facility-time-errors")
-    page.get_by_label("Period", exact=True).fill("FY2026")
+    # the period is chosen by name (no code to type)
+    year = periods.containing(date.today(), "year")
+    page.get_by_label("Period", exact=True).select_option(label=f"{year.start:%B %Y} to {year.end:%B %Y}")
     page.get_by_role("button", name="Show").click()
     loaded(page)
+    assert page.url.endswith(f"period={year.code}") or f"period={year.code}&" in page.url
+    assert page.locator("h1").inner_text() == f"Facility time: {year.start:%B %Y} to {year.end:%B %Y}"
     csv_url = page.get_by_role("link", name=re.compile("Download as CSV")).get_attribute("href")
     answer = page.request.get(live_server + csv_url)
     assert answer.status == 200 and "Sam Patel" in answer.body().decode("utf-8-sig")

@@ -101,7 +101,8 @@ def test_ulr_requests_time_off_and_convenor_records_a_refusal(world, app, new_pa
     page.get_by_label("Details (optional)", exact=True).fill("The head teacher says there is no cover on that afternoon.")
     page.get_by_role("button", name="Save the decision").click()
     loaded(page)
-    assert page.url.endswith("#next-steps")
+    assert page.url.endswith("#done")  # the message, just above what to do next (issue 12, item 4)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'done'")
     assert "Refused" in page.locator(".govuk-tag").first.inner_text()
 
     with app.app_context():

@@ -47,6 +47,7 @@ def _follow_up(w, role_key):
 # endpoint -> (methods, roles allowed, resolver(world, role_key) -> (in-scope kwargs, out-of-scope kwargs or None), public?)
 PAGES: dict = {
     "cases.cases": (("GET",), ALL, None, False),
+    "cases.search_owners": (("GET",), ALL, None, False),
     "cases.new_case": (("GET", "POST"), WRITERS, None, False),
     "cases.case": (("GET",), ALL, _case, False),
     "cases.edit_case": (("GET", "POST"), EDITORS, _case, False),

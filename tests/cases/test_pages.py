@@ -296,11 +296,18 @@ def test_log_an_activity_and_bad_input(login_as, world):
     url = f"/cases/{made.id}"
     response = c.submit(f"{url}/activities", {"kind": "call", "happened_on": _uk(ago(1)), "text": "Rang Jo's manager"},
                         page=url)
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"{url}#activities")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{url}#done")
     response = c.submit(f"{url}/activities", {"kind": "visit", "happened_on": "", "text": "Visited the school"}, page=url)
     assert response.status_code == 302
+    body = c.get(url).get_data(as_text=True)
+    # the message sits in the new activity's entry, where the page opens (#done), not at the top
+    newest = db.session.scalars(select(Activity).where(Activity.case_id == made.id).order_by(Activity.id.desc())).first()
+    entry = body[body.index(f'id="activity-{newest.id}"'):]
+    entry = entry[:entry.index("</li>")]
+    assert 'id="done"' in entry and "Activity logged." in entry and "Visited the school" in entry
+    assert body.count("Activity logged.") == 1
     page = _plain(c.get(url))
-    assert "Activity logged." in page
+    assert "Activity logged." not in page  # shown once
     assert page.index("Visited the school") < page.index("Rang Jo's manager")  # newest first
     assert f"Call, {_long(ago(1))}, Ulr Barnet" in page and f"Visit, {_long(TODAY)}, Ulr Barnet" in page
     before = _count(Activity)

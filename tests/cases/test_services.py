@@ -168,7 +168,7 @@ def test_update_with_diff_and_version(world):
     entry = _audit(c)[-1]
     assert entry.action == "update" and entry.changes == {
         "summary": ["Cover refused for training", "Maths support"], "due_on": [None, (TODAY + timedelta(days=9)).isoformat()]}
-    assert _timeline(c)[-1] == "Changed summary, due on"
+    assert _timeline(c)[-1] == "Changed the summary and the due date"
     assert services.update_case(c, {"summary": "Maths support"}) == {}  # nothing changed, nothing written
     with pytest.raises(Conflict):
         services.update_case(c, {"summary": "Stale"}, version=version)

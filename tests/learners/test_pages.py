@@ -494,7 +494,8 @@ def test_log_a_contact_with_a_next_contact(login_as, world):
     response = c.submit(f"/learners/{sam.id}/contacts", {"kind": "call", "happened_on": uk(TODAY),
                                                           "text": "Talked about Functional Skills maths",
                                                           "next_contact_on": uk(next_on)}, page=f"/learners/{sam.id}")
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/learners/{sam.id}#contacts")
+    # back to the page at the new entry ("#done": the success message, inside the new contact)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/learners/{sam.id}#done")
     a = db.session.scalars(select(Activity)).one()
     assert (a.learner_id, a.case_id, a.kind, a.happened_on, a.by_id) == (sam.id, None, "call", TODAY,
                                                                           world.users.convenor_a1.id)
@@ -505,12 +506,23 @@ def test_log_a_contact_with_a_next_contact(login_as, world):
     response = c.get(f"/learners/{sam.id}")
     words = plain(response)
     assert "Talked about Functional Skills maths" in words and f"Next contact with Sam Okafor, due {long(next_on)}" in words
-    assert "Call logged" in words  # the flash
+    html = text(response)
+    # the flash, once, in the new contact's entry (not at the top of the long page), focused when it loads
+    assert html.count("Call logged") == 1 and html.count('id="done"') == 1
+    entry = html[html.index(f'id="contact-{a.id}"'):]
+    entry = entry[:entry.index("</li>")]
+    assert 'id="done"' in entry and 'role="alert"' in entry and "Call logged" in entry
+    assert "Talked about Functional Skills maths" in entry
+    assert html.index("Talked about Functional Skills maths") < html.index("Updates to the record")
     response = c.submit(f"/learners/{sam.id}/follow-ups/{f.id}/done", {}, page=f"/learners/{sam.id}")
-    assert response.status_code == 302 and response.headers["Location"].endswith("#follow-ups")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#done")
     db.session.refresh(f)
     assert f.done_on == TODAY and f.done_by_id == world.users.convenor_a1.id
-    assert f"done {long(TODAY)}" in plain(c.get(f"/learners/{sam.id}"))
+    response = c.get(f"/learners/{sam.id}")
+    html = text(response)
+    assert f"done {long(TODAY)}" in plain(response)
+    # the message sits under the Follow-ups heading, above the list
+    assert html.index('id="follow-ups"') < html.index('id="done"') < html.index('id="follow-up-list"')
 
 
 def test_follow_up_of_another_learner_is_404(login_as, world):
@@ -636,12 +648,19 @@ def test_course_catalogue(login_as, world):
         "esol", "esol", "entry_1", "WEA", True, True)
     page = text(admin.get(f"/learners/courses/{new.id}/edit"))
     assert 'value="ESOL Entry 1 (evening)"' in page
-    response = admin.submit(f"/learners/courses/{new.id}/edit", {"title": "ESOL Entry 1", "category": "esol",
-                                                                 "subject": "esol", "level": "entry_1", "provider": "",
-                                                                 "qualification": "yes", "active": "no"})
+    assert 'name="version" value="1"' in page  # the page form posts the version it was filled in from
+    edit = {"title": "ESOL Entry 1", "category": "esol", "subject": "esol", "level": "entry_1", "provider": "",
+            "qualification": "yes", "active": "no", "version": "1"}
+    response = admin.submit(f"/learners/courses/{new.id}/edit", edit)
     assert response.status_code == 302
     db.session.refresh(new)
-    assert (new.title, new.active, new.provider) == ("ESOL Entry 1", False, None)
+    assert (new.title, new.active, new.provider, new.version) == ("ESOL Entry 1", False, None, 2)
+    # a save from the old version: the conflict page, with what was typed and what is saved now
+    stale = admin.submit(f"/learners/courses/{new.id}/edit", {**edit, "title": "ESOL Entry 1 (lost?)"})
+    assert stale.status_code == 409
+    assert "ESOL Entry 1 (lost?)" in text(stale) and "Saved now (version 2)" in text(stale)
+    db.session.refresh(new)
+    assert new.title == "ESOL Entry 1"
     assert "No longer offered" in text(admin.get("/learners/courses"))
     assert admin.get("/learners/courses/999999/edit").status_code == 404
 

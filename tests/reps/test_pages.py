@@ -146,7 +146,8 @@ def test_a_second_will_be_trained_notice_is_refused_on_the_field(login_as, world
     page = _text(response)
     assert response.status_code == 400
     error = re.search(r'<p id="will_train_notice_on-error" class="govuk-error-message">(.*?)</p>', page, re.S)
-    assert error and "s.168A(5)" in error.group(1) and "Record the completed training instead" in error.group(1)
+    assert error and "only one &#39;will be trained&#39; notice" in error.group(1) and "Record the completed training instead" in error.group(1)
+    assert "s.168A" not in error.group(1)  # plain words in errors (issue 12)
     assert 'value="Sam.Patel@example.org"' in page
     assert _count(Rep) == 1
 
@@ -181,7 +182,7 @@ def test_edit_saves_and_a_stale_version_is_409(login_as, world):
     assert response.status_code == 302, _text(response)
     db.session.refresh(rep)
     assert rep.name == "Pat Jones-Smith"
-    assert "Changed name, training course" in _text(c.get(f"/reps/{rep.id}"))
+    assert "Changed the name and the training course" in _text(c.get(f"/reps/{rep.id}"))
     assert c.submit(f"/reps/{rep.id}/edit", {**data, "name": "Stale"}).status_code == 409
 
 
@@ -205,7 +206,9 @@ def test_stand_down_confirms_with_a_date(login_as, world):
     rep = _rep(world)
     c = login_as("convenor_a1")
     page = _text(c.get(f"/reps/{rep.id}/stand-down"))
-    assert "Stand down Pat Jones?" in page and f'value="{TODAY.isoformat()}"' in page
+    # filled in as people type dates (31 3 2026), not as 2026-03-31 (issue 12, item 8)
+    assert "Stand down Pat Jones?" in page and f'value="{TODAY.day} {TODAY.month} {TODAY.year}"' in page
+    assert TODAY.isoformat() not in page and "For example, 31 3 2026" in page
     url = f"/reps/{rep.id}/stand-down"
     for typed, message in (("", "Enter the date they stood down"), ("last week", "as a real date"),
                            (_days(60), "They cannot stand down before they were appointed")):
@@ -540,7 +543,10 @@ def facility(world):
 def test_facility_time_per_ulr_and_period(login_as, world, facility):
     c = login_as("convenor_a1")
     page = _text(c.get("/reps/facility-time?period=FY2026-Q3"))
-    assert "FY2026-Q3 (October 2026 to December 2026)" in page
+    assert "Facility time: October to December 2026" in page and "FY2026-Q3 (" not in page
+    # the quarter is chosen by name from a list (the old ?period= codes keep working)
+    assert '<option value="FY2026-Q3" selected>October to December 2026</option>' in page
+    assert '<input class="govuk-input' not in page.split('id="period"')[0][-200:]
     rows = dict(re.findall(r'<a class="govuk-link" href="/reps/\d+">([^<]+)</a>(.*?)</tr>', page, re.S))
     numbers = lambda row: re.findall(r'govuk-table__cell--numeric">([\d.]+)', row)  # noqa: E731
     assert numbers(rows["Bea Busy"]) == ["3", "20", "12", "8", "15"]  # requests, requested, granted, refused, agreed
@@ -558,7 +564,10 @@ def test_facility_time_per_ulr_and_period(login_as, world, facility):
     assert "Cam Camden" in admin and "No learning agreement in force" in admin and "Bea Busy" not in admin
     # on the ULR's own page: this quarter and this financial year
     page = _text(c.get(f"/reps/{facility['busy'].id}"))
-    assert containing(TODAY, "quarter").label in page and containing(TODAY, "year").label in page
+    from ulr_app.timeoff.facility_views import period_name
+
+    assert f'Quarter: {period_name(containing(TODAY, "quarter"))}' in page
+    assert f'Financial year: {period_name(containing(TODAY, "year"))}' in page and "FY20" not in re.sub(r"<[^>]+>", " ", page)
     if containing(TODAY, "year").code == "FY2026":
         assert "60" in page and "Within" in page
 
@@ -583,8 +592,8 @@ def test_facility_time_bad_period(login_as, world, facility):
         response = c.get(f"/reps/facility-time?period={typed}")
         page = _text(response)
         assert response.status_code == 400
-        assert "Enter the period as a month like 2026-10, a quarter like FY2026-Q3" in page
-        assert f'value="{typed}"' in page and 'href="#period"' in page and "Bea Busy" not in page
+        assert "Choose the period from the list" in page
+        assert 'href="#period"' in page and "Bea Busy" not in page and "FY2026-Q3" not in page.split("<main")[1].split("<select")[0]
 
 
 def test_facility_time_scope(login_as, world, facility):

@@ -85,7 +85,8 @@ def test_training_deadline_within_a_month(world, ulrs):
     notices = training_reminders(today)
     assert [(n.key, n.branch_id, n.due_on, n.subject) for n in notices] == [
         (f"rep:{ulrs['pat'].id}:training-deadline:2026-07-10", world.branches.a1.id, date(2026, 7, 10), "Pat Jones")]
-    assert "20 days left" in notices[0].message and "s.168A(5)" in notices[0].message
+    assert "20 days left" in notices[0].message and "no second 'will be trained' notice" in notices[0].message
+    assert "s.168A" not in notices[0].message  # plain words (issue 12)
     assert training_reminders(date(2026, 6, 9)) == []  # more than a month before
     assert [n.subject for n in training_reminders(date(2026, 8, 5))] == ["Sam Green"]  # Pat lapsed on 11 July
     # trained and the employer told: no more reminders

@@ -34,7 +34,7 @@ def test_second_will_be_trained_notice_is_refused_with_the_reason(world):
     with pytest.raises(ValidationFailed) as info:
         _rep(world, employer_id=world.employers.a1.id, appointed_on="2026-07-01", notice_given_on="2026-07-01",
              will_train_notice_on="2026-07-01", email="PAT.JONES@example.org")
-    assert "s.168A(5)" in info.value.fields["will_train_notice_on"][0]
+    assert "only one 'will be trained' notice" in info.value.fields["will_train_notice_on"][0]
 
 
 def test_changing_the_notice_date_counts_as_a_second_notice_except_for_an_admin(world):

@@ -297,7 +297,7 @@ def test_ulr_sees_and_edits_only_their_own_requests(login_as, world):
     assert response.status_code == 302, _text(response)
     db.session.refresh(mine)
     assert mine.location == "Room 4"
-    assert "Changed location" in _plain(c.get(f"/time-off/{mine.id}"))
+    assert "Changed the location" in _plain(c.get(f"/time-off/{mine.id}"))
     # the ULR cannot record the employer's decision
     assert c.get(f"/time-off/{mine.id}/decision").status_code == 403
 
@@ -447,7 +447,10 @@ def test_refusal_shows_the_deadline_its_working_and_next_steps(login_as, world, 
     refused_on = TODAY
     response = c.submit(f"/time-off/{r.id}/decision", {"status": "refused", "decided_on": _uk(refused_on), "refusal_reason": "cover",
                                                         "refusal_details": "No cover for the class", "version": r.version})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/time-off/{r.id}#next-steps")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/time-off/{r.id}#done")
+    html = c.get(f"/time-off/{r.id}").get_data(as_text=True)
+    # the message is just above what to do next, where the page opens
+    assert html.index('id="done"') < html.index('id="next-steps"') and html.count("Decision saved.") == 1
     db.session.refresh(r)
     assert (r.status, r.decided_on, r.refusal_reason, r.paid) == ("refused", refused_on, "cover", False)
     expected = rules.tribunal_deadline(kind="ulr_duties", failure_on=refused_on, commencement_on=date(2099, 1, 1))
@@ -643,6 +646,12 @@ def test_list_columns_and_filters(login_as, world, old_regime):
     assert ids(f"branch_id={world.branches.a1.id}&status=draft") == {draft.id, learner.id}
     assert ids("status=nonsense&kind=holiday") == {near.id, far.id, draft.id, learner.id}  # unknown values are ignored
     assert "No requests match your filters." in _plain(c.get("/time-off?status=withdrawn"))
+    # the ULR Pat (ulr_a1) sees "You" on their own requests, not their own name (issue 12, item 10)
+    mine = _text(login_as("ulr_a1").get("/time-off"))
+    row = mine[mine.index(f'href="/time-off/{near.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert 'data-label="Who for">You</td>' in row and "Pat Jones" not in row and "ULR or learner" not in mine
+    assert "ULR or learner" in page
 
 
 def test_organiser_filters_by_branch(login_as, world):

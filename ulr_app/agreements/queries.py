@@ -32,8 +32,11 @@ def can_create(user) -> bool:
 
 
 def _filtered(user, *, q: str = "", branch_id: Optional[int] = None, employer_id: Optional[int] = None,
-              status: str = "", schools_scope: str = ""):
+              status: str = "", schools_scope: str = "", employer: str = ""):
     stmt = visible(select(Agreement), user)
+    if employer:  # typed words: part of the employer's name
+        stmt = stmt.where(Agreement.employer_id.in_(
+            select(Employer.id).where(func.lower(Employer.name).like(like_pattern(employer), escape="\\"))))
     if q:
         like = like_pattern(q)
         stmt = stmt.where(or_(func.lower(Agreement.title).like(like, escape="\\"),
@@ -114,11 +117,17 @@ def schools_of(employer_id: int):
                               .order_by(Workplace.name)).all()
 
 
-def list_filter_options(user) -> tuple[list[Branch], list[Employer]]:
-    """The branches and employers to offer as filters on the list: those with agreements the user
-    can see (a few dozen, even for an administrator, rather than every employer in the country)."""
-    seen = visible(select(Agreement.branch_id, Agreement.employer_id), user).subquery()
-    branches = db.session.scalars(select(Branch).where(Branch.id.in_(select(seen.c.branch_id))).order_by(Branch.name)).all()
-    employers = db.session.scalars(select(Employer).where(Employer.id.in_(select(seen.c.employer_id)))
-                                   .order_by(Employer.name)).all()
-    return list(branches), list(employers)
+def list_filter_options(user) -> list[Branch]:
+    """The branches to offer as a filter on the list: those with agreements the user can see (a region's
+    few dozen; the employer is a typed box that suggests names from /employers/search.json, not a list
+    of every employer with an agreement)."""
+    seen = visible(select(Agreement.branch_id), user)
+    branches = db.session.scalars(select(Branch).where(Branch.id.in_(seen)).order_by(Branch.name)).all()
+    return list(branches)
+
+
+def employer_name(user, employer_id: Optional[int]) -> str:
+    """The name of the employer a list link filters by (``?employer_id=``), if the user can see it."""
+    if not employer_id:
+        return ""
+    return db.session.scalar(visible(select(Employer.name), user).where(Employer.id == employer_id)) or ""

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from ..core import audit, timeline
 from ..core import validation as v
@@ -217,7 +218,7 @@ def update_agreement(agreement: Agreement, data: Mapping[str, Any], *, version: 
         agreement.last_activity_at = utcnow()
         db.session.flush()
         audit.record(db.session, "update", agreement, summary=f"Changed learning agreement '{agreement.title}'", changes=changes)
-        timeline.add(db.session, agreement, "edited", "Changed " + ", ".join(f.replace("_", " ") for f in changes))
+        timeline.add(db.session, agreement, "edited", timeline.changed_text(changes))
     return changes
 
 
@@ -349,6 +350,7 @@ def _store(agreement: Agreement, kind: str, content: bytes, *, original_name: Op
     relative = Path("agreements") / str(agreement.id) / f"{kind}-{number}-{digest[:12]}.pdf"
     target = Path(current_app.instance_path) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_on_rollback(target)  # a failure from here on (or a later one in the request) leaves no file behind
     target.write_bytes(content)
     from flask_login import current_user
 
@@ -359,6 +361,28 @@ def _store(agreement: Agreement, kind: str, content: bytes, *, original_name: Op
     agreement.last_activity_at = utcnow()
     db.session.flush()
     return document
+
+
+_WRITTEN = "agreements_written_files"
+
+
+def _remove_on_rollback(path: Path) -> None:
+    """Delete ``path`` if the transaction that wrote it rolls back (kept once it commits)."""
+    db.session().info.setdefault(_WRITTEN, []).append(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_written_files(session: Session) -> None:
+    for path in session.info.pop(_WRITTEN, []):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # pragma: no cover - logged, not fatal
+            current_app.logger.warning("Could not delete the agreement file %s", path)
 
 
 def record_generated(agreement: Agreement, pdf: bytes, *, clause_set: str, flagged: list,
@@ -385,6 +409,9 @@ def max_upload_bytes() -> int:
 
 
 def upload_signed(agreement: Agreement, content: bytes, filename: str) -> AgreementDocument:
+    problem = v.upload_name_problem(filename or "signed.pdf")
+    if problem:
+        raise ValidationFailed("Check the file", {"signed_copy": [problem]})
     name = Path(filename or "signed.pdf").name[:200]
     if not content:
         raise ValidationFailed("Check the file", {"signed_copy": ["The selected file is empty"]})

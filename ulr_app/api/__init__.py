@@ -78,6 +78,29 @@ def authenticate() -> Any:
     return None
 
 
+@bp.before_app_request
+def refuse_hostile_query() -> Any:
+    """A query parameter holding a control character or a broken one (a lone surrogate): 400 naming it, for
+    every route under /api/v1 (those that read their parameters themselves too), before any view runs."""
+    if not _in_api() or not request.args:
+        return None
+    from .common import text_problem
+
+    bad = sorted({key for key, values in request.args.lists()
+                  if text_problem(key, multiline=False) or any(text_problem(v, multiline=False) for v in values)})
+    if not bad:
+        return None
+    named = [key for key in bad if not text_problem(key, multiline=False)]
+    body = {"error": {"code": "bad_request",
+                      "message": "A query parameter holds a control character or a broken one: "
+                                 + (", ".join(named) if named else "a parameter's name"),
+                      "fields": {key: ["Remove the control character (an invisible character such as NUL)"]
+                                 for key in named}}}
+    response = jsonify(body)
+    response.status_code = 400
+    return response
+
+
 @bp.teardown_app_request
 def forget_user(_exc: Optional[BaseException]) -> None:
     """Drop the token's user at the end of the request (g can outlive it, e.g. in tests)."""

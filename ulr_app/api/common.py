@@ -26,6 +26,7 @@ from werkzeug.exceptions import NotFound
 from ..core.errors import Conflict, NotAllowed, ServiceError, ValidationFailed
 from ..core.permissions import ALL_ROLES, get_visible_or_404
 from ..core.validation import MAX_ID  # ids past it cannot exist (and would overflow SQLite)
+from ..core.validation import text_problem
 from ..extensions import db
 from . import bp
 
@@ -72,6 +73,12 @@ class Field:
     items: Optional[str] = None
     #: accepted in bodies (so also ``writable``) but never in answers: an instruction, not data
     write_only: bool = False
+    #: a writable field that only a POST (``on_update=False``) or only a PATCH (``on_create=False``) accepts:
+    #: the OpenAPI document lists it only in that body's schema
+    on_create: bool = True
+    on_update: bool = True
+    #: False for a field that only some roles' answers carry (the OpenAPI document does not require it)
+    in_every_answer: bool = True
 
     def schema(self, *, for_write: bool = False) -> dict[str, Any]:
         """This field as a JSON Schema (OpenAPI 3.1) fragment."""
@@ -88,6 +95,8 @@ class Field:
             base["format"] = "int32" if self.maximum is None or self.maximum <= MAX_ID else "int64"
         if self.max_length is not None:
             base["maxLength"] = self.max_length
+        if self.type == "string" and self.required and self.enum is None:
+            base["minLength"] = 1  # a required text is never empty (blank text is refused too: 422)
         if self.minimum is not None:
             base["minimum"] = self.minimum
         if self.maximum is not None:
@@ -120,10 +129,28 @@ class Resource:
     fields: dict[str, Field]
     filters: dict[str, Field] = field(default_factory=dict)
     description: str = ""
+    #: the writable fields a POST / a PATCH accepts, where the API names them as a list (otherwise each
+    #: field's ``on_create`` / ``on_update``)
+    create_fields: Optional[Sequence[str]] = None
+    update_fields: Optional[Sequence[str]] = None
 
     @property
     def writable(self) -> dict[str, Field]:
         return {k: f for k, f in self.fields.items() if f.writable}
+
+    @property
+    def creatable(self) -> dict[str, Field]:
+        """The fields a POST body may carry (for the OpenAPI document)."""
+        if self.create_fields is not None:
+            return {k: self.fields[k] for k in self.create_fields}
+        return {k: f for k, f in self.writable.items() if f.on_create}
+
+    @property
+    def updatable(self) -> dict[str, Field]:
+        """The fields a PATCH body may carry besides ``version`` (for the OpenAPI document)."""
+        if self.update_fields is not None:
+            return {k: self.fields[k] for k in self.update_fields}
+        return {k: f for k, f in self.writable.items() if f.on_update}
 
     @property
     def answered(self) -> dict[str, Field]:
@@ -308,8 +335,9 @@ def check_value(spec: Field, value: Any) -> tuple[Any, Optional[str]]:
     if t in ("string", "date", "datetime"):
         if not isinstance(value, str):
             return value, "Must be text" if t == "string" else "Must be a date as YYYY-MM-DD"
-        if "\x00" in value:
-            return value, "Must not contain NUL characters"
+        problem = text_problem(value)
+        if problem:
+            return value, problem
         if t == "date":
             try:
                 return parse_date(value), None
@@ -327,6 +355,9 @@ def check_value(spec: Field, value: Any) -> tuple[Any, Optional[str]]:
     if t == "array":
         if not isinstance(value, list):
             return value, "Must be a list"
+        problem = text_problem(value, multiline=False)
+        if problem:
+            return value, problem
         return value, None
     raise AssertionError(f"unknown field type {t}")
 
@@ -350,6 +381,9 @@ def json_object() -> dict[str, Any]:
         raise BadRequest(f"The request body is not valid JSON: {exc}"[:300]) from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object, like {\"name\": \"...\"}.")
+    if any(text_problem(key, multiline=False) for key in body):
+        raise BadRequest("A field name in the body holds a control character or a broken one: "
+                         "send the API's field names as they are written.")
     return body
 
 
@@ -474,8 +508,9 @@ def query_filters(filters: Mapping[str, Field]) -> dict[str, Any]:
         raw = request.args.get(name)
         if raw is None or raw == "" or name in errors:
             continue
-        if "\x00" in raw:
-            errors[name] = ["Must not contain NUL characters"]
+        problem = text_problem(raw, multiline=False)
+        if problem:
+            errors[name] = [problem]
             continue
         if spec.type == "integer":
             try:

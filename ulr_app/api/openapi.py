@@ -24,7 +24,10 @@ ERROR_RESPONSES = {
     403: ("Forbidden", "Your role may not do this."),
     404: ("NotFound", "No such record, or it is outside your scope (the two look the same)."),
     409: ("Conflict", "The version you sent is stale (someone changed the record), or a state rule forbids it. Nothing was changed."),
+    413: ("TooLarge", "The request body is larger than the server accepts. Nothing was changed."),
     422: ("ValidationFailed", "Field validation failed; `fields` says which and why. Nothing was changed."),
+    503: ("Unavailable", "The database cannot be reached for a moment (code `unavailable`, with a Retry-After "
+                         "header). Nothing was changed: try again shortly."),
 }
 
 
@@ -47,19 +50,21 @@ def _resource_schemas(res: Resource) -> dict[str, Any]:
     item = {
         "type": "object",
         "properties": {name: spec.schema() for name, spec in res.answered.items()},
-        "required": list(res.answered),
+        "required": [name for name, spec in res.answered.items() if spec.in_every_answer],
     }
     if res.description:
         item["description"] = res.description
-    writable = {name: spec.schema(for_write=True) for name, spec in res.writable.items()}
-    create = {"type": "object", "properties": writable, "additionalProperties": False,
-              "required": [n for n, s in res.writable.items() if s.required]}
+    creatable = {name: spec.schema(for_write=True) for name, spec in res.creatable.items()}
+    create = {"type": "object", "properties": creatable, "additionalProperties": False,
+              "required": [n for n, s in res.creatable.items() if s.required]}
     update = {
         "type": "object",
         "properties": {
-            **writable,
-            "version": {"type": "integer", "minimum": 1, "description": "The version you read. A stale one answers 409."},
-            "id": {"type": "integer", "description": "Optional; if sent, must be this record's id."},
+            **{name: spec.schema(for_write=True) for name, spec in res.updatable.items()},
+            "version": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
+                        "description": "The version you read. A stale one answers 409."},
+            "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
+                   "description": "Optional; if sent, must be this record's id."},
         },
         "required": ["version"],
         "additionalProperties": False,
@@ -134,13 +139,18 @@ def _operation(rule: Any, method: str, op: Operation | None, path_params: list[d
         errors.update((409, 422))
     if action == "create":
         errors.add(422)
+    if out.get("requestBody") or method in ("POST", "PUT", "PATCH"):
+        errors.update((400, 413, 422))  # not JSON, too big, or a field the checks refuse
+    if not (op and op.public):
+        errors.add(503)  # every answer that needs the database: while it is down
     if op:
         errors.update(op.responses)
     for code in sorted(errors):
-        if code in ERROR_RESPONSES:
+        said = op.responses.get(code) if op else None
+        if code in ERROR_RESPONSES and not said:
             responses[str(code)] = _ref("responses", ERROR_RESPONSES[code][0])
         else:
-            responses[str(code)] = _json(_ref("schemas", "Error"), (op.responses.get(code) if op else "") or "Error")
+            responses[str(code)] = _json(_ref("schemas", "Error"), said or "Error")
     out["responses"] = responses
     if op and op.public:
         out["security"] = []
@@ -165,8 +175,9 @@ def build_document(app: Flask) -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "code": {"type": "string", "enum": ["bad_request", "unauthorised", "forbidden", "not_found",
-                                                             "method_not_allowed", "conflict", "too_large",
-                                                             "validation_failed", "too_many_requests", "server_error"]},
+                                                             "method_not_allowed", "conflict", "possible_duplicate",
+                                                             "too_large", "validation_failed", "too_many_requests",
+                                                             "unavailable", "server_error"]},
                         "message": {"type": "string"},
                         "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
                                    "description": "Field name -> problems with it (empty unless fields are at fault)."},

@@ -86,6 +86,8 @@ CASES = resource(Resource(
                 "negotiated...). Organisers see their region's, convenors their branch's, a ULR those they work "
                 "or recorded.",
 ))
+#: a new case is open: it is closed (closed_on, outcome) by PATCH
+CASES.create_fields = tuple(k for k in CASES.writable if k not in ("closed_on", "outcome"))
 
 ACTIVITIES = resource(Resource(
     name="case_activities", title="CaseActivity", label="activity", model=Activity,

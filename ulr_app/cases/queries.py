@@ -69,9 +69,9 @@ SOON_DAYS = 7
 
 
 def case_list(user, *, status: str = "", owner_id: Optional[int] = None, kind: str = "", due: str = "", q: str = "",
-              branch_id: Optional[int] = None, today: Optional[date] = None):
+              branch_id: Optional[int] = None, today: Optional[date] = None, owner: str = ""):
     """The cases ``user`` may see, filtered: live ones first, each group by due date (undated last),
-    then newest first."""
+    then newest first. ``owner`` is typed words: part of the name of who works the case."""
     today = today or date.today()
     stmt = visible(select(Case), user).options(selectinload(Case.owner), selectinload(Case.branch)).order_by(
         Case.status == "closed", Case.due_on.is_(None), Case.due_on, Case.id.desc())
@@ -81,6 +81,8 @@ def case_list(user, *, status: str = "", owner_id: Optional[int] = None, kind: s
         stmt = stmt.where(Case.status == status)
     if owner_id:
         stmt = stmt.where(Case.owner_id == owner_id)
+    if owner and owner.strip():
+        stmt = stmt.where(Case.owner_id.in_(select(User.id).where(User.name.ilike(like_pattern(owner), escape="\\"))))
     if kind:
         stmt = stmt.where(Case.kind == kind)
     if branch_id:
@@ -110,11 +112,23 @@ def next_follow_ups(case_ids: list[int]) -> dict[int, date]:
         FollowUp.case_id.in_(case_ids), FollowUp.done_on.is_(None)).group_by(FollowUp.case_id)).all())
 
 
-def owners_seen(user) -> list:
-    """The people working the cases ``user`` may see (for the list's owner filter)."""
+def owners_seen(user, q: str = "", *, limit: int = 20) -> list:
+    """Up to ``limit`` of the people working the cases ``user`` may see whose name holds ``q`` (the
+    list's "Worked by" box suggests them as you type): one query, never the whole list of owners."""
 
     seen = visible(select(Case.owner_id), user).where(Case.owner_id.is_not(None))
-    return list(db.session.scalars(select(User).where(User.id.in_(seen)).order_by(User.name, User.id)))
+    stmt = select(User).where(User.id.in_(seen)).order_by(User.name, User.id).limit(limit)
+    if q.strip():
+        stmt = stmt.where(User.name.ilike(like_pattern(q), escape="\\"))
+    return list(db.session.scalars(stmt))
+
+
+def owner_name(user, owner_id: Optional[int]) -> str:
+    """The name of the person a list link filters by (``?owner_id=``), if they work a case ``user`` may see."""
+    if not owner_id:
+        return ""
+    seen = visible(select(Case.owner_id), user).where(Case.owner_id == owner_id)
+    return db.session.scalar(select(User.name).where(User.id.in_(seen))) or ""
 
 
 def possible_owners(branch_id: int, keep: Optional[int] = None) -> list:

@@ -165,8 +165,7 @@ def update_case(case: Case, data: Mapping[str, Any], *, version: Optional[int] =
     if changes:
         db.session.flush()
         audit.record(db.session, "update", case, summary="Changed a case", changes=changes)
-        timeline.add(db.session, case, "edited", "Changed " + ", ".join(
-            f.removesuffix("_id").replace("_", " ") for f in changes))
+        timeline.add(db.session, case, "edited", timeline.changed_text(changes))
         _link_request(case, old_request)
     return changes
 
@@ -205,7 +204,7 @@ def change_status(case: Case, status: Any, *, closed_on: Any = None, outcome: An
                      "waiting": "Waiting (for someone else to act)",
                      "open": "Reopened" if changes["status"][0] == "closed" else "Open again"}[target]
         else:
-            words = "Changed " + ", ".join(f.replace("_", " ") for f in changes)
+            words = timeline.changed_text(changes)
         audit.record(db.session, "update", case, summary=f"Case status: {rules.STATUSES[target].lower()}", changes=changes)
         timeline.add(db.session, case, "status_changed", words)
     return changes

@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Optional
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -26,7 +35,7 @@ from ..core.permissions import (
     roles_required,
     visible,
 )
-from ..core.templating import has_endpoint
+from ..core.templating import DONE_ANCHOR, flash_at, has_endpoint
 from ..core.timeline import entries_for
 from ..core.validation import db_id
 from ..extensions import db
@@ -85,6 +94,8 @@ def _list_filters() -> dict[str, Any]:
         "kind": kind if kind in rules.KINDS else "",
         "due": due if due in queries.DUE_FILTERS else "",
         "owner_id": request.args.get("owner_id", type=db_id),
+        # typed (part of a name; the box suggests names from /cases/owners.json): no list of every owner
+        "owner": (request.args.get("owner") or "").strip()[:100],
         "q": (request.args.get("q") or "").strip()[:100],
     }
 
@@ -96,9 +107,19 @@ def cases():
     page = paginate(queries.case_list(current_user, today=today, **filters))
     return render_template(
         "cases/list.html", page=page, filters=filters, today=today, counts=queries.status_counts(current_user),
-        next_steps=queries.next_follow_ups([c.id for c in page.items]), owners=queries.owners_seen(current_user),
+        next_steps=queries.next_follow_ups([c.id for c in page.items]),
+        owner_name=queries.owner_name(current_user, filters["owner_id"]),
         filtered=any(filters.values()), can_add=current_user.role in WRITERS,
         can_reassign=current_user.role in EDITORS, show_branch=current_user.role in (ADMIN, "regional_organiser"))
+
+
+@bp.route("/owners.json")
+def search_owners():
+    """Suggestions for the list's "Worked by" box as the user types: at most 20 people working cases the
+    user may see whose name holds ``q`` (2 characters or more). One query, whatever the number of cases."""
+    q = (request.args.get("q") or "").strip()[:100]
+    found = queries.owners_seen(current_user, q) if len(q) >= 2 else []
+    return jsonify(results=[{"id": u.id, "name": u.name} for u in found])
 
 
 # --- new and edit -------------------------------------------------------------------------
@@ -250,8 +271,8 @@ def change_status(case_id: int):
         data = form.status_data()
         changes = services.change_status(case, data["status"], closed_on=data["closed_on"], outcome=data["outcome"],
                                          version=posted_version())
-        flash(f"The case is {rules.STATUSES[case.status].lower()}." if changes else "No changes to save.", "success")
-        return back
+        flash_at(f"The case is {rules.STATUSES[case.status].lower()}." if changes else "No changes to save.", "status")
+        return back + "#" + DONE_ANCHOR
 
     return form_page(form, save, "cases/status.html", case=case, back=back, version=case.version)
 
@@ -302,18 +323,19 @@ def case(case_id: int):
     return _detail(_load(case_id))
 
 
-def _post_on_case(case: Case, form, call, done: str, anchor: str):
-    """The inline forms of the case page: validate, call the service, back to the case (or the page with errors)."""
+def _post_on_case(case: Case, form, call, done: str, place):
+    """The inline forms of the case page: validate, call the service, back to the case with the message
+    beside what was added (``place(the new record)``), or the page with its errors."""
     if form.validate_on_submit():
         try:
-            call()
+            made = call()
         except Conflict as exc:
             form.form_errors.append(exc.message)
         except ServiceError as exc:
             form.show_service_error(exc)
         else:
-            flash(done, "success")
-            return redirect(url_for(".case", case_id=case.id) + anchor)
+            flash_at(done, place(made))
+            return redirect(url_for(".case", case_id=case.id) + "#" + DONE_ANCHOR)
     key = "activity_form" if isinstance(form, ActivityForm) else "follow_up_form"
     return _detail(case, status=400, **{key: form})
 
@@ -325,7 +347,7 @@ def add_activity(case_id: int):
     _may_work(case)
     form = ActivityForm()
     return _post_on_case(case, form, lambda: services.add_activity(case, form.activity_data()), "Activity logged.",
-                         "#activities")
+                         lambda activity: f"activity-{activity.id}")
 
 
 @bp.route("/<int:case_id>/follow-ups", methods=["POST"])
@@ -335,7 +357,7 @@ def add_follow_up(case_id: int):
     _may_work(case)
     form = FollowUpForm()
     return _post_on_case(case, form, lambda: services.add_follow_up(case, form.title.data, date_value(form.due_on.data)),
-                         "Follow-up added.", "#follow-ups")
+                         "Follow-up added.", lambda _f: "follow-ups")
 
 
 @bp.route("/<int:case_id>/follow-ups/<int:follow_up_id>/done", methods=["POST"])
@@ -355,7 +377,8 @@ def follow_up_done(case_id: int, follow_up_id: int):
     except Conflict as exc:
         flash(exc.message, "error")
     else:
-        flash(f"Done: {follow_up.title}.", "success")
+        flash_at(f"Done: {follow_up.title}.", "follow-ups")
+        back = url_for(".case", case_id=case.id) + "#" + DONE_ANCHOR
     return redirect(back)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import Base, TimestampMixin
@@ -25,6 +25,8 @@ class Activity(TimestampMixin, Base):
     """Something that happened on a case or with a learner (a contact)."""
 
     __tablename__ = "activity"
+    # a learner's last contact / "no contact since" as an index-only probe (migration b8e1d4f7a2c9)
+    __table_args__ = (Index("ix_activity_learner_id_happened_on", "learner_id", "happened_on"),)
     __label__ = "activity"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +46,9 @@ class FollowUp(TimestampMixin, Base):
     """A planned next step on a case or a learner, due on a date."""
 
     __tablename__ = "follow_up"
+    # follow-ups not yet done, by due date: reminders and "What needs doing" (migration b8e1d4f7a2c9)
+    __table_args__ = (Index("ix_follow_up_open_due_on", "due_on", "id", postgresql_where=text("done_on IS NULL"),
+                            sqlite_where=text("done_on IS NULL")),)
     __label__ = "follow-up"
 
     id: Mapped[int] = mapped_column(primary_key=True)

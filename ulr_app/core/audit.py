@@ -107,6 +107,62 @@ def write_kept(session) -> int:
     return len(kept)
 
 
+# --- reads of special-category data: one entry per request -----------------------------------------
+
+#: the action of an entry recording that special-category data was shown
+READ_SPECIAL = "read_special"
+
+
+def record_read(session, object_type: str, records: Iterable[tuple[int, str]], *, fields: Iterable[str],
+                where: str, what: str) -> None:
+    """Note that the signed-in user was shown ``fields`` (special-category data) of ``records``
+    ((id, name) pairs of ``object_type``) on ``where``.
+
+    During a request the reads are collected and written by :func:`write_reads` as ONE audit entry per
+    request and object type, naming the records (their ids, in ``changes["records"]``) and the fields
+    shown (``changes["fields"]``); the entry's ``object_id`` is the record's own when only one was
+    shown, so a single record's audit trail still finds it directly. Outside a request (a command,
+    a job) the entry is added to ``session`` at once, in the caller's transaction. ``what`` names what was shown in
+    words ("the equality monitoring")."""
+    rows = [(rid, name) for rid, name in records if rid is not None]
+    if not rows:
+        return
+    if not has_request_context():
+        _read_entry(session, object_type, dict(rows), set(fields), [where], what)
+        return
+    reads = g.setdefault("audit_reads", {})
+    got = reads.setdefault(object_type, {"records": {}, "fields": set(), "where": [], "what": what})
+    for rid, name in rows:
+        got["records"].setdefault(rid, name)
+    got["fields"].update(fields)
+    if where not in got["where"]:
+        got["where"].append(where)
+
+
+def _read_entry(session, object_type: str, records: dict[int, str], fields: set[str], where: list[str],
+                what: str) -> AuditEntry:
+    ids = list(records)
+    places = ", ".join(where)
+    if len(ids) == 1:
+        label = records[ids[0]]
+        summary = f"Viewed {what} of {object_type.replace('_', ' ')} {label} ({places})"
+    else:
+        summary = f"Viewed {what} of {len(ids)} {object_type.replace('_', ' ')}s ({places})"
+    return record(session, READ_SPECIAL, summary=summary,
+                  object_type=object_type, object_id=ids[0] if len(ids) == 1 else None,
+                  changes={"records": ids, "fields": sorted(fields)}, survive_rollback=True)
+
+
+def write_reads(session) -> int:
+    """Write the reads collected during this request (:func:`record_read`): one entry per object type,
+    kept even if the request rolls back (a 4xx page showed the data too). Call it once, at the request
+    boundary, before the commit or rollback. Returns how many entries were added."""
+    reads = g.pop("audit_reads", None) if has_request_context() else None
+    for object_type, got in (reads or {}).items():
+        _read_entry(session, object_type, got["records"], got["fields"], got["where"], got["what"])
+    return len(reads or {})
+
+
 def apply_changes(obj: Base, data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, tuple[Any, Any]]:
     """Set ``fields`` from ``data`` on ``obj``; return only what really changed, as old -> new."""
     changed: dict[str, tuple[Any, Any]] = {}

@@ -6,10 +6,11 @@ from typing import Any, Optional
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms import FileField, HiddenField, IntegerField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.widgets import TextArea
 
 from .errors import ServiceError
-from .validation import DATE_HINT, date_input, db_id, parse_date
+from .validation import CONTROL_MESSAGE, DATE_HINT, date_input, db_id, parse_date, text_problem, upload_name_problem
 
 #: what a drop-down says when what was sent is not one of its options
 NOT_A_CHOICE = "Choose one of the options in the list"
@@ -35,6 +36,39 @@ class Form(FlaskForm):
         for field in self._fields.values():
             if _WTFORMS_COERCE in field.errors:
                 field.errors = [NOT_A_CHOICE if e == _WTFORMS_COERCE else e for e in field.errors]
+        return self._refuse_hostile_text() and ok
+
+    def _refuse_hostile_text(self) -> bool:
+        """Every text box: no control characters (a one-line box: no tabs or line breaks either; a text area
+        may have them) and no broken characters, with the message beside the field. A sent value that is
+        not one of this form's fields but holds such characters (noted at the door, see the app factory)
+        makes the whole form fail, so nothing is half-saved."""
+        from flask import g, has_request_context
+
+        ok = True
+        by_name = {field.name: field for field in self._fields.values()}
+        for field in self._fields.values():
+            if not isinstance(field, (StringField, TextAreaField)) or isinstance(field, PasswordField):
+                continue  # (a password is never stored or shown: whatever was typed is checked as it is)
+            raw = (field.raw_data or [None])[0] if field.raw_data else field.data
+            multiline = isinstance(field, (TextAreaField, HiddenField)) or isinstance(field.widget, TextArea)
+            problem = text_problem(raw, multiline=multiline) if isinstance(raw, str) else None
+            if problem:
+                field.errors = list(field.errors) + [problem]
+                ok = False
+        hostile = getattr(g, "hostile_form_fields", set()) if has_request_context() else set()
+        for name in sorted(hostile):
+            field = by_name.get(name)
+            if isinstance(field, PasswordField):
+                continue
+            if field is None:
+                if CONTROL_MESSAGE not in self.form_errors:
+                    self.form_errors.append(CONTROL_MESSAGE)
+            elif isinstance(field, FileField):
+                field.errors = [upload_name_problem(getattr(field.data, "filename", None) or "\x00")]
+            elif not field.errors:
+                field.errors = list(field.errors) + [text_problem(list(field.raw_data or [])) or CONTROL_MESSAGE]
+            ok = False
         return ok
 
     def data_for(self, *names: str) -> dict[str, Any]:

@@ -28,6 +28,8 @@ HOOKS = {
                        "their page, and their open enrolments' course titles (learners answers)",
     "rep.time_off": "a ULR's page asks for their recent time-off requests and facility time (time off answers)",
     "api.token_user": "the API asks whose an API token is (accounts answers)",
+    "organisation.branch_moved": "organisation says a branch moved to another region, so that the records that "
+                                 "carry its region follow it: its users (accounts answers)",
     "reference.loaders": "`flask reference load` asks each domain for its reference data loader "
                          "(learners: the course catalogue; funding: the built-in programmes)",
 }

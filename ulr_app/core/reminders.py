@@ -26,6 +26,7 @@ SOURCES: list[str] = [
     "ulr_app.reps.reminders:training_reminders",
     "ulr_app.timeoff.reminders:tribunal_deadline_reminders",
     "ulr_app.cases.reminders:follow_up_reminders",
+    "ulr_app.dataprotection.reminders:sar_reminders",
 ]
 
 

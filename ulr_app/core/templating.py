@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, flash, g, get_flashed_messages, request
 from zoneinfo import ZoneInfo
 
 from .forms import error_line, summary_label
@@ -65,6 +65,8 @@ def nav_section(endpoint: str | None) -> str:
         return "case"  # /cases: the case log, one case, its status, moving a caseload
     if blueprint in ("funding", "goaward"):
         return "funding"  # programmes, projects, their profiles; an employer's Go Award standards
+    if blueprint == "dataprotection":
+        return "sar"  # /subject-access-requests: the register, one request, its search, the bank holidays
     if blueprint in ("reports", "jobs"):
         return "report"  # every report, a return and its records, the files being made
     if blueprint == "learners":
@@ -80,6 +82,35 @@ def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
+#: a success message shown beside what it is about (the new entry), not at the top of the page
+PLACED = "success@"
+#: the id of a success message shown in its place: views redirect to ``page#done``
+DONE_ANCHOR = "done"
+
+
+def flash_at(message: str, place: str) -> None:
+    """A success message for the page's ``place`` (e.g. ``contact-12``, ``follow-ups``): the page shows it
+    there, beside the new entry, with focus on it; a page without that place shows it at the top."""
+    flash(message, PLACED + place)
+
+
+def placed_messages(place: str) -> list[str]:
+    """The messages for ``place``, marked as shown there (so the top of the page leaves them out)."""
+    found = [m for c, m in get_flashed_messages(with_categories=True) if c == PLACED + place]
+    if found:
+        g.setdefault("flash_placed", set()).add(place)
+    return found
+
+
+def flash_places() -> set[str]:
+    """The places this page has a message for (to open the folded section holding the new entry)."""
+    return {c[len(PLACED):] for c, _m in get_flashed_messages(with_categories=True) if c.startswith(PLACED)}
+
+
+def flash_shown_in_place(category: str) -> bool:
+    return category.startswith(PLACED) and category[len(PLACED):] in g.get("flash_placed", set())
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["nav_section"] = nav_section
     app.jinja_env.filters["uk_date"] = uk_date
@@ -88,4 +119,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["summary_label"] = summary_label
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["has_endpoint"] = has_endpoint
+    app.jinja_env.globals["placed_messages"] = placed_messages
+    app.jinja_env.globals["flash_places"] = flash_places
+    app.jinja_env.globals["flash_shown_in_place"] = flash_shown_in_place
     app.jinja_env.globals["SERVICE_NAME"] = "ULR Case Manager"

@@ -37,6 +37,38 @@ def add(session, obj, kind: str, text: str) -> TimelineEntry:
     return entry
 
 
+#: field-name endings read as words: review_on -> "review date", starts_at -> "start time"
+_ENDINGS = (("_on", " date"), ("_at", " time"), ("_id", ""), ("_hours", " hours"))
+#: names the endings do not make plain enough
+_WORDS = {"starts_at": "start time", "duration_hours": "length", "owner_id": "person working on it",
+          "rep_id": "ULR", "ulr_places": "ULR places", "decided_on": "date of the decision",
+          "requested_on": "date it was sent",
+          "signed_on": "date of signing", "expires_on": "expiry date", "review_due_on": "review date", "url": "web address", "email": "e-mail address"}
+
+
+def field_words(name: str, labels: dict[str, str] | None = None) -> str:
+    """A record's field in plain words, for a timeline line: 'review_on' -> 'the review date'."""
+    if labels and name in labels:
+        return labels[name]  # the caller's own words, as they are
+    words = _WORDS.get(name)
+    if words is None:
+        words = name
+        for ending, replacement in _ENDINGS:
+            if name.endswith(ending):
+                words = name[: -len(ending)] + replacement
+                break
+        words = words.replace("_", " ").strip()
+    return words if words.startswith(("the ", "their ", "its ")) else f"the {words}"
+
+
+def changed_text(fields, labels: dict[str, str] | None = None) -> str:
+    """'Changed the review date and the status': a sentence, never the field names themselves."""
+    parts = list(dict.fromkeys(field_words(f, labels) for f in fields))
+    if not parts:
+        return "Changed"
+    return "Changed " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1])
+
+
 def entries_for(session, obj) -> list[TimelineEntry]:
     return list(session.scalars(
         select(TimelineEntry).where(TimelineEntry.object_type == obj.__tablename__, TimelineEntry.object_id == obj.id)

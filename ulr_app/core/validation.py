@@ -11,19 +11,104 @@ from zoneinfo import ZoneInfo
 UK = ZoneInfo("Europe/London")
 
 
-def text(data: Mapping, errors: dict, field: str, label: str, max_len: int, *, required: bool = False) -> Optional[str]:
+# --- hostile text: characters no field may hold -----------------------------------------------------
+
+#: control characters (C0 but tab, line feed and carriage return; DEL; C1), lone surrogate halves (half of
+#: a character, as JSON's "\\ud800" gives: no database can store one) and the two non-characters
+_HOSTILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: on a one-line field, tab, line feed and carriage return are refused as well
+_HOSTILE_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+NUL_MESSAGE = "Remove the NUL character: text cannot hold one"
+CONTROL_MESSAGE = "Remove the control character (an invisible character such as NUL): text cannot hold one"
+SURROGATE_MESSAGE = "Type this text again: it holds a broken character (half of a character) that cannot be stored"
+ONE_LINE_MESSAGE = "Keep this to one line, without tabs or line breaks"
+
+
+def text_problem(value: Any, *, multiline: bool = True) -> Optional[str]:
+    """Why ``value`` (text, or a list or dict of them, keys too) cannot be stored as typed, or None: a control
+    character (only tab, line feed and carriage return are allowed, and only in ``multiline`` text) or a lone
+    surrogate. The one rule for the API's bodies and query strings, page forms, uploads' names and the
+    database's last check (:func:`install_flush_guard`)."""
+    if isinstance(value, str):
+        found = (_HOSTILE if multiline else _HOSTILE_ONE_LINE).search(value)
+        if found is None:
+            return None
+        char = found.group()
+        if char == "\x00":
+            return NUL_MESSAGE
+        if "\ud800" <= char <= "\udfff":
+            return SURROGATE_MESSAGE
+        if char in "\t\n\r":
+            return ONE_LINE_MESSAGE
+        return CONTROL_MESSAGE
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = text_problem(key, multiline=False) or text_problem(item, multiline=multiline)
+            if problem:
+                return problem
+        return None
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            problem = text_problem(item, multiline=multiline)
+            if problem:
+                return problem
+    return None
+
+
+def _refuse_hostile_text(session: Any, _context: Any, _instances: Any) -> None:
+    from sqlalchemy import inspect as sa_inspect
+
+    from .errors import ValidationFailed
+
+    errors: dict[str, list[str]] = {}
+    for obj in list(session.new) + list(session.dirty):
+        state = sa_inspect(obj)
+        for attr in state.mapper.column_attrs:
+            value = state.dict.get(attr.key)
+            if isinstance(value, str):
+                problem = text_problem(value)
+                if problem:
+                    errors.setdefault(attr.key, [problem])
+    if errors:
+        raise ValidationFailed("Check the text you entered: " + ", ".join(sorted(errors)), errors)
+
+
+def install_flush_guard(session_class: Any) -> None:
+    """The last line: before any flush, every text attribute of every new or changed record is checked with
+    :func:`text_problem`, so no path (a page, the API, an import, the command line) can store a control
+    character or a broken one; what holds one fails as a :class:`ValidationFailed` naming the field.
+    Installing it twice is harmless."""
+    from sqlalchemy import event
+
+    if not event.contains(session_class, "before_flush", _refuse_hostile_text):
+        event.listen(session_class, "before_flush", _refuse_hostile_text)
+
+
+def text(data: Mapping, errors: dict, field: str, label: str, max_len: int, *, required: bool = False,
+         multiline: bool = True) -> Optional[str]:
     value = data.get(field)
     if value is not None and not isinstance(value, str):
         errors[field] = [f"Enter {label} as text"]
         return None
     value = (value or "").strip() or None
+    problem = text_problem(value, multiline=multiline) if value else None
     if value is None and required:
         errors[field] = [f"Enter {label}"]
+    elif problem:
+        errors[field] = [problem]
     elif value and len(value) > max_len:
         errors[field] = [f"{label[0].upper()}{label[1:]} must be {max_len} characters or fewer"]
-    elif value and "\x00" in value:
-        errors[field] = ["Remove the NUL character"]
     return value
+
+
+def upload_name_problem(filename: Any) -> Optional[str]:
+    """What is wrong with an uploaded file's name as a name to keep, or None (no control characters, no
+    broken characters, no folders)."""
+    if not isinstance(filename, str):
+        return "Choose a file to upload"
+    if text_problem(filename, multiline=False):
+        return "The file name must not contain control characters. Rename the file and try again"
+    return None
 
 
 # --- dates: one way to write them, one rule for which are believable ------------------------------
@@ -218,9 +303,9 @@ def number(data: Mapping, errors: dict, field: str, label: str, low: Decimal, hi
 def choice(data: Mapping, errors: dict, field: str, options: Mapping[str, str], message: str, *,
            required: bool = True) -> Optional[str]:
     value = data.get(field)
-    if value in (None, "") and not required:
+    if isinstance(value, str) and value == "" and not required or value is None and not required:
         return None
-    if value not in options:
+    if isinstance(value, (list, dict, set)) or value not in options:  # (a JSON list or object is never a choice)
         errors[field] = [message]
         return None
     return value

@@ -153,12 +153,15 @@ def plan_national(seed: int = 2008, path: Optional[Path] = None, today: Optional
 
 # --- writing the plan -------------------------------------------------------------------
 
-def apply_plan(plan: Plan) -> DemoWorld:
-    """Write the plan into the session (flushes; the caller commits), each domain in turn."""
+def apply_plan(plan: Plan, password_hashes: Optional[dict[str, str]] = None) -> DemoWorld:
+    """Write the plan into the session (flushes; the caller commits), each domain in turn.
+
+    ``password_hashes`` (password -> hash) are reused instead of hashing again (the national
+    world's logins share one password, hashed once)."""
     world = DemoWorld(plan, regions=check_reference_data(plan.region_codes))
     check_empty(plan)
     apply_organisation(plan, world)
-    apply_accounts(plan, world)
+    apply_accounts(plan, world, password_hashes)
     _apply_agreements(plan.agreements, world)
     _apply_reps(plan.reps, world)
     _apply_time_off(plan.time_off, world)

@@ -12,7 +12,7 @@ import os
 import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Optional
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -109,9 +109,13 @@ def _hash_all(passwords: list[str]) -> list[str]:
         return list(pool.map(one, passwords))
 
 
-def apply_accounts(plan: Plan, world: DemoWorld) -> None:
-    """The users, each with the hash of their password (argon2, a few at a time)."""
-    hashes = _hash_all([u.password for u in plan.users])
+def apply_accounts(plan: Plan, world: DemoWorld, known: Optional[dict[str, str]] = None) -> None:
+    """The users, each with the hash of their password (argon2, a few at a time; a password in
+    ``known`` is not hashed again)."""
+    known = known or {}
+    missing = [u.password for u in plan.users if u.password not in known]
+    fresh = iter(_hash_all(missing))
+    hashes = [known[u.password] if u.password in known else next(fresh) for u in plan.users]
     for u, password_hash in zip(plan.users, hashes):
         user = account_services.create_user({
             "email": u.email, "name": u.name, "role": u.role,

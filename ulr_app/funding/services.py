@@ -225,7 +225,7 @@ def _clean_project(data: Mapping[str, Any], existing: Optional[Project], user) -
                 not lead.active and not keeping):
             errors["lead_organiser_id"] = ["Choose a regional organiser of the project's region"]
     # the dates: the end after the start, and no targets or spend left outside them
-    if c["starts_on"] and c["ends_on"]:
+    if c["starts_on"] and c["ends_on"] and "starts_on" not in errors and "ends_on" not in errors:  # both believable
         if c["ends_on"] <= c["starts_on"]:
             errors.setdefault("ends_on", ["The end date must be after the start date"])
         elif existing is not None:

@@ -8,8 +8,9 @@ course catalogue is read by everyone and changed by administrators only.
 
 Equality monitoring (``gender``, ``ethnicity``, ``disability``, ``age_band``) is special-category
 data: the keys are in the answers only for the roles :func:`queries.can_see_equality` allows
-(convenors and above), and every answer that carries them is recorded in each learner's audit
-trail (``read_special``, :func:`services.audit_equality_read`). For ULRs the keys are absent;
+(convenors and above), and every answer that carries them is recorded in the audit trail
+(``read_special``, :func:`services.audit_equality_read`): one entry per request naming the learners
+shown (``changes["records"]``) and the fields (``changes["fields"]``). For ULRs the keys are absent;
 ``equality_recorded`` (true/false per field, no values) is there for everyone. A ULR who sends an
 equality field gets 422 naming it, whatever the value (so the answer cannot be used to guess a
 recorded value), and nothing is saved.
@@ -35,7 +36,6 @@ from ..api.common import (
     Field, Id, Resource, api_route, change, envelope, get_or_404, pagination, parse_body, plain, query_filters,
     resource,
 )
-from ..core.audit_models import AuditEntry
 from ..core.errors import Conflict, ValidationFailed
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, visible
 from ..extensions import db
@@ -120,10 +120,10 @@ LEARNERS = resource(Resource(
         "rep_id": Id("The assigned ULR (reps.id): a ULR of the learner's branch. A ULR recording a learner with "
                      "consent is assigned by default (their own current appointment).", nullable=True,
                      writable=True),
-        "gender": _opt("string", EQUALITY_NOTE, max_length=60),
-        "ethnicity": _opt("string", EQUALITY_NOTE, max_length=120),
-        "disability": _opt("string", EQUALITY_NOTE, max_length=60),
-        "age_band": _opt("string", EQUALITY_NOTE, max_length=20),
+        "gender": _opt("string", EQUALITY_NOTE, max_length=60, in_every_answer=False),
+        "ethnicity": _opt("string", EQUALITY_NOTE, max_length=120, in_every_answer=False),
+        "disability": _opt("string", EQUALITY_NOTE, max_length=60, in_every_answer=False),
+        "age_band": _opt("string", EQUALITY_NOTE, max_length=20, in_every_answer=False),
         "equality_recorded": Field("object", "For every role: which equality monitoring fields are recorded "
                                              "(age_band, disability, ethnicity, gender: true or false), without "
                                              "the values."),
@@ -147,6 +147,7 @@ LEARNERS = resource(Resource(
                 "to them or recorded by them). gender, ethnicity, disability and age_band are present only for "
                 "branch convenors and above (see each field).",
 ))
+LEARNERS.update_fields = tuple(k for k in LEARNERS.writable if k != "not_duplicate")  # POST only
 
 LEARNER_COLUMNS = tuple(k for k in LEARNERS.answered if k != "equality_recorded")
 
@@ -178,8 +179,8 @@ def _learner_body(**kw: Any) -> tuple[dict[str, Any], Optional[int]]:
 
 @api_route("/learners", "GET", summary="List learners", resource=LEARNERS, action="list",
            description="Learners merged into another record are left out. For branch convenors and above each "
-                       "learner on the page carries the equality monitoring fields, and each is recorded in that "
-                       "learner's audit trail.")
+                       "learner on the page carries the equality monitoring fields; the read is recorded in the audit "
+                       "trail as one entry naming the learners shown and the fields.")
 def list_learners() -> Any:
     filters = query_filters(LEARNERS.filters)
     page, per_page = pagination()
@@ -215,6 +216,9 @@ def _branch_for_new(branch_id: Optional[int]) -> Branch:
 
 
 @api_route("/learners", "POST", summary="Record a learner", resource=LEARNERS, action="create", roles=WRITERS,
+           responses={409: "possible_duplicate: the learner matches learners already recorded that you can see "
+                           "(the same name at the workplace, or the same e-mail); the message names them. Send "
+                           "not_duplicate: true to record them anyway."},
            description="Branch convenors record learners for their own branch and ULRs for theirs (branch_id may be "
                        "left out); administrators must give branch_id. A ULR's new learner with consent is assigned "
                        "to the ULR's own appointment unless rep_id says otherwise. Consent first: without consent_on "
@@ -313,8 +317,7 @@ COURSES = resource(Resource(
     name="courses", title="Course", label="course", model=Course,
     fields={
         "id": Id(),
-        "version": Field("integer", "Goes up by one on each change (1 plus the changes in the course's audit "
-                                    "trail); send it back on PATCH.", minimum=1),
+        "version": Field("integer", "Goes up by one on each change; send it back on PATCH (409 if stale).", minimum=1),
         "title": Field("string", "Unique (any case).", max_length=200, writable=True, required=True),
         "category": Field("string", enum=tuple(COURSE_CATEGORIES), writable=True, required=True),
         "subject": Field("string", "Default other.", enum=tuple(SUBJECTS), writable=True),
@@ -332,24 +335,8 @@ COURSES = resource(Resource(
     description="The course catalogue: read by everyone, changed by administrators.",
 ))
 
-COURSE_COLUMNS = tuple(k for k in COURSES.fields if k != "version")
-
-
-def _course_versions(ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(AuditEntry.object_id, func.count()).where(
-            AuditEntry.object_type == Course.__tablename__, AuditEntry.action == "update",
-            AuditEntry.object_id.in_(ids)).group_by(AuditEntry.object_id))
-    changed = {object_id: n for object_id, n in rows}
-    return {i: 1 + changed.get(i, 0) for i in ids}
-
-
-def course_item(course: Course, version: Optional[int] = None) -> dict[str, Any]:
-    out = {"id": course.id, "version": version or _course_versions([course.id])[course.id]}
-    out.update({name: plain(getattr(course, name)) for name in COURSE_COLUMNS})
-    return {name: out[name] for name in COURSES.fields}
+def course_item(course: Course) -> dict[str, Any]:
+    return {name: plain(getattr(course, name)) for name in COURSES.fields}
 
 
 @api_route("/courses", "GET", summary="List courses", resource=COURSES, action="list")
@@ -360,10 +347,7 @@ def list_courses() -> Any:
     for name in ("category", "subject", "level", "active"):
         if name in filters:
             stmt = stmt.where(getattr(Course, name) == filters[name])
-    answer = envelope(stmt, lambda course: course, page, per_page)
-    versions = _course_versions([c.id for c in answer["items"]])
-    answer["items"] = [course_item(c, versions[c.id]) for c in answer["items"]]
-    return answer
+    return envelope(stmt, course_item, page, per_page)
 
 
 @api_route("/courses/<int:course_id>", "GET", summary="Get a course", resource=COURSES, action="get")
@@ -382,9 +366,7 @@ def create_course() -> Any:
 def update_course(course_id: int) -> Any:
     course = get_or_404(COURSES, course_id)
     data, version = parse_body(COURSES, path_id=course_id, versioned=True)
-    if version != _course_versions([course.id])[course.id]:
-        raise Conflict("This course was changed by someone else. Reload it and try again.")
-    services.update_course(course, data, actor=_actor())
+    change(services.update_course, course, data, version, actor=_actor())
     return course_item(course)
 
 
@@ -442,6 +424,7 @@ ENROLMENTS = resource(Resource(
     },
     description="A learner's enrolment on a course and where it has got to. Scope follows the learner.",
 ))
+ENROLMENTS.create_fields, ENROLMENTS.update_fields = CREATE_FIELDS, PATCH_FIELDS
 
 ENROLMENT_COLUMNS = tuple(k for k in ENROLMENTS.fields if k not in ("outcome_on", "on_track", "progressed_to_id"))
 

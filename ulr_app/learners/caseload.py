@@ -58,12 +58,13 @@ def no_recent_contact(user, today: Optional[date] = None, *, days: int = NO_CONT
     """Learners the user can see (merged records left out) with no contact in ``days`` days, longest
     silence first (never contacted before all), at most ``limit``; and how many there are in all."""
     today = today or date.today()
-    last = (select(Activity.learner_id.label("learner_id"), func.max(Activity.happened_on).label("last_on"))
-            .where(Activity.learner_id.is_not(None)).group_by(Activity.learner_id).subquery("last_contact"))
+    # the last contact of each quiet learner only (a correlated lookup on the indexed learner_id), not an
+    # aggregate of every learner's activities
+    last_on = (select(func.max(Activity.happened_on)).where(Activity.learner_id == Learner.id)
+               .correlate(Learner).scalar_subquery())
     base = queries.current_learners(visible(select(Learner), user)).where(not_contacted_since(today, days))
     total = db.session.scalar(select(func.count()).select_from(base.with_only_columns(Learner.id).subquery()))
     rows = db.session.execute(
-        base.outerjoin(last, last.c.learner_id == Learner.id).add_columns(last.c.last_on)
-        .options(selectinload(Learner.workplace))
-        .order_by(last.c.last_on.is_not(None), last.c.last_on, Learner.name, Learner.id).limit(limit)).all()
+        base.add_columns(last_on.label("last_on")).options(selectinload(Learner.workplace))
+        .order_by(last_on.is_not(None), last_on, Learner.name, Learner.id).limit(limit)).all()
     return [Quiet(learner=learner, last_contact_on=last_on) for learner, last_on in rows], total

@@ -95,7 +95,7 @@ class NeedsAssessment(TimestampMixin, Base):
     learner: Mapped[Learner] = relationship()
 
 
-class Course(TimestampMixin, Base):
+class Course(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "course"
     __label__ = "course"
 

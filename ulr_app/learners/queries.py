@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
-from sqlalchemy import case, func, literal, or_, select, true
+from sqlalchemy import case, exists, func, literal, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from ..core import hooks
@@ -16,6 +15,7 @@ from ..core.permissions import (
     scope_rule,
     visible,
 )
+from ..core.query_shapes import in_subquery
 from ..core.validation import like_pattern
 from ..extensions import db
 from ..organisation.models import Branch, Workplace, branch_employer
@@ -36,8 +36,10 @@ def learner_condition(user):
     if user.role == REGIONAL_ORGANISER:
         return Learner.branch_id.in_(select(Branch.id).where(Branch.region_id == user.region_id))
     if user.role == LEARNING_REP:
-        # a ULR's caseload: learners assigned to them, or recorded by them
-        return or_(Learner.rep_id.in_(select(Rep.id).where(Rep.user_id == user.id)), Learner.created_by_id == user.id)
+        # a ULR's caseload: learners assigned to them, or recorded by them. in_subquery: on PostgreSQL a
+        # BitmapOr of the rep_id and created_by_id indexes, not a scan of every learner (core/query_shapes.py)
+        return or_(in_subquery(Learner.rep_id, select(Rep.id).where(Rep.user_id == user.id)),
+                   Learner.created_by_id == user.id)
     return Learner.branch_id == user.branch_id
 
 
@@ -76,7 +78,7 @@ OPEN_ENROLMENT = ("enquiry", "referred", "enrolled", "in_progress", "break_in_le
 
 
 @hooks.provide("timeoff.branch_learners")
-def branch_learners(branch_id: int, user, keep: Optional[int] = None) -> list[tuple[int, str]]:
+def branch_learners(branch_id: int, user, keep: int | None = None) -> list[tuple[int, str]]:
     """(id, "name, workplace") of the branch's current learners the user may see, by name, and the
     learner ``keep`` (a request's own) if it is of the branch (time off asks, for a learner release)."""
     stmt = (current_learners(visible(select(Learner), user)).where(Learner.branch_id == branch_id)
@@ -90,7 +92,7 @@ def branch_learners(branch_id: int, user, keep: Optional[int] = None) -> list[tu
 
 
 @hooks.provide("timeoff.learner")
-def learner_for_time_off(learner_id: int, user) -> Optional[dict]:
+def learner_for_time_off(learner_id: int, user) -> dict | None:
     """The learner a learner-release request names: their name, whether the user may open their page,
     and the titles of the courses of their open enrolments (time off asks)."""
     learner = db.session.get(Learner, learner_id)
@@ -112,12 +114,21 @@ def equality_recorded(learner: Learner) -> dict[str, bool]:
     return {f: getattr(learner, f) is not None for f in sorted(Learner.__special_category__)}
 
 
-def learner_list(user, *, name: str = "", workplace_id: Optional[int] = None, rep_id: Optional[int] = None,
-                 staff_category: str = "", branch_id: Optional[int] = None):
+def learner_list(user, *, name: str = "", workplace_id: int | None = None, rep_id: int | None = None,
+                 staff_category: str = "", branch_id: int | None = None, workplace: str = "", rep: str = ""):
+    """The learners the user can see, by name. ``name``, ``workplace`` and ``rep`` are typed words
+    (part of the learner's, their workplace's or their ULR's name, any case); each is a
+    ``lower(column) LIKE '%words%'`` the trigram indexes serve on PostgreSQL."""
     stmt = visible(select(Learner), user).options(selectinload(Learner.workplace), selectinload(Learner.rep)) \
         .order_by(Learner.name, Learner.id)
     if name:
         stmt = stmt.where(func.lower(Learner.name).like(like_pattern(name), escape="\\"))
+    if workplace:
+        stmt = stmt.where(Learner.workplace_id.in_(
+            select(Workplace.id).where(func.lower(Workplace.name).like(like_pattern(workplace), escape="\\"))))
+    if rep:
+        stmt = stmt.where(Learner.rep_id.in_(
+            select(Rep.id).where(func.lower(Rep.name).like(like_pattern(rep), escape="\\"))))
     if workplace_id:
         stmt = stmt.where(Learner.workplace_id == workplace_id)
     if rep_id:
@@ -171,7 +182,7 @@ class Ladder:
     standing: dict[str, rules.Standing] = field(default_factory=dict)
 
 
-def latest_needs_assessment(learner: Learner) -> Optional[NeedsAssessment]:
+def latest_needs_assessment(learner: Learner) -> NeedsAssessment | None:
     return db.session.scalars(select(NeedsAssessment).where(NeedsAssessment.learner_id == learner.id)
                               .order_by(NeedsAssessment.assessed_on.desc(), NeedsAssessment.id.desc()).limit(1)).first()
 
@@ -223,19 +234,23 @@ def stage_of(statuses, assessed: bool) -> str:
     return "needs_analysis" if assessed else "no_enrolment"
 
 
-def with_stage(stmt):
-    """``stmt`` (a SELECT from learners) joined to what decides the stage -> (stmt, the stage column).
+def stage_column():
+    """The learner's stage as a SQL expression on ``Learner``: the same rule as ``stage_of``.
 
-    The same rule as ``stage_of``, in SQL, so lists can filter and count by stage without loading rows.
-    """
-    ranks = (select(Enrolment.learner_id.label("learner_id"),
-                    func.max(case(STAGE_RANK, value=Enrolment.status, else_=0)).label("rank"))
-             .group_by(Enrolment.learner_id).subquery("stage_rank"))
-    assessed = select(NeedsAssessment.learner_id.label("learner_id")).distinct().subquery("stage_assessed")
-    stage = case(*[(ranks.c.rank == rank, literal(status)) for status, rank in STAGE_RANK.items()],
-                 (assessed.c.learner_id.is_not(None), literal("needs_analysis")), else_=literal("no_enrolment"))
-    stmt = stmt.outerjoin(ranks, ranks.c.learner_id == Learner.id).outerjoin(assessed, assessed.c.learner_id == Learner.id)
-    return stmt, stage
+    Correlated subqueries on the learner's own enrolments and needs analyses (both indexed by
+    learner_id), so the database works out the stage of the rows it returns only, never an
+    aggregate of the whole enrolment table: a page of 50 costs 50 small lookups whatever the scope."""
+    rank = (select(func.max(case(STAGE_RANK, value=Enrolment.status, else_=0)))
+            .where(Enrolment.learner_id == Learner.id).correlate(Learner).scalar_subquery())
+    assessed = exists().where(NeedsAssessment.learner_id == Learner.id).correlate(Learner)
+    by_rank = case({r: literal(status) for status, r in STAGE_RANK.items()}, value=rank)
+    return func.coalesce(by_rank, case((assessed, literal("needs_analysis")), else_=literal("no_enrolment")))
+
+
+def with_stage(stmt):
+    """``stmt`` (a SELECT from learners) -> (stmt, the stage column) (see :func:`stage_column`), so lists
+    can filter and count by stage without loading rows."""
+    return stmt, stage_column()
 
 
 def current_learners(stmt):
@@ -253,7 +268,7 @@ def learners_page_list(user, *, stage: str = "", **filters):
 
 
 def stages_of(learner_ids) -> dict[int, str]:
-    """learner id -> stage, for a page of learners (one query)."""
+    """learner id -> stage, for a page of learners (one query, looking at those learners' records only)."""
     ids = list(learner_ids)
     if not ids:
         return {}
@@ -293,10 +308,10 @@ class Rung:
 class SubjectLadder:
     subject: str
     title: str
-    reached: Optional[str]
+    reached: str | None
     rungs: list[Rung]  # top rung first, as a ladder is drawn
     #: the level the learner stands at ("achieved" or "assessed", see rules.standings), if any
-    standing: Optional[rules.Standing] = None
+    standing: rules.Standing | None = None
 
 
 def ladder_rungs(lad: Ladder) -> list[SubjectLadder]:
@@ -391,18 +406,24 @@ def branch_workplaces(branch_id: int):
                               .where(branch_employer.c.branch_id == branch_id).order_by(Workplace.name, Workplace.id)).all()
 
 
-def branch_reps(branch_id: int, keep: Optional[int] = None):
+def branch_reps(branch_id: int, keep: int | None = None):
     """The branch's ULRs still in post (and ``keep``, the learner's own ULR, even if stood down since)."""
     stmt = (select(Rep).where(Rep.branch_id == branch_id, or_(Rep.stood_down_on.is_(None), Rep.id == (keep or 0)))
             .options(selectinload(Rep.workplace), selectinload(Rep.employer)).order_by(Rep.name, Rep.id))
     return db.session.scalars(stmt).all()
 
 
-def list_filter_options(user):
-    """The workplaces and ULRs to offer as filters on the learner list: those of learners the user can see."""
-
-    seen = current_learners(visible(select(Learner.workplace_id, Learner.rep_id), user)).subquery()
-    workplaces = db.session.scalars(select(Workplace).where(Workplace.id.in_(select(seen.c.workplace_id)))
-                                    .order_by(Workplace.name, Workplace.id)).all()
-    reps = db.session.scalars(select(Rep).where(Rep.id.in_(select(seen.c.rep_id))).order_by(Rep.name, Rep.id)).all()
-    return list(workplaces), list(reps)
+def filter_names(user, *, workplace_id: int | None = None, rep_id: int | None = None) -> dict[str, str]:
+    """The names of the workplace and ULR a learner-list link filters by (``?workplace_id=``, ``?rep_id=``),
+    if the user can see them, to show in the filter boxes: at most one query each, whatever the scope.
+    (The boxes themselves search on the server as you type: no list of every workplace or ULR.)"""
+    out: dict[str, str] = {}
+    if workplace_id:
+        found = db.session.scalar(visible(select(Workplace.name), user).where(Workplace.id == workplace_id))
+        if found:
+            out["workplace"] = found
+    if rep_id:
+        found = db.session.scalar(visible(select(Rep.name), user).where(Rep.id == rep_id))
+        if found:
+            out["rep"] = found
+    return out

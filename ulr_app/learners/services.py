@@ -202,16 +202,14 @@ def audit_equality_read(learners, user, where: str) -> None:
 
     Call it wherever the values themselves are shown (a page, the API, an export), for the learners
     whose values were shown. Users who may not see them get "recorded" / "not recorded" instead, which
-    is not a read of the data and is not recorded. One audit entry per learner, so each learner's
-    audit trail shows every read.
+    is not a read of the data and is not recorded. The reads of a request are written as one audit
+    entry naming every learner shown and the fields (:func:`audit.record_read`), not one per learner.
     """
     if user is None or getattr(user, "role", None) not in EQUALITY_ROLES:
         return
-    for learner in learners:
-        if learner is None or learner.id is None:
-            continue
-        audit.record(db.session, "read_special", learner, survive_rollback=True,
-                     summary=f"Viewed the equality monitoring of learner {learner.name} ({where})")
+    audit.record_read(db.session, Learner.__tablename__,
+                      ((lr.id, lr.name) for lr in learners if lr is not None),
+                      fields=sorted(Learner.__special_category__), where=where, what="the equality monitoring")
 
 
 def _needs_consent(learner: Learner, what: str) -> None:
@@ -310,8 +308,10 @@ def create_course(data: Mapping[str, Any], *, actor=None) -> Course:
     return course
 
 
-def update_course(course: Course, data: Mapping[str, Any], *, actor=None) -> dict:
+def update_course(course: Course, data: Mapping[str, Any], *, version: Optional[int] = None, actor=None) -> dict:
     _admin_only(actor)
+    if version is not None and int(version) != course.version:
+        raise Conflict("This course was changed by someone else. Reload it and try again.")
     changes = audit.apply_changes(course, _clean_course(data, course), COURSE_FIELDS)
     if changes:
         db.session.flush()

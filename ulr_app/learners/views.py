@@ -40,7 +40,7 @@ from ..core.permissions import (
     roles_required,
     visible,
 )
-from ..core.templating import UK, uk_date
+from ..core.templating import DONE_ANCHOR, flash_at, uk_date
 from ..core.timeline import entries_for
 from ..core.validation import db_id
 from ..extensions import db
@@ -146,6 +146,10 @@ def _list_filters() -> dict[str, Any]:
     stage, category = request.args.get("stage", ""), request.args.get("staff_category", "")
     return {
         "q": request.args.get("q", "").strip()[:120],
+        # the workplace and ULR are typed (part of a name; the boxes suggest names as you type, from
+        # /workplaces/search.json and /reps/search.json); links may still name one by id
+        "workplace": request.args.get("workplace", "").strip()[:120],
+        "rep": request.args.get("rep", "").strip()[:120],
         "workplace_id": request.args.get("workplace_id", type=db_id),
         "rep_id": request.args.get("rep_id", type=db_id),
         "stage": stage if stage in queries.STAGES else "",
@@ -159,13 +163,14 @@ def learners():
     filters = _list_filters()
     stmt = queries.learners_page_list(current_user, stage=filters["stage"], name=filters["q"],
                                       workplace_id=filters["workplace_id"], rep_id=filters["rep_id"],
+                                      workplace=filters["workplace"], rep=filters["rep"],
                                       staff_category=filters["staff_category"])
     if filters["no_contact"]:
         stmt = stmt.where(caseload.not_contacted_since(date.today()))
     page = paginate(stmt)
-    workplaces, reps = queries.list_filter_options(current_user)
+    chosen = queries.filter_names(current_user, workplace_id=filters["workplace_id"], rep_id=filters["rep_id"])
     return render_template("learners/list.html", page=page, filters=filters, stages=queries.stages_of(l.id for l in page.items),
-                           workplaces=workplaces, reps=reps, can_add=current_user.role in WRITERS,
+                           chosen=chosen, can_add=current_user.role in WRITERS,
                            filtered=any(filters.values()), no_contact_days=caseload.NO_CONTACT_DAYS)
 
 
@@ -289,25 +294,28 @@ def edit_learner(learner_id: int):
 
 # --- the learner's page: the climbing frame ------------------------------------------------------
 
-def _contacts_timeline(learner: Learner) -> list[dict[str, Any]]:
-    """Contacts (activities) and the record's timeline, newest first. A contact's own timeline line
-    is left out: the contact itself is shown."""
-    activities = db.session.scalars(visible(select(Activity), current_user).where(Activity.learner_id == learner.id)
-                                    .options(selectinload(Activity.case))
-                                    .order_by(Activity.happened_on.desc(), Activity.id.desc())).all()
-    items = [{"contact": a, "day": a.happened_on, "at": a.created_at} for a in activities]
-    for e in entries_for(db.session, learner):
-        if e.kind == "contact":
-            continue
-        items.append({"entry": e, "day": e.at.astimezone(UK).date(), "at": e.at})
-    items.sort(key=lambda i: (i["day"], i["at"]), reverse=True)
-    return items
+def _contacts(learner: Learner) -> list[Activity]:
+    """What people wrote about the learner (contacts, and notes logged on their cases), newest first."""
+    return list(db.session.scalars(visible(select(Activity), current_user).where(Activity.learner_id == learner.id)
+                                   .options(selectinload(Activity.case))
+                                   .order_by(Activity.happened_on.desc(), Activity.id.desc())))
+
+
+def _updates(learner: Learner) -> list:
+    """The record's automatic lines (status changes, enrolments, follow-ups), newest first. A contact's
+    own line is left out: the contact itself is shown, above them."""
+    return [e for e in entries_for(db.session, learner) if e.kind != "contact"]
 
 
 def _follow_ups(learner: Learner, today: date) -> list[tuple[FollowUp, str]]:
     rows = db.session.scalars(select(FollowUp).where(FollowUp.learner_id == learner.id)
                               .order_by(FollowUp.done_on.is_not(None), FollowUp.due_on, FollowUp.id)).all()
     return [(f, contact_rules.follow_up_state(f.due_on, f.done_on is not None, today)) for f in rows]
+
+
+def _newest_first(enrolments: list[Enrolment]) -> list[Enrolment]:
+    """Enrolments, the latest first (not started yet, then by start date): a long history folds after five."""
+    return list(reversed(enrolments))
 
 
 def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, status: int = 200):
@@ -331,7 +339,8 @@ def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, sta
         assessments=list(reversed(by_date)), barrier_codes=barrier_codes, barrier_dates=by_date,
         see_equality=see_equality, recorded=queries.equality_recorded(learner), can_write=can_write,
         can_merge=current_user.role in MERGERS, contact_form=contact_form, form=contact_form,
-        timeline=_contacts_timeline(learner), follow_ups=_follow_ups(learner, today), cases=cases,
+        contacts=_contacts(learner), updates=_updates(learner), enrolments=_newest_first(lad.enrolments),
+        follow_ups=_follow_ups(learner, today), cases=cases,
         merged_from=merged_from, today=today,
         stage=queries.stages_of([learner.id]).get(learner.id, "no_enrolment")), status
 
@@ -363,8 +372,8 @@ def log_contact(learner_id: int):
             message = f"{contact_rules.ACTIVITY_KINDS[activity.kind]} logged."
             if activity.follow_up is not None:
                 message += f" Next contact planned for {uk_date(activity.follow_up.due_on)}."
-            flash(message, "success")
-            return redirect(_page_url(learner, "contacts"))
+            flash_at(message, f"contact-{activity.id}")
+            return redirect(_page_url(learner, DONE_ANCHOR))
     return _detail(learner, contact_form=form, status=400)
 
 
@@ -379,10 +388,10 @@ def follow_up_done(learner_id: int, follow_up_id: int):
     if not form.validate_on_submit():
         abort(400)
     if services.complete_learner_follow_up(follow_up, actor=current_user):
-        flash(f"Follow-up marked as done: {follow_up.title}.", "success")
+        flash_at(f"Follow-up marked as done: {follow_up.title}.", "follow-ups")
     else:
-        flash("That follow-up was already done.", "success")
-    return redirect(_page_url(learner, "follow-ups"))
+        flash_at("That follow-up was already done.", "follow-ups")
+    return redirect(_page_url(learner, DONE_ANCHOR))
 
 
 # --- needs analysis ------------------------------------------------------------------------------
@@ -438,8 +447,8 @@ def enrol(learner_id: int):
 
     def save():
         e = services.enrol(learner, form.enrolment_data(), actor=current_user)
-        flash(f"Enrolment on {e.course.title} saved.", "success")
-        return _page_url(learner, "enrolments")
+        flash_at(f"Enrolment on {e.course.title} saved.", "enrolments")
+        return _page_url(learner, DONE_ANCHOR)
 
     return form_page(form, save, "learners/enrol.html", learner=learner, back=back,
                      groups=_course_groups(queries.courses_for_enrolment()))
@@ -467,8 +476,8 @@ def enrolment_status(learner_id: int, enrolment_id: int):
                                   f"{status.replace('_', ' ')}"]
             return None
         services.change_enrolment_status(enrolment, status, data, version=posted_version(), actor=current_user)
-        flash(f"{enrolment.course.title}: {ENROLMENT_STATUSES[status].lower()}.", "success")
-        return back
+        flash_at(f"{enrolment.course.title}: {ENROLMENT_STATUSES[status].lower()}.", "enrolments")
+        return _page_url(learner, DONE_ANCHOR)
 
     return form_page(form, save, "learners/enrolment_status.html", learner=learner, enrolment=enrolment, nexts=nexts,
                      status_fields=STATUS_FIELDS, back=back, version=enrolment.version)
@@ -609,11 +618,15 @@ def edit_course(course_id: int):
     back = url_for(".courses")
 
     def save():
-        changes = services.update_course(course, form.course_data(), actor=current_user)
+        changes = services.update_course(course, form.course_data(), version=posted_version(), actor=current_user)
         flash(f"{course.title} saved." if changes else "No changes to save.", "success")
         return back
 
-    return form_page(form, save, "learners/course_form.html", title=f"Change {course.title}", back=back, course=course)
+    # the version the form was first filled in from travels with every re-display, so a save after
+    # someone else's change is refused (the conflict page) rather than written over theirs
+    version = posted_version() if request.method == "POST" else course.version
+    return form_page(form, save, "learners/course_form.html", title=f"Change {course.title}", back=back, course=course,
+                     version=version)
 
 
 @bp.app_context_processor

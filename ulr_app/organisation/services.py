@@ -6,7 +6,7 @@ from typing import Any, Mapping, Optional
 
 from sqlalchemy import func, select
 
-from ..core import audit
+from ..core import audit, hooks
 from ..core import validation as v
 from ..core.errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -82,6 +82,8 @@ def update_branch(branch: Branch, data: Mapping[str, Any], version: Optional[int
     if changes:
         db.session.flush()
         audit.record(db.session, "update", branch, summary=f"Changed branch {branch.name}", changes=changes)
+        if "region_id" in changes:  # its people move with it (each change audited where it is made)
+            hooks.call_all("organisation.branch_moved", branch)
     return changes
 
 

@@ -1,7 +1,7 @@
 """Regions, branches, employers and workplaces: lists with search and pagination, details, edits."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -192,6 +192,31 @@ def workplaces():
     page = _page(queries.workplaces(current_user, q, kind if kind in WORKPLACE_KINDS else "", employer_id=employer_id))
     return render_template("organisation/workplaces.html", page=page, q=q, kind=kind, kinds=WORKPLACE_KINDS,
                            can_add=current_user.role in (ADMIN, BRANCH_CONVENOR))
+
+
+#: how many suggestions a search box gets (the user types more to narrow them)
+SEARCH_LIMIT = 20
+
+
+@bp.route("/workplaces/search.json")
+def search_workplaces():
+    """Suggestions for a workplace box as the user types: at most :data:`SEARCH_LIMIT` workplaces the
+    user can see whose name or postcode holds ``q`` (2 characters or more), by name. One query, served
+    by the trigram indexes on PostgreSQL, whatever the number of workplaces."""
+    q = request.args.get("q", "").strip()[:120]
+    found = db.session.execute(queries.workplaces(current_user, q).with_only_columns(
+        Workplace.id, Workplace.name, Workplace.postcode).limit(SEARCH_LIMIT)).all() if len(q) >= 2 else []
+    return jsonify(results=[{"id": i, "name": name, "postcode": postcode} for i, name, postcode in found])
+
+
+@bp.route("/employers/search.json")
+def search_employers():
+    """Suggestions for an employer box as the user types: at most :data:`SEARCH_LIMIT` employers the user
+    can see whose name holds ``q`` (2 characters or more), by name. One query, whatever the number."""
+    q = request.args.get("q", "").strip()[:120]
+    found = db.session.execute(queries.employers(current_user, q).with_only_columns(Employer.id, Employer.name)
+                               .limit(SEARCH_LIMIT)).all() if len(q) >= 2 else []
+    return jsonify(results=[{"id": i, "name": name} for i, name in found])
 
 
 @bp.route("/workplaces/<int:workplace_id>")

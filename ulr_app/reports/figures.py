@@ -19,6 +19,7 @@ from werkzeug.exceptions import NotFound
 from ..agreements import rules as agreement_rules
 from ..agreements.models import SCHOOLS_SCOPES, Agreement, AgreementSchool
 from ..core import periods
+from ..core.query_shapes import in_subquery
 from ..core.dates import add_months
 from ..core.errors import NotAllowed, ValidationFailed
 from ..core.periods import Period
@@ -69,7 +70,10 @@ def _in_branches(column: Any, region_id: Optional[int], branch_id: Optional[int]
     if branch_id:
         return column == branch_id
     if region_id:
-        return column.in_(select(Branch.id).where(Branch.region_id == region_id))
+        # in_subquery: on PostgreSQL ``= ANY(ARRAY(region's branches))``, a filter on the row (and an index
+        # condition) rather than one more join to branch that the planner, meeting it beside the viewer's
+        # own region rule, estimated at one row and nested-looped over (schools coverage 820 ms -> see README)
+        return in_subquery(column, select(Branch.id).where(Branch.region_id == region_id))
     return true()
 
 

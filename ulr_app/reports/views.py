@@ -40,7 +40,7 @@ from ..core.permissions import (
     visible,
 )
 from ..core.templating import uk_date
-from ..core.validation import db_id
+from ..core.validation import DATE_EXAMPLE, db_id, parse_date
 from ..extensions import db
 from ..funding.models import MEASURES, Project
 from ..learners.models import Enrolment, Learner, NeedsAssessment
@@ -50,6 +50,9 @@ from ..timeoff.models import TimeOffRequest
 from . import builders, exports, figures, services
 from .jobs import start_report_job
 from .models import ReportRun
+
+#: a date in an address (a report's from, to or "as of") that is not one
+DATE_PROBLEM = f"Enter a real date, like {DATE_EXAMPLE}."
 
 bp = Blueprint("reports", __name__)
 
@@ -118,10 +121,9 @@ def _range_args(today: date) -> tuple[date, date, str]:
         return period.start, period.end, period.code
     start, end = request.args.get("from"), request.args.get("to")
     if start or end:
-        try:
-            start_d, end_d = date.fromisoformat(start or ""), date.fromisoformat(end or "")
-        except ValueError:
-            abort(400, "Dates must look like 2026-04-01.")
+        start_d, end_d = parse_date(start or ""), parse_date(end or "")
+        if start_d is None or end_d is None:
+            abort(400, DATE_PROBLEM)
         if start_d > end_d:
             abort(400, "The start must be on or before the end.")
         return start_d, end_d, ""
@@ -183,10 +185,10 @@ def export():
                 abort(404)
     for k in ("as_of", "from", "to"):
         if k in params:
-            try:
-                date.fromisoformat(params[k])
-            except ValueError:
-                abort(400, "Dates must look like 2026-04-01.")
+            day = parse_date(params[k])
+            if day is None:
+                abort(400, DATE_PROBLEM)
+            params[k] = day.isoformat()  # the job's parameters
     if report in ("schools_coverage", "time_off", "equality"):
         params["region_id"], params["branch_id"] = figures.scope_of(current_user, params.get("region_id"),
                                                                     params.get("branch_id"))
@@ -393,10 +395,10 @@ def _as_of() -> date:
     text = request.args.get("as_of", "")
     if not text:
         return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        abort(400, "The date must look like 2026-04-01.")
+    day = parse_date(text)
+    if day is None:
+        abort(400, DATE_PROBLEM)
+    return day
 
 
 @bp.route("/reports/schools-coverage/<figure>")

@@ -21,6 +21,6 @@ def training_reminders(today: date, branch_ids=None) -> list[Notice]:
             due_on=deadline,
             message=(f"{rep.name} must complete their ULR training, and the union tell {rep.employer.name} in writing, "
                      f"by {uk(deadline)} ({days} day{'s' if days != 1 else ''} left), or their paid time off lapses: "
-                     "a second 'will be trained' notice is not allowed (TULRCA 1992 s.168A(5))"),
+                     "the law allows no second 'will be trained' notice"),
             record=("rep", rep.id)))
     return out

@@ -25,7 +25,8 @@ STATUSES = {
     "stood_down": "Stood down",
 }
 ELIGIBLE = frozenset({"active", "training_due"})
-ONE_NOTICE_RULE = ("Only one 'will be trained' notice may be given for a person (TULRCA 1992 s.168A(5)). "
+#: in plain words: the law (TULRCA 1992 s.168A(5)) is named in the form's hint, not in the error
+ONE_NOTICE_RULE = ("The law allows only one 'will be trained' notice for a person, and one was given already. "
                    "Record the completed training instead.")
 
 

@@ -127,7 +127,7 @@ def update_rep(rep: Rep, data: Mapping[str, Any], *, version: Optional[int] = No
                 timeline.add(db.session, rep, "milestone", f"{words[field]} on {v.format_date(new)}")
         other = [f for f in changes if f not in words]
         if other:
-            timeline.add(db.session, rep, "edited", "Changed " + ", ".join(f.replace("_", " ") for f in other))
+            timeline.add(db.session, rep, "edited", timeline.changed_text(other))
     return changes
 
 

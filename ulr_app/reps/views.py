@@ -9,7 +9,16 @@ from collections import Counter
 from datetime import date
 from typing import Any, Optional
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ..agreements.forms import iso_date_text
@@ -27,7 +36,7 @@ from ..core.permissions import (
 )
 from ..core.templating import uk_date
 from ..core.timeline import entries_for
-from ..core.validation import db_id
+from ..core.validation import date_input, db_id
 from ..extensions import db
 from ..organisation.forms import branch_for_new, choose_branch_page
 from ..organisation.models import WORKPLACE_KINDS
@@ -84,6 +93,17 @@ def reps():
     return render_template("reps/list.html", page=paginate_list(shown), filters=filters, counts=counts,
                            branches=branches, employers=employers, can_add=current_user.role in EDITORS,
                            filtered=any(filters.values()))
+
+
+@bp.route("/search.json")
+def search_reps():
+    """Suggestions for a ULR box as the user types (the learner list's filter): at most 20 ULRs the user
+    can see whose name or e-mail holds ``q`` (2 characters or more), by name. One query, whatever the
+    number of ULRs."""
+    q = request.args.get("q", "").strip()[:120]
+    found = db.session.execute(queries.rep_list(current_user, q=q).with_only_columns(Rep.id, Rep.name)
+                               .limit(20)).all() if len(q) >= 2 else []
+    return jsonify(results=[{"id": i, "name": name} for i, name in found])
 
 
 # --- new and edit -------------------------------------------------------------------------
@@ -154,7 +174,7 @@ def edit_rep(rep_id: int):
 @roles_required(*EDITORS)
 def stand_down(rep_id: int):
     rep = _load(rep_id, edit=True)
-    form = StandDownForm(data={"stood_down_on": (rep.stood_down_on or date.today()).isoformat()})
+    form = StandDownForm(data={"stood_down_on": date_input(rep.stood_down_on or date.today())})  # as people type it
     back = url_for(".rep", rep_id=rep.id)
     if form.validate_on_submit():
 

@@ -26,7 +26,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..organisation.queries import branch_for_new_record as branch_for_new
 from ..api.common import (
-    Field, Id, Resource, api_route, envelope, get_or_404, pagination, parse_body, plain, query_filters, resource,
+    Field, Id, RecordNotFound, Resource, api_route, envelope, get_or_404, pagination, parse_body, plain, query_filters,
+    resource,
 )
 from ..core.errors import Conflict, NotAllowed, ValidationFailed
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP
@@ -114,6 +115,8 @@ TIME_OFF = resource(Resource(
 ))
 
 COLUMNS = tuple(k for k in TIME_OFF.fields if k not in COMPUTED)
+#: a new request carries no decision and no Acas dates (recorded by PATCH once it exists)
+TIME_OFF.create_fields = tuple(k for k in TIME_OFF.writable if k not in DECISION_DETAILS + services.ACAS_FIELDS)
 
 
 def item(request: TimeOffRequest, today: Optional[date] = None) -> dict[str, Any]:
@@ -144,6 +147,14 @@ def _stale_is_conflict(work) -> Any:
     except StaleDataError:
         db.session.rollback()
         raise Conflict("This time-off request was changed by someone else. Reload it and try again.") from None
+
+
+def _unseen_learner_is_404(work, data: dict[str, Any]) -> Any:
+    """A learner the user cannot see (a ULR: outside their caseload) answers 404, like any record out of scope."""
+    try:
+        return work()
+    except services.LearnerNotFound:
+        raise RecordNotFound(f"There is no learner with id {data.get('learner_id')} that you can see.") from None
 
 
 # --- routes -----------------------------------------------------------------------------
@@ -210,7 +221,8 @@ def create_time_off_request() -> Any:
     branch = _branch_for_new(data.pop("branch_id", None), data.get("rep_id"))
 
     def work() -> TimeOffRequest:
-        request = services.create_request(data, branch=branch, created_by=current_user)
+        request = _unseen_learner_is_404(lambda: services.create_request(data, branch=branch, created_by=current_user),
+                                         data)
         if status == "submitted":
             services.submit(request)
         return request
@@ -244,7 +256,7 @@ def update_time_off_request(time_off_request_id: int) -> Any:
 
     def work() -> None:
         if fields:
-            services.update_request(request, fields)
+            _unseen_learner_is_404(lambda: services.update_request(request, fields, user=current_user), fields)
         target = status if status is not None else request.status
         if status == "draft" and request.status != "draft":
             raise Conflict("A request sent to the employer cannot go back to draft.")

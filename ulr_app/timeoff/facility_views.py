@@ -17,7 +17,6 @@ from ..core.pagination import paginate_list
 from ..core.validation import db_id
 from ..extensions import db
 from ..reps import queries
-from ..reps.forms import PERIOD_HINT
 from ..reps.models import Rep
 from ..reps.views import bp
 from . import facility
@@ -57,12 +56,52 @@ def rep_time_off(rep: Rep, user, today: date) -> dict[str, Any]:
 
 # --- facility time ------------------------------------------------------------------------
 
+def period_name(p: periods.Period) -> str:
+    """A period in words, without its code: "October to December 2026", "April 2026 to March 2027"."""
+    if p.kind == "month":
+        return f"{p.start:%B %Y}"
+    if p.start.year == p.end.year:
+        return f"{p.start:%B} to {p.end:%B %Y}"
+    return f"{p.start:%B %Y} to {p.end:%B %Y}"
+
+
+#: how far back the period drop-down reaches: quarters, financial years and months
+QUARTERS_BACK, YEARS_BACK, MONTHS_BACK = 8, 3, 12
+
+
+def period_choices(today: date, chosen: Optional[periods.Period]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The periods to choose from, by name, newest first, grouped: quarters (this one, the next and the
+    eight before), financial years, months. A period asked for in the address (an older one) is kept."""
+    def run(kind: str, back: int, ahead: int = 0) -> list[periods.Period]:
+        p = periods.containing(today, kind)
+        for _ in range(ahead):
+            p = p.next()
+        out = []
+        for _ in range(back + ahead + 1):
+            out.append(p)
+            p = p.previous()
+        return out
+
+    groups = {"quarter": run("quarter", QUARTERS_BACK, 1), "year": run("year", YEARS_BACK),
+              "month": run("month", MONTHS_BACK)}
+    if chosen is not None and chosen not in groups[chosen.kind]:
+        groups[chosen.kind] = sorted(groups[chosen.kind] + [chosen], key=lambda p: p.start, reverse=True)
+    words = {"quarter": "Quarters", "year": "Financial years (April to March)", "month": "Months"}
+    return [(words[k], [(p.code, period_name(p)) for p in ps]) for k, ps in groups.items()]
+
+
+#: the period is chosen from a list; an address with a period that is not one answers this
+PERIOD_PROBLEM = "Choose the period from the list"
+
+
 def _facility_filters() -> tuple[dict[str, Any], Optional[periods.Period], Optional[str]]:
+    # ?period=FY2026-Q3 (a quarter), FY2026 (a financial year) or 2026-10 (a month): the drop-down's
+    # values, and what older links and bookmarks carry
     raw = request.args.get("period", "").strip()[:20]
     period = periods.parse(raw) if raw else periods.containing(date.today(), "quarter")
     filters = {"period": raw or (period.code if period else ""), "branch_id": request.args.get("branch_id", type=db_id),
                "employer_id": request.args.get("employer_id", type=db_id)}
-    return filters, period, None if period else periods.PROBLEM
+    return filters, period, None if period else PERIOD_PROBLEM
 
 
 @bp.route("/facility-time")
@@ -71,8 +110,9 @@ def facility_time():
     branches, employers = queries.list_filter_options(current_user)
     today = date.today()
     quick = [periods.containing(today, k) for k in ("month", "quarter", "year")]
-    context: dict[str, Any] = dict(filters=filters, period=period, problem=problem, branches=branches,
-                                   employers=employers, quick=quick, period_hint=PERIOD_HINT)
+    context: dict[str, Any] = {"filters": filters, "period": period, "problem": problem, "branches": branches,
+                               "employers": employers, "quick": quick, "period_choices": period_choices(today, period),
+                               "period_name": period_name}
     if problem:
         return render_template("reps/facility_time.html", page=None, totals=None,
                                page_errors=[(problem, "#period")], **context), 400

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Optional
 
 from flask import current_app
 from sqlalchemy import case, func, or_, select
@@ -20,6 +19,7 @@ from ..core.permissions import (
     scope_rule,
     visible,
 )
+from ..core.query_shapes import in_subquery
 from ..core.validation import UK
 from ..extensions import db
 from ..organisation.models import Branch, Workplace
@@ -35,7 +35,8 @@ def _requests(user):
         return TimeOffRequest.branch_id.in_(select(Branch.id).where(Branch.region_id == user.region_id))
     if user.role == LEARNING_REP:
         # a ULR's own requests: as the ULR, or ones they recorded
-        return or_(TimeOffRequest.rep_id.in_(select(Rep.id).where(Rep.user_id == user.id)),
+        # in_subquery: an index condition on rep_id on PostgreSQL (core/query_shapes.py)
+        return or_(in_subquery(TimeOffRequest.rep_id, select(Rep.id).where(Rep.user_id == user.id)),
                    TimeOffRequest.created_by_id == user.id)
     return TimeOffRequest.branch_id == user.branch_id
 
@@ -61,18 +62,18 @@ def settings() -> dict:
 
 @dataclass(frozen=True)
 class RequestState:
-    notice_days: Optional[int]
-    notice_ok: Optional[bool]
-    deadline: Optional[rules.Deadline]
+    notice_days: int | None
+    notice_ok: bool | None
+    deadline: rules.Deadline | None
     warnings: list[str]
 
     @property
-    def tribunal_deadline(self) -> Optional[date]:
+    def tribunal_deadline(self) -> date | None:
         return self.deadline.last_day if self.deadline else None
 
 
-def state(request: TimeOffRequest, *, agreement_member_access_paid: Optional[bool] = None,
-          today: Optional[date] = None) -> RequestState:
+def state(request: TimeOffRequest, *, agreement_member_access_paid: bool | None = None,
+          today: date | None = None) -> RequestState:
     s = settings()
     starts = request.starts_at.astimezone(UK).date() if request.starts_at else None  # the UK calendar day
     days = rules.notice_days(request.requested_on, starts)
@@ -87,9 +88,9 @@ def state(request: TimeOffRequest, *, agreement_member_access_paid: Optional[boo
                                               training_days=s["training_days"]), deadline, warnings)
 
 
-def request_list(user, *, kind: str = "", status: str = "", branch_id: Optional[int] = None,
-                 employer_id: Optional[int] = None, workplace_kind: str = "", rep_id: Optional[int] = None,
-                 workplace_id: Optional[int] = None):
+def request_list(user, *, kind: str = "", status: str = "", branch_id: int | None = None,
+                 employer_id: int | None = None, workplace_kind: str = "", rep_id: int | None = None,
+                 workplace_id: int | None = None):
     stmt = visible(select(TimeOffRequest), user).options(
         selectinload(TimeOffRequest.rep), selectinload(TimeOffRequest.workplace)).order_by(
         TimeOffRequest.starts_at.desc(), TimeOffRequest.id.desc())
@@ -113,19 +114,33 @@ def request_list(user, *, kind: str = "", status: str = "", branch_id: Optional[
     return stmt
 
 
-def open_refusals(user, today: Optional[date] = None) -> list[tuple[TimeOffRequest, RequestState]]:
+#: no tribunal deadline without Acas early conciliation is further than this after the refusal (6 months)
+MAX_DEADLINE_DAYS = 186
+
+
+def deadline_may_be_ahead(today: date):
+    """SQL condition: a refusal whose tribunal deadline may still be on or after ``today``: refused at most
+    :data:`MAX_DEADLINE_DAYS` ago, or with Acas early conciliation (which stops the clock). The rule
+    (``state``) decides; this keeps the rows read few whatever the age of the records."""
+    return or_(TimeOffRequest.decided_on >= today - timedelta(days=MAX_DEADLINE_DAYS),
+               TimeOffRequest.acas_ec_started_on.is_not(None))
+
+
+def open_refusals(user, today: date | None = None) -> list[tuple[TimeOffRequest, RequestState]]:
     """Refusals of statutory kinds with no tribunal claim yet, nearest deadline first."""
     today = today or date.today()
-    rows = db.session.scalars(visible(select(TimeOffRequest), user).options(selectinload(TimeOffRequest.rep),
-                                                                           selectinload(TimeOffRequest.workplace)).where(
+    # The ULR's workplace is loaded with them (the ULR's state reads it): no query per refusal.
+    rows = db.session.scalars(visible(select(TimeOffRequest), user).options(
+        selectinload(TimeOffRequest.rep).selectinload(Rep.workplace), selectinload(TimeOffRequest.workplace)).where(
         TimeOffRequest.status.in_(tuple(rules.REFUSALS)), TimeOffRequest.kind.in_(tuple(rules.STATUTORY_KINDS)),
-        TimeOffRequest.tribunal_claim_on.is_(None))).all()
+        TimeOffRequest.tribunal_claim_on.is_(None),
+        deadline_may_be_ahead(today))).all()
     out = [(r, state(r, today=today)) for r in rows]
     out = [(r, s) for r, s in out if s.deadline and s.deadline.last_day >= today]
     return sorted(out, key=lambda pair: (pair[1].deadline.last_day, pair[0].id))
 
 
-def facility_time(user, *, start: date, end: date, rep_id: Optional[int] = None):
+def facility_time(user, *, start: date, end: date, rep_id: int | None = None):
     """Per ULR, hours requested, granted and refused for ULR duties and training in [start, end]."""
     granted = case((TimeOffRequest.status == "granted", TimeOffRequest.duration_hours),
                    (TimeOffRequest.status == "partly_granted", func.coalesce(TimeOffRequest.hours_granted, 0)), else_=0)
@@ -158,7 +173,7 @@ def agreement_in_force(request: TimeOffRequest):
                   Agreement.id.desc())).first()
 
 
-def caseload(user, today: Optional[date] = None, *, recent_days: int = 90) -> dict[str, list[TimeOffRequest]]:
+def caseload(user, today: date | None = None, *, recent_days: int = 90) -> dict[str, list[TimeOffRequest]]:
     """A ULR's own requests: drafts, those waiting for the employer, and decisions of the last ``recent_days``."""
     from datetime import timedelta
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.reminders import Notice
 from ..extensions import db
+from ..reps.models import Rep
 from . import queries, rules
 from .models import KINDS, TimeOffRequest
 
@@ -21,11 +22,11 @@ DAYS = 14
 def tribunal_deadline_reminders(today: date, branch_ids=None) -> list[Notice]:
     """Every branch's (or ``branch_ids``') open refusals whose tribunal deadline falls within DAYS days
     of ``today``."""
-    stmt = select(TimeOffRequest).options(
-        selectinload(TimeOffRequest.rep), selectinload(TimeOffRequest.workplace)).where(
+    stmt = select(TimeOffRequest).options(  # the ULR's workplace too: their state reads it (no query per row)
+        selectinload(TimeOffRequest.rep).selectinload(Rep.workplace), selectinload(TimeOffRequest.workplace)).where(
         TimeOffRequest.status.in_(tuple(rules.REFUSALS)), TimeOffRequest.kind.in_(tuple(rules.STATUTORY_KINDS)),
         TimeOffRequest.tribunal_claim_on.is_(None), TimeOffRequest.decided_on.is_not(None),
-        TimeOffRequest.decided_on <= today)
+        TimeOffRequest.decided_on <= today, queries.deadline_may_be_ahead(today))
     if branch_ids is not None:
         stmt = stmt.where(TimeOffRequest.branch_id.in_(list(branch_ids)))
     rows = db.session.scalars(stmt).all()

@@ -27,7 +27,17 @@ def _check_version(request: TimeOffRequest, version: Optional[int]) -> None:
         raise Conflict("This time-off request was changed by someone else. Reload it and try again.")
 
 
-def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[TimeOffRequest]) -> dict:
+#: the one answer for a learner the user cannot name: missing, of another branch and outside a ULR's caseload
+#: read the same, so the answer never tells that a record exists
+UNSEEN_LEARNER = "Choose one of your learners: there is no learner with that id that you can see"
+
+
+class LearnerNotFound(ValidationFailed):
+    """The request names a learner the user cannot see (a ULR: outside their caseload). A page shows it on
+    the learner field; the API answers 404, as for any record outside the user's scope."""
+
+
+def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[TimeOffRequest], user: Any = None) -> dict:
     errors: dict[str, list[str]] = {}
     unknown = set(data) - set(FIELDS)
     if unknown:
@@ -60,8 +70,14 @@ def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[TimeOffRe
         rep = db.session.get(Rep, c["rep_id"])
         if rep is None or rep.branch_id != branch_id:
             errors["rep_id"] = ["Choose a ULR of this branch"]
-    if c["learner_id"] and "learner_id" not in errors:
-        if not hooks.first("timeoff.learner_in_branch", c["learner_id"], branch_id, default=False):
+    if c["learner_id"] and "learner_id" not in errors and "learner_id" in data and (
+            existing is None or c["learner_id"] != existing.learner_id):
+        in_branch = hooks.first("timeoff.learner_in_branch", c["learner_id"], branch_id, default=False)
+        if user is not None and getattr(user, "is_authenticated", False):
+            found = hooks.first("timeoff.learner", c["learner_id"], user, default=None) if in_branch else None
+            if found is None or not found.get("visible"):
+                errors["learner_id"] = [UNSEEN_LEARNER]
+        elif not in_branch:
             errors["learner_id"] = ["Choose a learner of this branch"]
     if c["workplace_id"] and "workplace_id" not in errors:
         ok = db.session.scalar(select(func.count()).select_from(Workplace).join(
@@ -70,12 +86,13 @@ def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[TimeOffRe
         if not ok:
             errors["workplace_id"] = ["Choose a workplace of an employer this branch deals with"]
     if errors:
-        raise ValidationFailed("Check the request", errors)
+        unseen = errors.get("learner_id") == [UNSEEN_LEARNER]
+        raise (LearnerNotFound if unseen else ValidationFailed)("Check the request", errors)
     return {f: c[f] for f in FIELDS if f in data or existing is None}
 
 
 def create_request(data: Mapping[str, Any], *, branch: Branch, created_by=None) -> TimeOffRequest:
-    clean = _clean(data, branch.id, None)
+    clean = _clean(data, branch.id, None, created_by)
     request = TimeOffRequest(branch_id=branch.id, status="draft", created_by_id=getattr(created_by, "id", None), **clean)
     db.session.add(request)
     db.session.flush()
@@ -85,16 +102,18 @@ def create_request(data: Mapping[str, Any], *, branch: Branch, created_by=None) 
     return request
 
 
-def update_request(request: TimeOffRequest, data: Mapping[str, Any], *, version: Optional[int] = None) -> dict:
+def update_request(request: TimeOffRequest, data: Mapping[str, Any], *, version: Optional[int] = None,
+                   user: Any = None) -> dict:
+    """Change a draft or submitted request; ``user`` (who changes it) may name only a learner they can see."""
     _check_version(request, version)
     if request.status not in ("draft", "submitted"):
         raise Conflict("A request the employer has decided cannot be changed; record the decision or the Acas dates instead.")
-    clean = _clean(data, request.branch_id, request)
+    clean = _clean(data, request.branch_id, request, user)
     changes = audit.apply_changes(request, clean, FIELDS)
     if changes:
         db.session.flush()
         audit.record(db.session, "update", request, summary="Changed a time-off request", changes=changes)
-        timeline.add(db.session, request, "edited", "Changed " + ", ".join(f.replace("_", " ") for f in changes))
+        timeline.add(db.session, request, "edited", timeline.changed_text(changes))
     return changes
 
 

@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Optional
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,18 +27,45 @@ from ..core.errors import ValidationFailed
 from ..core.forms import form_page, posted_version
 from ..core.pagination import paginate
 from ..core.permissions import (
-    ADMIN, ALL_ROLES, BRANCH_CONVENOR, LEARNING_REP, get_visible_or_404, roles_required, visible,
+    ADMIN,
+    ALL_ROLES,
+    BRANCH_CONVENOR,
+    LEARNING_REP,
+    get_visible_or_404,
+    roles_required,
+    visible,
 )
+from ..core.templating import DONE_ANCHOR, flash_at
 from ..core.timeline import entries_for
 from ..core.validation import db_id
 from ..extensions import db
 from ..organisation.forms import choose_branch_page
-from ..organisation.models import WORKPLACE_KINDS, Branch, Employer, Workplace, branch_employer
+from ..organisation.models import (
+    WORKPLACE_KINDS,
+    Branch,
+    Employer,
+    Workplace,
+    branch_employer,
+)
 from ..reps import queries as rep_queries
 from ..reps.models import Rep
 from . import facility, facility_views, queries, rules, services  # noqa: F401  (facility_views: pages on the ULRs' blueprint)
-from .forms import KIND_HINTS, PURPOSE_LABELS, AcasForm, DecisionForm, RequestForm, SubmitForm
-from .models import KIND_PURPOSES, KINDS, PURPOSES, REFUSAL_REASONS, STATUSES, TimeOffRequest
+from .forms import (
+    KIND_HINTS,
+    PURPOSE_LABELS,
+    AcasForm,
+    DecisionForm,
+    RequestForm,
+    SubmitForm,
+)
+from .models import (
+    KIND_PURPOSES,
+    KINDS,
+    PURPOSES,
+    REFUSAL_REASONS,
+    STATUSES,
+    TimeOffRequest,
+)
 
 bp = Blueprint("timeoff", __name__, url_prefix="/time-off")
 
@@ -96,8 +132,11 @@ def requests():
     filters = _list_filters()
     page = paginate(queries.request_list(current_user, **filters))
     deadlines = {r.id: deadline_of(r) for r in page.items}
+    # a ULR sees "You" on their own requests (not their own name, row after row)
+    mine = {rep.id for rep in rep_queries.reps_for_user(current_user)} if current_user.role == LEARNING_REP else set()
     return render_template("timeoff/list.html", page=page, filters=filters, deadlines=deadlines, today=date.today(),
-                           can_add=current_user.role in REQUESTERS, filtered=any(filters.values()), **_filter_options())
+                           can_add=current_user.role in REQUESTERS, filtered=any(filters.values()), my_rep_ids=mine,
+                           who_heading="Who for" if mine else "ULR or learner", **_filter_options())
 
 
 # --- new and edit -------------------------------------------------------------------------
@@ -300,7 +339,8 @@ def edit_request(request_id: int):
     context = _setup_request_form(form, r.branch, r)
 
     def save():
-        changes = _save_request(form, context, lambda data: services.update_request(r, data, version=posted_version()))
+        changes = _save_request(form, context, lambda data: services.update_request(r, data, version=posted_version(),
+                                                                                     user=current_user))
         flash("Request saved." if changes else "No changes to save.", "success")
         return back
 
@@ -351,8 +391,8 @@ def submit_request(request_id: int):
         except ValidationFailed as exc:
             form.show_service_error(exc)
         else:
-            flash(f"Marked as sent to the employer on {r.requested_on.day} {r.requested_on:%B %Y}.", "success")
-            return redirect(url_for(".time_off_request", request_id=r.id))
+            flash_at(f"Marked as sent to the employer on {r.requested_on.day} {r.requested_on:%B %Y}.", "notice")
+            return redirect(url_for(".time_off_request", request_id=r.id, _anchor=DONE_ANCHOR))
     return _detail(r, submit_form=form, status=400)
 
 
@@ -372,11 +412,12 @@ def decision(request_id: int):
                                   "You can correct the date and the details."]
             return None
         services.record_decision(r, data, version=posted_version())
+        # the message sits beside what the user needs next: the refusal's next steps, or the decision
         if r.status in rules.REFUSALS:
-            flash("Decision saved. See what to do next about the refusal below.", "success")
-            return back + "#next-steps"
-        flash("Decision saved.", "success")
-        return back
+            flash_at("Decision saved. See what to do next about the refusal below.", "next-steps")
+        else:
+            flash_at("Decision saved.", "decision")
+        return back + "#" + DONE_ANCHOR
 
     return form_page(form, save, "timeoff/decision.html", r=r, back=back, version=r.version)
 
@@ -395,8 +436,8 @@ def acas(request_id: int):
 
     def save():
         changes = services.record_acas(r, form.acas_data(), version=posted_version())
-        flash("Dates saved." if changes else "No changes to save.", "success")
-        return back + "#deadline"
+        flash_at("Dates saved." if changes else "No changes to save.", "deadline")
+        return back + "#" + DONE_ANCHOR
 
     return form_page(form, save, "timeoff/acas.html", r=r, back=back, version=r.version, deadline=deadline_of(r))
 
@@ -406,4 +447,5 @@ def _vocabularies() -> dict[str, Any]:
     return {"TIME_OFF_KINDS": KINDS, "TIME_OFF_PURPOSES": PURPOSES, "TIME_OFF_STATUSES": STATUSES,
             "TIME_OFF_STATUS_TAGS": STATUS_TAGS, "REFUSAL_REASONS": REFUSAL_REASONS, "TIME_OFF_URGENT_DAYS": URGENT_DAYS,
             # for a ULR's page, whose time-off parts this domain provides (facility_views)
-            "REP_TIME_OFF_KINDS": KINDS, "REP_TIME_OFF_STATUSES": STATUSES, "rep_hours": facility.hours}
+            "REP_TIME_OFF_KINDS": KINDS, "REP_TIME_OFF_STATUSES": STATUSES, "rep_hours": facility.hours,
+            "rep_period_name": facility_views.period_name}
