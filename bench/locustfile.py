@@ -63,6 +63,12 @@ class _Person(HttpUser):
                 answer.success()
             return answer
 
+    def _pick(self, url, name):
+        """One item, at random, of an API list (None when the list is empty or did not answer)."""
+        listing = self._json("GET", url, name)
+        items = listing.json().get("items", []) if listing.status_code == 200 else []
+        return random.choice(items) if items else None
+
 
 class ULR(_Person):
     weight = 30
@@ -88,11 +94,9 @@ class ULR(_Person):
 
     @task(3)
     def log_contact(self):
-        cases = self._json("GET", "/api/v1/cases?per_page=20&status=open", "GET /api/v1/cases")
-        items = cases.json().get("items", []) if cases.status_code == 200 else []
-        if not items:
+        case = self._pick("/api/v1/cases?per_page=20&status=open", "GET /api/v1/cases")
+        if case is None:
             return
-        case = random.choice(items)
         text = f"Load contact {uuid.uuid4().hex}"
         answer = self._json("POST", f"/api/v1/cases/{case['id']}/activities", "POST /api/v1/cases/<id>/activities",
                             json={"kind": "call", "happened_on": TODAY, "text": text})
@@ -111,12 +115,9 @@ class Convenor(_Person):
 
     @task(3)
     def record_decision(self):
-        listing = self._json("GET", "/api/v1/time_off_requests?status=submitted&per_page=20",
-                             "GET /api/v1/time_off_requests")
-        items = listing.json().get("items", []) if listing.status_code == 200 else []
-        if not items:
+        request = self._pick("/api/v1/time_off_requests?status=submitted&per_page=20", "GET /api/v1/time_off_requests")
+        if request is None:
             return
-        request = random.choice(items)
         body = {"version": request["version"], "status": "granted", "decided_on": TODAY, "paid": True}
         answer = self._json("PATCH", f"/api/v1/time_off_requests/{request['id']}", "PATCH /api/v1/time_off_requests/<id>",
                             json=body)
@@ -125,11 +126,9 @@ class Convenor(_Person):
 
     @task(2)
     def edit_agreement(self):
-        listing = self._json("GET", "/api/v1/agreements?per_page=20", "GET /api/v1/agreements")
-        items = listing.json().get("items", []) if listing.status_code == 200 else []
-        if not items:
+        agreement = self._pick("/api/v1/agreements?per_page=20", "GET /api/v1/agreements")
+        if agreement is None:
             return
-        agreement = random.choice(items)
         places = random.randint(1, 40)
         answer = self._json("PATCH", f"/api/v1/agreements/{agreement['id']}", "PATCH /api/v1/agreements/<id>",
                             json={"version": agreement["version"], "ulr_places": places})
