@@ -182,7 +182,7 @@ def test_status_json_while_waiting_and_when_done(app, world, login_as):
     state = client.get(f"/jobs/{waiting.id}/status.json").json
     assert state == {"id": waiting.id, "title": "Test report (PDF)", "status": "running", "status_label": "Being made",
                      "progress": 45, "finished": False, "message": None, "download_url": None, "filename": None,
-                     "size": None, "size_label": "", "sha256": None, "missing": False}
+                     "size": None, "size_label": "", "sha256": None, "made": "", "missing": False}
     page = client.get(f"/jobs/{waiting.id}").get_data(as_text=True)
     assert '<progress id="job-progress" class="govuk-!-width-full" max="100" value="45">' in page
     assert "45% done" in page and 'aria-live="polite"' in page and "Check again" in page
@@ -194,6 +194,7 @@ def test_status_json_while_waiting_and_when_done(app, world, login_as):
     assert state["download_url"] == f"/jobs/{done.id}/download"
     assert state["size"] == 2048 and state["size_label"] == "2.0 KB"
     assert state["sha256"] == hashlib.sha256(b"x" * 2048).hexdigest()
+    assert state["made"] and state["made"] in client.get(f"/jobs/{done.id}").get_data(as_text=True)  # when it was made
 
 
 def test_a_done_job_whose_file_is_gone(app, world, login_as):

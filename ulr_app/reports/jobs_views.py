@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ..core import jobs as core_jobs
 from ..core.jobs import JOB_STATUSES, Job
 from ..core.pagination import paginate
+from ..core.templating import uk_datetime
 from ..extensions import db
 from . import jobs as _report_jobs  # noqa: F401  (registers the report_file job kind)
 
@@ -65,6 +66,7 @@ def _status(job: Job) -> dict[str, Any]:
         "download_url": url_for(".download", job_id=job.id) if done else None,
         "filename": job.result_name if done else None, "size": size, "size_label": size_label(size),
         "sha256": job.result_sha256 if done else None,
+        "made": uk_datetime(job.finished_at) if done and job.finished_at else "",
         "missing": job.status == "done" and size is None,
     }
 

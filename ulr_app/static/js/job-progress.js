@@ -49,6 +49,7 @@
         setText('job-name', state.filename);
         setText('job-size', state.size_label);
         setText('job-sha256', state.sha256);
+        setText('job-made', state.made);
         byId('job-done').hidden = false;
       } else {
         setText('job-message', state.message);
