@@ -89,6 +89,6 @@ class EmailRemindersForm(Form):
     """The profile's choice of reminder e-mails."""
 
     email_reminders = RadioField("Do you want reminder e-mails?", choices=list(EMAIL_REMINDERS.items()),
-                                 widget=GovRadioInput(),
+                                 widget=GovRadioInput(), validate_choice=False,  # the service says what is wrong
                                  validators=[DataRequired(message="Choose whether you want a daily reminder e-mail")])
     submit = SubmitField("Save choice", widget=GovSubmitInput())

@@ -60,11 +60,11 @@ class Queued:
     held_back: set[str] = field(default_factory=set)
 
 
-def absolute_url(endpoint: str, **values: Any) -> str:
+def absolute_url(endpoint: str, anchor: str = "", **values: Any) -> str:
     """A link for an e-mail: ``BASE_URL`` and the page's path (e-mails are read outside the app)."""
     parts = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
-    return adapter.build(endpoint, values, force_external=True)
+    return adapter.build(endpoint, values, force_external=True) + (f"#{anchor}" if anchor else "")
 
 
 def _line(notice: Notice, branch_names: Mapping[int, str]) -> rules.DigestLine:
@@ -114,7 +114,7 @@ def queue_digests(session, notices: Iterable[Notice], today: date) -> Queued:
             out.held_back.update(n.key for n in mine)
             continue
         subject, body = rules.digest(user.name, today, [_line(n, branch_names) for n in mine],
-                                     profile_link=absolute_url("accounts.profile", _anchor="email-reminders"))
+                                     profile_link=absolute_url("accounts.profile", anchor="email-reminders"))
         message = OutboxMessage(to_address=user.email, subject=subject, body=body, status="queued", attempts=0,
                                 user_id=user.id, digest_date=today)
         session.add(message)
