@@ -316,3 +316,54 @@ def test_the_outbox_page_lists_newest_first_with_status_and_body(runner, world, 
     assert "Sam Followup (learner)" in shown and "Hello Convenor Barnet," in shown
     assert admin.get("/admin/outbox/999999").status_code == 404
     assert admin.get("/admin/outbox?page=2&per_page=1").status_code == 200
+
+
+# --- with Redis: a listening worker sends; with none listening, the command sends itself ----------
+
+@pytest.fixture
+def redis_queue(app, monkeypatch):
+    import os
+
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = os.environ.get("ULR_TEST_REDIS_URL") or "redis://127.0.0.1:6379/12"
+    connection = Redis.from_url(url)
+    try:
+        connection.ping()
+    except (RedisError, OSError) as exc:
+        if os.environ.get("ULR_TEST_REDIS_URL"):
+            pytest.fail(f"ULR_TEST_REDIS_URL is set but Redis does not answer: {exc}")
+        pytest.skip(f"no Redis at {url} ({exc})")
+    connection.flushdb()
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    yield connection
+    connection.flushdb()
+    connection.close()
+
+
+def test_with_redis_but_no_worker_listening_the_command_sends_the_queue(runner, world, due, smtp, redis_queue, app):
+    result = run(runner)
+    assert result.exit_code == 0, result.output
+    assert "E-mail: 2 sent" in result.output
+    assert len(smtp.arrived) == 2
+
+
+def test_a_listening_worker_is_handed_the_queue(runner, world, due, smtp, redis_queue, app):
+    from rq import SimpleWorker
+
+    from ulr_app.core import jobs
+
+    queue = jobs.queue(app)
+    listening = SimpleWorker([queue], connection=redis_queue, name="listening-in-the-test")
+    listening.register_birth()
+    try:
+        result = run(runner)
+    finally:
+        listening.register_death()
+    assert result.exit_code == 0, result.output
+    assert "E-mail: the worker is sending the queue." in result.output
+    assert smtp.arrived == [] and {m.status for m in _messages()} == {"queued"}
+    SimpleWorker([queue], connection=redis_queue).work(burst=True)
+    assert smtp.to() == ["convenor.barnet@example.org", "organiser.london@example.org"]
+    assert {m.status for m in _messages()} == {"sent"}

@@ -239,9 +239,14 @@ def workers_listening(app: Optional[Flask] = None) -> int:
     app = app or current_app
     if not uses_queue(app):
         return 0
+    from redis.exceptions import RedisError
     from rq import Worker
 
-    return Worker.count(queue=queue(app))
+    try:
+        return Worker.count(queue=queue(app))
+    except (RedisError, OSError):
+        log.warning("Redis does not answer: no worker can take the task, so this process does it")
+        return 0
 
 
 def path_of(job: Job) -> Path:
