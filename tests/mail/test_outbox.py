@@ -8,6 +8,7 @@ import email.policy
 import logging
 import socket
 import threading
+import warnings
 from datetime import date, timedelta
 
 import pytest
@@ -202,6 +203,49 @@ def test_no_server_answering_is_retried_later(app, world, smtp, monkeypatch):
     assert services.send_due()["retry"] == 1
     db.session.refresh(message)
     assert message.status == "queued" and message.last_error.startswith("Could not talk to the e-mail server")
+
+
+@pytest.mark.parametrize("tls, problem", [
+    ("starttls", "STARTTLS extension not supported"),  # the server offers no STARTTLS: nothing is sent in clear
+    ("ssl", "SSL"),  # the server speaks plain SMTP, not TLS
+])
+def test_the_tls_setting_is_used_and_a_server_without_it_gets_nothing(app, world, smtp, monkeypatch, tls, problem):
+    monkeypatch.setitem(app.config, "SMTP_TLS", tls)
+    message = _queue(world.users.convenor_a1)
+    assert services.send_due()["retry"] == 1
+    db.session.refresh(message)
+    assert message.status == "queued" and problem in message.last_error
+    assert smtp.arrived == []
+
+
+def test_the_smtp_login_is_used_and_a_refused_login_is_retried(app, world, monkeypatch):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"ulr", b"s3cret")
+        return AuthResult(success=ok, handled=False)
+
+    handler, port = Recorder(), _free_port()
+    # plain-text AUTH on the loopback only, for the test (aiosmtpd warns about it, rightly, elsewhere)
+    warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS", category=UserWarning)
+    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_require_tls=False, auth_required=True)
+    controller.start()
+    try:
+        for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_TLS": "none", "SMTP_USER": "ulr",
+                           "SMTP_PASSWORD": "wrong", "MAIL_FROM": "ulr@branch.example.org",
+                           "MAIL_RETRY_SECONDS": (60,), "REDIS_URL": None}.items():
+            monkeypatch.setitem(app.config, key, value)
+        message = _queue(world.users.convenor_a1)
+        assert services.send_due()["retry"] == 1
+        db.session.refresh(message)
+        assert message.status == "queued" and message.last_error.startswith("The e-mail server answered 535")
+        monkeypatch.setitem(app.config, "SMTP_PASSWORD", "s3cret")  # the administrator fixes the setting
+        assert services.send_due(now=message.next_attempt_at)["sent"] == 1
+        assert handler.to() == ["convenor.barnet@example.org"]
+    finally:
+        controller.stop()
 
 
 def _queue(user, *, day=None) -> OutboxMessage:

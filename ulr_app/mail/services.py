@@ -158,10 +158,14 @@ def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:
         connection: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
         connection = smtplib.SMTP(host, port, timeout=timeout)
+    try:
         if tls == "starttls":
             connection.starttls(context=ssl.create_default_context())
-    if config.get("SMTP_USER"):
-        connection.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+        if config.get("SMTP_USER"):
+            connection.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+    except BaseException:
+        connection.close()  # no STARTTLS, or the login refused: nothing is sent, and the socket is not left open
+        raise
     return connection
 
 
@@ -242,8 +246,9 @@ def send_due(now: Optional[datetime] = None) -> Counter:
                 if not isinstance(exc, smtplib.SMTPServerDisconnected):
                     _close(connection)
                 connection = None
-                delay = rules.retry_delay(message.attempts, config["MAIL_RETRY_SECONDS"],
-                                          temporary=rules.temporary_failure(_smtp_code(exc)))
+                # a refused login is our settings' fault, not the message's: worth retrying once they are fixed
+                temporary = isinstance(exc, smtplib.SMTPAuthenticationError) or rules.temporary_failure(_smtp_code(exc))
+                delay = rules.retry_delay(message.attempts, config["MAIL_RETRY_SECONDS"], temporary=temporary)
                 message.last_error = _describe(exc)
                 if delay is None:
                     message.status, message.next_attempt_at = "failed", None
