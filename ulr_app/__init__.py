@@ -38,6 +38,7 @@ BLUEPRINTS = (
     ("ulr_app.reports.views", "bp"),
     ("ulr_app.reports.jobs_views", "bp"),
     ("ulr_app.dataprotection.views", "bp"),
+    ("ulr_app.mail.views", "bp"),
     ("ulr_app.api", "bp"),
 )
 
@@ -148,6 +149,8 @@ def _import_models() -> None:
     from .reports import models as _rm  # noqa: F401
     from .dataprotection import models as _dpm  # noqa: F401
     from .dataprotection import queries as _dpq  # noqa: F401  (scope rules)
+    from .mail import models as _mm  # noqa: F401
+    from .mail import services as _ms  # noqa: F401  (the outbox's background task)
 
 
 def _is_api() -> bool:

@@ -14,6 +14,7 @@ from .core import jobs
 from .core import reminders as reminder_registry
 from .core.errors import ServiceError
 from .extensions import db
+from .mail import services as mail
 from .organisation.models import Branch
 from .organisation.schools_import import ImportFailed, import_schools
 from .reference.loader import load_all
@@ -119,10 +120,13 @@ def schools_import(path, employer_id, match_la, skip_invalid, dry_run) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the new reminders without recording them as sent.")
 @click.option("--all", "show_all", is_flag=True, help="Print the reminders already sent too.")
 def reminders(as_of, dry_run, show_all) -> None:
-    """List the reminders due (for a daily cron), each only once, grouped by branch.
+    """List the reminders due (for a daily cron), each only once, grouped by branch, and e-mail them.
 
-    Prints each new reminder with the branch convenors to tell, and records it as sent, so the
-    next run does not print it again.
+    Prints each new reminder with the branch convenors to tell, queues each convenor's and regional
+    organiser's daily e-mail (unless they chose none on their account page) and records the reminders
+    as sent, so the next run does not repeat them. Then sends the e-mail queue before it exits, unless
+    a worker (ULR_REDIS_URL) is listening, which then sends it. A --date in the future only shows what
+    would be due then: nothing is recorded or e-mailed.
     """
     import re
     from datetime import date
@@ -135,6 +139,7 @@ def reminders(as_of, dry_run, show_all) -> None:
             today = date.fromisoformat(as_of.strip())
         except ValueError:
             _fail(f"--date must be a real date as YYYY-MM-DD, like 2026-03-31 (not {as_of!r})")
+    future = today > date.today()
     notices = reminder_registry.due(today)
     sent = reminder_registry.already_sent(db.session, (n.key for n in notices))
     new = [n for n in notices if n.key not in sent]
@@ -142,6 +147,8 @@ def reminders(as_of, dry_run, show_all) -> None:
     if not shown:
         db.session.rollback()
         click.echo(f"No new reminders{'' if as_of is None else ' for ' + today.isoformat()}.")
+        if not (dry_run or future):
+            _send_outbox()
         return
 
     branch_ids = sorted({n.branch_id for n in shown})
@@ -162,13 +169,36 @@ def reminders(as_of, dry_run, show_all) -> None:
         for n in (n for n in shown if n.branch_id == branch_id):
             done = " (already sent)" if n.key in sent else ""
             click.echo(f"  - {n.label}{done}: {n.subject} ({n.subject_kind}), due {n.due_on.isoformat()}. {n.message}.")
-    if dry_run:
+    if dry_run or future:
         db.session.rollback()
-        click.echo("\nDry run: nothing was recorded as sent.")
+        click.echo("\nDry run: nothing was recorded as sent." if dry_run else
+                   f"\n{today.isoformat()} is in the future: this is what will be due then. Nothing was recorded "
+                   "as sent and no e-mail was queued.")
         return
-    if new:
-        reminder_registry.record_sent(db.session, (n.key for n in new))
+    queued = mail.queue_digests(db.session, new, today)
+    told = [n.key for n in new if n.key not in queued.held_back]
+    if told:
+        reminder_registry.record_sent(db.session, told)
     db.session.commit()
+    count = len(queued.messages)
+    click.echo(f"\nE-mail: {count} reminder e-mail{'s' if count != 1 else ''} queued"
+               + (f"; {queued.chose_none} {'person' if queued.chose_none == 1 else 'people'} chose no reminder e-mails"
+                  if queued.chose_none else "")
+               + (f"; {queued.already} already had today's e-mail, so {len(queued.held_back)} reminder"
+                  f"{'s wait' if len(queued.held_back) != 1 else ' waits'} for tomorrow's" if queued.already else "")
+               + ".")
+    _send_outbox()
+
+
+def _send_outbox() -> None:
+    """Send the e-mail queue (or hand it to the worker) and say what became of it."""
+    outcome = mail.deliver()
+    if outcome is None:
+        click.echo("E-mail: the worker is sending the queue.")
+    elif any(outcome.values()):
+        click.echo(f"E-mail: {outcome['sent']} sent, {outcome['logged']} written to the log (no e-mail server set), "
+                   f"{outcome['retry']} to try again later, {outcome['failed']} failed"
+                   + (" (see the outbox page)." if outcome["retry"] or outcome["failed"] else "."))
 
 
 @click.command("worker")
@@ -204,7 +234,8 @@ def worker(burst) -> None:
     queue = jobs.queue(current_app)
     click.echo(f"Worker listening on the queue {jobs.QUEUE_NAME!r} at {shown}"
                + (" (burst: it stops when the queue is empty)." if burst else ". Stop it with Ctrl+C."))
-    SimpleWorker([queue], connection=connection).work(burst=burst, with_scheduler=False)
+    # the scheduler starts the delayed tasks: an e-mail tried again after the SMTP server refused it
+    SimpleWorker([queue], connection=connection).work(burst=burst, with_scheduler=True)
     if burst:
         click.echo("Queue empty: worker stopped.")
 

@@ -34,7 +34,17 @@ _ENV: dict[str, tuple[str, Any]] = {
     "TWO_FACTOR_FOR_ALL": ("ULR_TWO_FACTOR_FOR_ALL", lambda v: v.lower() in {"1", "true", "yes"}),
     "REAUTH_MINUTES": ("ULR_REAUTH_MINUTES", int),
     "API_TOKEN_DAYS": ("ULR_API_TOKEN_DAYS", int),
+    "SMTP_HOST": ("ULR_SMTP_HOST", str),
+    "SMTP_PORT": ("ULR_SMTP_PORT", int),
+    "SMTP_USER": ("ULR_SMTP_USER", str),
+    "SMTP_PASSWORD": ("ULR_SMTP_PASSWORD", str),
+    "SMTP_TLS": ("ULR_SMTP_TLS", lambda v: v.strip().lower()),
+    "MAIL_FROM": ("ULR_MAIL_FROM", str),
+    "BASE_URL": ("ULR_BASE_URL", lambda v: v.strip().rstrip("/")),
 }
+
+#: how the app talks to the SMTP server (ULR_SMTP_TLS)
+SMTP_TLS_MODES = ("starttls", "ssl", "none")
 
 
 class ConfigError(RuntimeError):
@@ -73,6 +83,22 @@ def defaults() -> dict[str, Any]:
         "REAUTH_MINUTES": 15,
         #: a new API token works for this many days
         "API_TOKEN_DAYS": 365,
+        #: e-mail (reminder digests): no SMTP host -> each message is written to the log and the outbox page
+        "SMTP_HOST": None,
+        "SMTP_PORT": None,  # default: 587 (starttls), 465 (ssl), 25 (none)
+        "SMTP_USER": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_TLS": "starttls",
+        "MAIL_FROM": None,  # required with SMTP_HOST
+        #: the start of the links in e-mails (they are read outside the app, so they must be absolute)
+        "BASE_URL": "http://127.0.0.1:5000",
+        #: a message the SMTP server refused is tried again after these many seconds, one delay per
+        #: retry; after the last it is marked failed
+        "MAIL_RETRY_SECONDS": (60, 300, 1800, 7200),
+        #: `flask reminders` (no worker) waits at most this long for a retry before it exits
+        "MAIL_WAIT_SECONDS": 120,
+        #: seconds to wait for the SMTP server to answer
+        "SMTP_TIMEOUT": 30,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
@@ -125,7 +151,32 @@ def finalise(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
     if production and len(str(config["SECRET_KEY"])) < 32:
         raise ConfigError("ULR_SECRET_KEY is too short for production (at least 32 characters).")
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["SESSION_MAX_HOURS"])
+    _check_mail(config, production)
     return config
+
+
+def _check_mail(config: dict[str, Any], production: bool) -> None:
+    """Refuse e-mail settings that cannot work, at start-up rather than at the first digest."""
+    tls = str(config.get("SMTP_TLS") or "starttls").strip().lower()
+    if tls not in SMTP_TLS_MODES:
+        raise ConfigError(f"ULR_SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)} (not {config.get('SMTP_TLS')!r}).")
+    config["SMTP_TLS"] = tls
+    port = config.get("SMTP_PORT")
+    if port is not None and not (isinstance(port, int) and 0 < port < 65536):
+        raise ConfigError(f"ULR_SMTP_PORT must be a port number from 1 to 65535 (not {port!r}).")
+    base = str(config.get("BASE_URL") or "")
+    if not base.startswith(("http://", "https://")):
+        raise ConfigError(f"ULR_BASE_URL must start with http:// or https:// (not {base!r}).")
+    if not config.get("SMTP_HOST"):
+        return
+    sender = str(config.get("MAIL_FROM") or "")
+    if "@" not in sender:
+        raise ConfigError("ULR_MAIL_FROM must be set to the address the reminder e-mails come from "
+                          "(like ULR Case Manager <ulr@branch.example.org>) when ULR_SMTP_HOST is set.")
+    if bool(config.get("SMTP_USER")) != bool(config.get("SMTP_PASSWORD")):
+        raise ConfigError("Set both ULR_SMTP_USER and ULR_SMTP_PASSWORD, or neither.")
+    if production and config.get("SMTP_PASSWORD") and tls == "none":
+        raise ConfigError("ULR_SMTP_TLS=none would send ULR_SMTP_PASSWORD unencrypted: use starttls or ssl.")
 
 
 def instance_secret_key(instance_path: Path) -> str:

@@ -16,3 +16,12 @@ def run_from_queue(job_id: int) -> None:
         return
     with create_app().app_context():
         jobs.run(job_id)
+
+
+def run_task_from_queue(name: str) -> None:
+    """What an RQ worker runs for a task (core.jobs.start_task): sending the e-mail outbox."""
+    if has_app_context():
+        jobs.run_task(name)
+        return
+    with create_app().app_context():
+        jobs.run_task(name)

@@ -16,6 +16,7 @@ PAGES = {
     "accounts.sign_in_code": (("GET",), ALL, None, True),
     "accounts.confirm_identity": (("GET", "POST"), ALL, None, False),
     "accounts.change_email": (("POST",), ALL, None, False),
+    "accounts.change_email_reminders": (("POST",), ALL, None, False),
     "accounts.two_factor_page": (("GET",), ALL, None, False),
     "accounts.two_factor_setup": (("GET", "POST"), ALL, None, False),
     "accounts.new_recovery_codes": (("POST",), ALL, None, False),

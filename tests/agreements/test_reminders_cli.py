@@ -71,6 +71,24 @@ def test_first_run_prints_and_records_then_nothing_new(runner, world, agreements
     assert len(_sent()) == 2
 
 
+def test_a_date_in_the_future_records_nothing_and_queues_no_e_mail(runner, world, agreements):
+    """Issue 15: `--date` in the future recorded the reminders as sent, so on the day itself they were never told."""
+    from datetime import timedelta
+
+    from ulr_app.mail.models import OutboxMessage
+
+    ahead = (date.today() + timedelta(days=400)).isoformat()
+    result = run(runner, "--date", ahead)
+    assert result.exit_code == 0, result.output
+    assert f"Reminders for {ahead}: " in result.output and "Barnet learning agreement" in result.output
+    assert (f"{ahead} is in the future: this is what will be due then. Nothing was recorded as sent and no e-mail "
+            "was queued.") in result.output
+    assert _sent() == set()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    # today's run still tells them
+    assert "2 new" in run(runner, "--date", TODAY).output
+
+
 def test_dry_run_records_nothing(runner, world, agreements):
     result = run(runner, "--date", TODAY, "--dry-run")
     assert result.exit_code == 0 and "Review due: Barnet learning agreement" in result.output
@@ -88,6 +106,11 @@ def test_a_new_review_date_is_a_new_reminder(runner, world, agreements):
     assert result.exit_code == 0
     assert "Reminders for 2026-06-01: 1 new." in result.output and "due 2026-07-20" in result.output
     assert "Camden" not in result.output
+    # Barnet's convenor and London's organiser had the day's e-mail already (one a day): it waits for the next day's
+    assert "1 reminder waits for tomorrow's" in result.output
+    assert f"agreement:{a.id}:review:2026-07-20" not in _sent()
+    next_day = run(runner, "--date", "2026-06-02")
+    assert "Reminders for 2026-06-02: 1 new." in next_day.output and "E-mail: 2 reminder e-mails queued." in next_day.output
     assert f"agreement:{a.id}:review:2026-07-20" in _sent()
 
 

@@ -504,7 +504,7 @@ def test_reminders_list_follow_ups_once(runner, world):
     chase = db.session.scalars(select(FollowUp).where(FollowUp.case_id == late.id)).one()
     ring = db.session.scalars(select(FollowUp).where(FollowUp.learner_id == jo.id)).one()
     assert [(n.key, n.kind, n.branch_id) for n in notices] == [
-        (f"follow-up:{chase.id}:2026-06-10", "follow_up_overdue", world.branches.b1.id),
+        (f"follow-up:{chase.id}:2026-06-10:overdue", "follow_up_overdue", world.branches.b1.id),
         (f"follow-up:{head.id}:2026-06-22", "follow_up_due", world.branches.a1.id),
         (f"follow-up:{ring.id}:2026-06-25", "follow_up_due", world.branches.a1.id),
     ]
@@ -521,6 +521,24 @@ def test_reminders_list_follow_ups_once(runner, world):
     assert first.output.count("Follow-up") == 3
     second = runner.invoke(args=["reminders", "--date", "2026-06-21"])
     assert second.output.strip() == "No new reminders for 2026-06-21."
+
+
+def test_a_follow_up_reminded_while_due_is_reminded_again_once_overdue(runner, world):
+    """Issue 15: the key named only the follow-up and its date, so a follow-up told while due was never told
+    again once it was overdue (the home page showed it as overdue, the daily run stayed silent)."""
+    made = case(world, "Soon", kind="other", opened_on="2026-06-01")
+    services.add_follow_up(made, "Ring the college", date(2026, 6, 22))
+    db.session.commit()
+    due = runner.invoke(args=["reminders", "--date", "2026-06-20"])
+    assert "Reminders for 2026-06-20: 1 new." in due.output and "Follow-up due: Ring the college" in due.output
+    assert runner.invoke(args=["reminders", "--date", "2026-06-22"]).output.strip() == \
+        "No new reminders for 2026-06-22."  # due today: still the same reminder
+    overdue = runner.invoke(args=["reminders", "--date", "2026-06-23"])
+    assert overdue.exit_code == 0, overdue.output
+    assert "Reminders for 2026-06-23: 1 new." in overdue.output
+    assert "Follow-up overdue: Ring the college" in overdue.output
+    assert runner.invoke(args=["reminders", "--date", "2026-06-30"]).output.strip() == \
+        "No new reminders for 2026-06-30."  # overdue is told once too
 
 
 def test_a_closed_case_page_offers_no_more_work(login_as, world, make_client):

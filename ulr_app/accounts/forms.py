@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput, GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput,
+    GovCheckboxInput, GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput,
 )
-from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..core.forms import Form, optional_int
-from .models import ROLES
+from .models import EMAIL_REMINDERS, ROLES
 
 
 class LoginForm(Form):
@@ -83,3 +83,12 @@ class EmailForm(Form):
                                     Email(message="Enter an e-mail address in the correct format, like name@example.org"),
                                     Length(max=254, message="E-mail address must be 254 characters or fewer")])
     submit = SubmitField("Change e-mail address", widget=GovSubmitInput())
+
+
+class EmailRemindersForm(Form):
+    """The profile's choice of reminder e-mails."""
+
+    email_reminders = RadioField("Do you want reminder e-mails?", choices=list(EMAIL_REMINDERS.items()),
+                                 widget=GovRadioInput(), validate_choice=False,  # the service says what is wrong
+                                 validators=[DataRequired(message="Choose whether you want a daily reminder e-mail")])
+    submit = SubmitField("Save choice", widget=GovSubmitInput())

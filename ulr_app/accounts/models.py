@@ -17,6 +17,11 @@ ROLES = {
     "branch_convenor": "Branch education convenor",
     "learning_rep": "Union learning rep (ULR)",
 }
+#: what a user gets by e-mail about the reminders of their branch or region (their choice, on their profile)
+EMAIL_REMINDERS = {
+    "digest": "One e-mail a day listing what needs doing (only on days when something does)",
+    "none": "No reminder e-mails (I will check the home page)",
+}
 
 
 class User(UserMixin, VersionedMixin, TimestampMixin, Base):
@@ -40,6 +45,8 @@ class User(UserMixin, VersionedMixin, TimestampMixin, Base):
     totp_secret: Mapped[Optional[str]] = mapped_column(String(64))
     totp_enabled_at: Mapped[Optional[datetime]]
     totp_last_step: Mapped[Optional[int]] = mapped_column(BigInteger)
+    #: reminders by e-mail: "digest" (one e-mail a day with what needs doing) or "none"
+    email_reminders: Mapped[str] = mapped_column(String(10), default="digest", server_default="digest")
 
     region: Mapped[Optional[Region]] = relationship()
     branch: Mapped[Optional[Branch]] = relationship()

@@ -18,7 +18,7 @@ from ..core.permissions import ADMIN, BRANCH_CONVENOR, LEARNING_REP, REGIONAL_OR
 from ..extensions import db
 from ..organisation.models import Branch, Region
 from . import sessions
-from .models import ROLES, ApiToken, User
+from .models import EMAIL_REMINDERS, ROLES, ApiToken, User
 from .passwords import hash_password, needs_rehash, password_problems, verify_password
 
 USER_FIELDS = ("email", "name", "role", "region_id", "branch_id", "active")
@@ -252,6 +252,19 @@ def user_for_token(secret: str) -> Optional[User]:
         db.session.execute(stmt, execution_options={"synchronize_session": False})
         set_committed_value(token, "last_used_at", now)
     return token.user
+
+
+def set_email_reminders(user: User, choice: str) -> dict:
+    """The user chooses a daily reminder e-mail ("digest") or none."""
+    if choice not in EMAIL_REMINDERS:
+        raise ValidationFailed("Check your choice",
+                               {"email_reminders": ["Choose whether you want a daily reminder e-mail"]})
+    changes = audit.apply_changes(user, {"email_reminders": choice}, ("email_reminders",))
+    if changes:
+        db.session.flush()
+        audit.record(db.session, "update", user, summary=f"{user.email} chose: {EMAIL_REMINDERS[choice]}",
+                     changes=changes)
+    return changes
 
 
 def change_own_email(user: User, email: str) -> dict:

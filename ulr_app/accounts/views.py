@@ -13,7 +13,9 @@ from ..core.errors import ValidationFailed
 from ..core.permissions import public
 from ..extensions import db
 from . import queries, services, sessions, throttle, two_factor
-from .forms import ChangePasswordForm, CodeForm, ConfirmForm, ConfirmIdentityForm, EmailForm, LoginForm, TokenForm
+from .forms import (
+    ChangePasswordForm, CodeForm, ConfirmForm, ConfirmIdentityForm, EmailForm, EmailRemindersForm, LoginForm, TokenForm,
+)
 from .models import ApiToken, User
 from .passwords import verify_password
 
@@ -206,6 +208,8 @@ def _profile(status: int = 200, **forms):
         password_form=forms.get("password_form") or ChangePasswordForm(),
         token_form=forms.get("token_form") or TokenForm(),
         email_form=forms.get("email_form") or EmailForm(),
+        reminders_form=forms.get("reminders_form") or EmailRemindersForm(
+            data={"email_reminders": current_user.email_reminders}),
         confirm_form=ConfirmForm(),
         tokens=queries.tokens_of(current_user),
         new_token=forms.get("new_token"),
@@ -233,6 +237,21 @@ def change_email():
             flash(f"Your e-mail address is now {current_user.email}. Use it to sign in.", "success")
             return redirect(url_for("accounts.profile"))
     return _profile(400, email_form=form)
+
+
+@bp.route("/profile/email-reminders", methods=["POST"])
+def change_email_reminders():
+    form = EmailRemindersForm()
+    if form.validate_on_submit():
+        try:
+            services.set_email_reminders(current_user._get_current_object(), form.email_reminders.data)
+        except ValidationFailed as exc:
+            form.show_service_error(exc)
+        else:
+            flash("You will get a reminder e-mail on days when something needs doing."
+                  if form.email_reminders.data == "digest" else "You will get no reminder e-mails.", "success")
+            return redirect(url_for("accounts.profile", _anchor="email-reminders"))
+    return _profile(400, reminders_form=form)
 
 
 @bp.route("/profile/password", methods=["POST"])

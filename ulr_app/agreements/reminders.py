@@ -26,5 +26,6 @@ def agreement_reminders(today: date, branch_ids=None) -> list[Notice]:
                    label=LABELS.get(r.kind, r.kind.replace("_", " ").capitalize()),
                    subject=agreements[r.agreement_id].title,
                    subject_kind=KIND_WORDS.get(agreements[r.agreement_id].kind, "learning agreement"),
-                   due_on=r.due_on, message=r.message, record=("agreement", r.agreement_id))
+                   due_on=r.due_on, message=r.message, record=("agreement", r.agreement_id),
+                   email_subject=agreements[r.agreement_id].title)
             for r in reminders]

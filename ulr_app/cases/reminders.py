@@ -1,7 +1,8 @@
 """Case and learner follow-ups as a reminder source (see :mod:`ulr_app.core.reminders`): every
 follow-up not yet done that is overdue or due within :data:`DAYS` days, on a case still open or
-waiting (or on a learner). The key names the follow-up and its due date, so each is told once; a
-follow-up moved to a new date would be a new reminder."""
+waiting (or on a learner). The key names the follow-up and its due date, so each is told once while
+due and once more when it becomes overdue (the overdue key ends ":overdue"); a follow-up moved to a new
+date is a new reminder."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -43,21 +44,23 @@ def follow_up_reminders(today: date, branch_ids=None) -> list[Notice]:
             subject = f"{f.title}: {f.case.summary}"
             subject_kind = f"{KINDS.get(f.case.kind, f.case.kind).lower()} case {f.case.id}"
             record = ("case", f.case.id)
+            email_subject = None  # the summary and the follow-up's title are free text: not in e-mails
         elif f.learner is not None:
             branch_id = f.learner.branch_id
             subject, subject_kind = f"{f.title}: {f.learner.name}", "learner"
             record = ("learner", f.learner.id)
+            email_subject = f.learner.name
         else:
             continue
         days = (f.due_on - today).days
         if days < 0:
-            kind, label = "follow_up_overdue", "Follow-up overdue"
+            kind, label, stage = "follow_up_overdue", "Follow-up overdue", ":overdue"
             message = f"It was due on {_uk(f.due_on)} ({-days} day{'s' if days != -1 else ''} ago) and is not marked done"
         else:
-            kind, label = "follow_up_due", "Follow-up due"
+            kind, label, stage = "follow_up_due", "Follow-up due", ""
             when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
             message = f"It is due on {_uk(f.due_on)} ({when})"
-        out.append(Notice(key=f"follow-up:{f.id}:{f.due_on.isoformat()}", branch_id=branch_id, kind=kind, label=label,
+        out.append(Notice(key=f"follow-up:{f.id}:{f.due_on.isoformat()}{stage}", branch_id=branch_id, kind=kind, label=label,
                           subject=subject[:300], subject_kind=subject_kind, due_on=f.due_on, message=message,
-                          record=record))
+                          record=record, email_subject=email_subject))
     return out

@@ -172,6 +172,83 @@ def run(job_id: int) -> Optional[Job]:
     return job
 
 
+# --- tasks: background work with no file and no row of its own (sending the e-mail outbox) --------
+
+#: name -> function() that does it; it commits its own work
+TASKS: dict[str, Callable[[], Any]] = {}
+#: what an RQ worker runs for a task (ulr_app.worker)
+TASK_ENTRY = "ulr_app.worker.run_task_from_queue"
+
+
+def task(name: str):
+    """Register a task: background work that reads what to do from the database (so running it twice is
+    harmless) and commits its own changes."""
+
+    def decorator(fn):
+        if name in TASKS and TASKS[name] is not fn:
+            raise ValueError(f"task {name} registered twice")
+        TASKS[name] = fn
+        return fn
+
+    return decorator
+
+
+def start_task(name: str, *, delay_seconds: float = 0, in_process: bool = False) -> str:
+    """Run task ``name`` in the background, after ``delay_seconds``: on RQ when Redis is configured
+    ("queue"; a delay needs the worker's scheduler, which ``flask worker`` runs), otherwise (or with
+    ``in_process``: no worker is listening) in a thread of this process ("thread": :func:`wait_for_threads`
+    waits for it)."""
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name}")
+    app = current_app._get_current_object()
+    if uses_queue(app) and not in_process:
+        from datetime import timedelta
+
+        q = queue(app)
+        if delay_seconds > 0:
+            q.enqueue_in(timedelta(seconds=delay_seconds), TASK_ENTRY, name, job_timeout=3600, description=f"task {name}")
+        else:
+            q.enqueue(TASK_ENTRY, name, job_timeout=3600, description=f"task {name}")
+        return "queue"
+    thread = threading.Thread(target=_run_task_in_thread, args=(app, name, delay_seconds), name=f"task-{name}",
+                              daemon=True)
+    _threads.append(thread)
+    thread.start()
+    return "thread"
+
+
+def _run_task_in_thread(app: Flask, name: str, delay_seconds: float) -> None:
+    if delay_seconds > 0:
+        import time
+
+        time.sleep(delay_seconds)
+    with app.app_context():
+        run_task(name)
+
+
+def run_task(name: str) -> None:
+    try:
+        TASKS[name]()
+    except Exception:  # noqa: BLE001 - a task records its own failures; anything else goes to the log
+        log.exception("task %s failed", name)
+        db.session.rollback()
+
+
+def workers_listening(app: Optional[Flask] = None) -> int:
+    """How many RQ workers listen on the queue (0 in the embedded default, with no Redis)."""
+    app = app or current_app
+    if not uses_queue(app):
+        return 0
+    from redis.exceptions import RedisError
+    from rq import Worker
+
+    try:
+        return Worker.count(queue=queue(app))
+    except (RedisError, OSError):
+        log.warning("Redis does not answer: no worker can take the task, so this process does it")
+        return 0
+
+
 def path_of(job: Job) -> Path:
     root = (Path(current_app.instance_path) / "jobs").resolve()
     path = (Path(current_app.instance_path) / (job.result_path or "")).resolve()
@@ -180,5 +257,6 @@ def path_of(job: Job) -> Path:
     return path
 
 
-__all__ = ["JOB_STATUSES", "FAILED_MESSAGE", "Job", "JobResult", "KINDS", "dispatch", "enqueue", "job_kind",
-           "path_of", "queue", "retry", "run", "uses_queue", "wait_for_threads"]
+__all__ = ["JOB_STATUSES", "FAILED_MESSAGE", "Job", "JobResult", "KINDS", "TASKS", "dispatch", "enqueue", "job_kind",
+           "path_of", "queue", "retry", "run", "run_task", "start_task", "task", "uses_queue", "wait_for_threads",
+           "workers_listening"]

@@ -41,9 +41,20 @@ class Notice:
     subject: str  # what it is about: the agreement's title
     subject_kind: str  # what sort of record: "learning agreement (formal learning partnership)"
     due_on: date
-    message: str
+    message: str  # made from recorded facts (dates, names), never from free text: e-mails carry it too
     #: the record it is about, as (kind, id): agreement, rep, time_off_request, case or learner
     record: Optional[tuple[str, int]] = None
+    #: what a reminder e-mail may say it is about, beside ``subject_kind``: a name or title, never free text
+    #: that may hold personal details (a case's summary, a follow-up's title); None: ``subject_kind`` only
+    email_subject: Optional[str] = None
+
+
+#: a notice's record kind -> (endpoint of its page, the page's id argument): the home page's links and the
+#: e-mails' links
+RECORD_PAGES = {"agreement": ("agreements.agreement", "agreement_id"), "rep": ("reps.rep", "rep_id"),
+                "time_off_request": ("timeoff.time_off_request", "request_id"), "case": ("cases.case", "case_id"),
+                "learner": ("learners.learner", "learner_id"),
+                "subject_access_request": ("dataprotection.subject_access_request", "sar_id")}
 
 
 def sources() -> list[Callable[..., Iterable[Notice]]]:

@@ -26,5 +26,5 @@ def sar_reminders(today: date, branch_ids=None) -> list[Notice]:
             branch_id=sar.branch_id, kind="sar_overdue" if overdue else "sar_due",
             label="Subject access request overdue" if overdue else "Subject access request due",
             subject=sar.person_name, subject_kind="subject access request", due_on=sar.due_on, message=message,
-            record=("subject_access_request", sar.id)))
+            record=("subject_access_request", sar.id), email_subject=sar.person_name))
     return out

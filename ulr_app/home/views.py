@@ -72,10 +72,7 @@ NEEDS_DOING_GROUPS = (
 #: how many notices each group of "What needs doing" lists (the heading gives how many there are in all)
 NEEDS_DOING_SHOWN = 20
 #: a notice's record -> its page
-RECORD_PAGES = {"agreement": ("agreements.agreement", "agreement_id"), "rep": ("reps.rep", "rep_id"),
-                "time_off_request": ("timeoff.time_off_request", "request_id"), "case": ("cases.case", "case_id"),
-                "learner": ("learners.learner", "learner_id"),
-                "subject_access_request": ("dataprotection.subject_access_request", "sar_id")}
+RECORD_PAGES = reminders.RECORD_PAGES
 
 
 def _needs_doing(user, today: date) -> list[tuple[str, str, str, list]]:

@@ -22,5 +22,5 @@ def training_reminders(today: date, branch_ids=None) -> list[Notice]:
             message=(f"{rep.name} must complete their ULR training, and the union tell {rep.employer.name} in writing, "
                      f"by {uk(deadline)} ({days} day{'s' if days != 1 else ''} left), or their paid time off lapses: "
                      "the law allows no second 'will be trained' notice"),
-            record=("rep", rep.id)))
+            record=("rep", rep.id), email_subject=rep.name))
     return out

@@ -39,10 +39,11 @@ def tribunal_deadline_reminders(today: date, branch_ids=None) -> list[Notice]:
         who = f"{request.rep.name}, " if request.rep else ""
         acas = ("" if request.acas_ec_started_on else
                 "; Acas early conciliation must be started before then")
+        subject = f"{KINDS[request.kind]} ({who}{request.workplace.name}), refused on {rules.uk(request.decided_on)}"
         out.append(Notice(
             key=f"time-off:{request.id}:tribunal-deadline:{deadline.isoformat()}", branch_id=request.branch_id,
             kind="tribunal_deadline", label="Tribunal deadline",
-            subject=f"{KINDS[request.kind]} ({who}{request.workplace.name}), refused on {rules.uk(request.decided_on)}",
+            subject=subject, email_subject=subject,
             subject_kind="time-off request", due_on=deadline,
             message=(f"The last day to present a tribunal claim is {rules.uk(deadline)} "
                      f"({days} day{'s' if days != 1 else ''} left){acas}"),
