@@ -214,3 +214,244 @@ def test_the_list_page_links_to_both_downloads_with_its_filters(login_as, learne
     assert 'href="/learners?staff_category=site&amp;format=csv"' in page
     assert 'href="/learners?staff_category=site&amp;format=xlsx"' in page
     assert "Download CSV" in page and "Download XLSX" in page
+
+
+# --- every list -------------------------------------------------------------------------------------
+
+#: list page endpoint -> (URL, the heading naming a row, the audit's object type)
+LISTS = {
+    "learners.learners": ("/learners", "Name", "learner"),
+    "learners.courses": ("/learners/courses", "Title", "course"),
+    "reps.reps": ("/reps", "ULR", "rep"),
+    "cases.cases": ("/cases", "Case", "case"),
+    "timeoff.requests": ("/time-off", "Request number", "time_off_request"),
+    "agreements.agreements": ("/agreements", "Agreement", "agreement"),
+    "dataprotection.requests": ("/subject-access-requests", "Person", "subject_access_request"),
+    "funding.projects": ("/projects", "Project", "project"),
+    "organisation.regions": ("/regions", "Region", "region"),
+    "organisation.branches": ("/branches", "Branch", "branch"),
+    "organisation.employers": ("/employers", "Employer", "employer"),
+    "organisation.workplaces": ("/workplaces", "Workplace", "workplace"),
+    "admin.users": ("/admin/users", "Name", "user_account"),
+}
+
+
+def _url_of(app, endpoint: str) -> str:
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint)
+
+
+def test_the_table_names_the_real_urls(app):
+    for endpoint, (url, _h, _t) in LISTS.items():
+        assert _url_of(app, endpoint) == url, endpoint
+
+
+@pytest.fixture
+def records(world, programmes):
+    """A few records of every listed kind in branches A1, A2 and B1 (and the ULR user's own, in A1).
+    -> {list endpoint: {key: the value of the list's naming heading}}."""
+    from flask import g
+
+    from tests.api.helpers import agreements_of, reps_of, requests_of
+    from tests.cases.helpers import scoped_cases
+    from tests.dataprotection.helpers import make_sar
+    from tests.funding.helpers import project
+    from tests.learners.helpers import course
+
+    g.audit_actor_label = "test set-up"
+    reps = reps_of(world)
+    time_off = requests_of(world)
+    agreements = agreements_of(world)
+    cases = scoped_cases(world)
+    sars = {k: make_sar(getattr(world.branches, k), person_name=f"Person of {k}") for k in ("a1", "a2", "b1")}
+    projects = {k: project(world, programmes, branch=getattr(world.branches, k), name=f"Project of {k}")
+                for k in ("a1", "a2", "b1")}
+    course("Maths for work", category="skills_for_life", subject="numeracy", level="level_1")
+    course("Using a tablet", category="ict", subject="ict", level="entry_3")
+    db.session.commit()
+    w = world
+    return {
+        "reps.reps": {k: getattr(reps, k).name for k in ("a1", "a1_other", "a2", "b1")},
+        "timeoff.requests": {k: str(getattr(time_off, k).id) for k in ("a1", "a1_other", "a2", "b1")},
+        "agreements.agreements": {k: getattr(agreements, k).title for k in ("a1", "a2", "b1")},
+        "cases.cases": {k: getattr(cases, k).summary for k in ("a1", "a1_ulr", "a2", "b1")},
+        "dataprotection.requests": {k: s.person_name for k, s in sars.items()},
+        "funding.projects": {k: p.name for k, p in projects.items()},
+        "organisation.employers": {k: getattr(w.employers, k).name for k in ("a1", "a2", "b1")},
+        "organisation.workplaces": {k: getattr(w.workplaces, k).name
+                                    for k in ("school_a1", "service_a1", "school_a2", "school_b1")},
+        "organisation.branches": {k: getattr(w.branches, k).name for k in ("a1", "a2", "b1")},
+        "organisation.regions": {"a": w.regions.a.name, "b": w.regions.b.name},
+        "learners.courses": {"maths": "Maths for work", "tablet": "Using a tablet"},
+    }
+
+
+def _names(response, heading: str) -> list[str]:
+    return [r[heading] for r in read_csv(response)]
+
+
+def _xlsx_names(response, heading: str) -> list[str]:
+    _, rows = read_xlsx(response)
+    return [str(r[heading].value) for r in rows]
+
+
+@pytest.mark.parametrize("endpoint", sorted(set(LISTS) - {"learners.learners"}))
+def test_every_list_downloads_as_csv_and_xlsx_with_the_same_headings_and_rows(login_as, records, endpoint):
+    url, heading, object_type = LISTS[endpoint]
+    c = login_as("admin")
+    as_csv, as_xlsx = c.get(f"{url}?format=csv"), c.get(f"{url}?format=xlsx")
+    headings, xrows = read_xlsx(as_xlsx)
+    assert headings == csv_headings(as_csv)
+    assert heading in headings and headings[-1].endswith("number")  # ids last
+    names = _names(as_csv, heading)
+    assert names == _xlsx_names(as_xlsx, heading)
+    if endpoint in records:
+        assert set(records[endpoint].values()) <= set(names)
+    # every row of the list, not a page of it
+    assert len(names) == len(_names(c.get(f"{url}?format=csv&per_page=1&page=1"), heading))
+    assert len(names) >= 2
+    audited = exports_audited()
+    assert [e.object_type for e in audited] == [object_type, object_type, object_type]
+    assert audited[0].summary.endswith(" as CSV") and audited[1].summary.endswith(" as XLSX")
+    assert f"({len(names)} rows, filters: " in audited[0].summary
+    page = c.get(url).get_data(as_text=True)
+    assert "Download CSV" in page and "Download XLSX" in page
+
+
+#: (list, role, keys that must be in the file, keys that must not)
+SCOPES = [
+    ("reps.reps", "convenor_a1", {"a1", "a1_other"}, {"a2", "b1"}),
+    ("reps.reps", "ulr_a1", {"a1"}, {"a1_other", "a2", "b1"}),
+    ("reps.reps", "organiser_a", {"a1", "a1_other", "a2"}, {"b1"}),
+    ("timeoff.requests", "convenor_a1", {"a1", "a1_other"}, {"a2", "b1"}),
+    ("timeoff.requests", "ulr_a1", {"a1"}, {"a1_other", "a2", "b1"}),
+    ("timeoff.requests", "organiser_a", {"a1", "a1_other", "a2"}, {"b1"}),
+    ("agreements.agreements", "convenor_a1", {"a1"}, {"a2", "b1"}),
+    ("agreements.agreements", "ulr_a1", {"a1"}, {"a2", "b1"}),
+    ("agreements.agreements", "organiser_a", {"a1", "a2"}, {"b1"}),
+    ("cases.cases", "convenor_a1", {"a1", "a1_ulr"}, {"a2", "b1"}),
+    ("cases.cases", "ulr_a1", {"a1_ulr"}, {"a1", "a2", "b1"}),
+    ("cases.cases", "organiser_a", {"a1", "a1_ulr", "a2"}, {"b1"}),
+    ("dataprotection.requests", "convenor_a1", {"a1"}, {"a2", "b1"}),
+    ("dataprotection.requests", "organiser_a", {"a1", "a2"}, {"b1"}),
+    ("funding.projects", "convenor_a1", {"a1"}, {"a2", "b1"}),
+    ("funding.projects", "organiser_a", {"a1", "a2"}, {"b1"}),
+    ("organisation.employers", "convenor_a1", {"a1"}, {"a2", "b1"}),
+    ("organisation.employers", "organiser_a", {"a1", "a2"}, {"b1"}),
+    ("organisation.workplaces", "convenor_a1", {"school_a1", "service_a1"}, {"school_a2", "school_b1"}),
+    ("organisation.workplaces", "organiser_a", {"school_a1", "school_a2"}, {"school_b1"}),
+    ("organisation.branches", "organiser_a", {"a1", "a2"}, {"b1"}),
+    ("organisation.regions", "organiser_a", {"a"}, {"b"}),
+]
+
+
+@pytest.mark.parametrize("endpoint, role_key, inside, outside", SCOPES,
+                         ids=[f"{e}-{r}" for e, r, _i, _o in SCOPES])
+def test_an_export_holds_only_the_users_scope(login_as, records, endpoint, role_key, inside, outside):
+    url, heading, _t = LISTS[endpoint]
+    c = login_as(role_key)
+    names = set(_names(c.get(f"{url}?format=csv"), heading))
+    assert names == set(_xlsx_names(c.get(f"{url}?format=xlsx"), heading))
+    known = records[endpoint]
+    assert {known[k] for k in inside} <= names
+    assert not {known[k] for k in outside} & names
+    # and the file has what the page shows, no more
+    page = c.get(f"{url}?per_page=100").get_data(as_text=True)
+    for name in names:
+        if heading != "Request number":
+            from markupsafe import escape
+
+            assert str(escape(name)) in page, name
+
+
+#: (list, query string, keys that must be in the file, keys that must not) for an administrator
+FILTERS = [
+    ("reps.reps", "q=camden", {"a2"}, {"a1", "a1_other", "b1"}),
+    ("timeoff.requests", "branch_id={a2}", {"a2"}, {"a1", "a1_other", "b1"}),
+    ("agreements.agreements", "q=camden", {"a2"}, {"a1", "b1"}),
+    ("cases.cases", "q=newcastle", {"b1"}, {"a1", "a1_ulr", "a2"}),
+    ("dataprotection.requests", "branch_id={b1}", {"b1"}, {"a1", "a2"}),
+    ("funding.projects", "branch_id={a1}", {"a1"}, {"a2", "b1"}),
+    ("organisation.employers", "q=camden", {"a2"}, {"a1", "b1"}),
+    ("organisation.workplaces", "kind=service", {"service_a1"}, {"school_a1", "school_a2", "school_b1"}),
+    ("organisation.branches", "q=newc", {"b1"}, {"a1", "a2"}),
+    ("organisation.regions", "q=north", {"b"}, {"a"}),
+    ("learners.courses", "category=ict", {"tablet"}, {"maths"}),
+]
+
+
+@pytest.mark.parametrize("endpoint, query, inside, outside", FILTERS, ids=[f[0] for f in FILTERS])
+def test_an_export_has_only_the_filtered_rows(login_as, world, records, endpoint, query, inside, outside):
+    url, heading, _t = LISTS[endpoint]
+    query = query.format(**{k: getattr(world.branches, k).id for k in ("a1", "a2", "b1")})
+    c = login_as("admin")
+    known = records[endpoint]
+    for fmt in ("csv", "xlsx"):
+        response = c.get(f"{url}?{query}&format={fmt}")
+        names = set(_names(response, heading) if fmt == "csv" else _xlsx_names(response, heading))
+        assert {known[k] for k in inside} <= names, fmt
+        assert not {known[k] for k in outside} & names, fmt
+    assert "filters: " + query.split("=")[0] in exports_audited()[0].summary
+
+
+def test_the_users_list_is_filtered_and_never_holds_a_secret(login_as, world):
+    c = login_as("admin")
+    rows = read_csv(c.get("/admin/users?role=learning_rep&format=csv"))
+    assert sorted(r["E-mail address"] for r in rows) == ["ulr.barnet@example.org", "ulr.newcastle@example.org"]
+    assert rows[0]["Role"] and rows[0]["Can sign in"] == "Yes"
+    body = c.get("/admin/users?format=csv").get_data(as_text=True).lower()
+    assert "password" not in body and "hash" not in body and "secret" not in body
+    assert exports_audited()[0].object_type == "user_account"
+
+
+def test_a_ulr_sees_you_on_their_own_time_off_requests(login_as, records):
+    rows = read_csv(login_as("ulr_a1").get("/time-off?format=csv"))
+    assert [r["Who for"] for r in rows] == ["You"]
+    assert rows[0]["Kind"] == "ULR duties" and rows[0]["Hours"] == "3.00"
+
+
+def test_a_case_summary_that_looks_like_a_formula_stays_text(login_as, world):
+    from tests.cases.helpers import case
+
+    case(world, "=1+2 cover refused")
+    c = login_as("convenor_a1")
+    assert read_csv(c.get("/cases?format=csv"))[0]["Case"] == "'=1+2 cover refused"
+    _, rows = read_xlsx(c.get("/cases?format=xlsx"))
+    assert rows[0]["Case"].data_type == "s" and rows[0]["Case"].value == "'=1+2 cover refused"
+
+
+# --- who may download: the same as who may see the page ---------------------------------------------
+
+def test_each_role_may_download_exactly_the_lists_it_may_see(app, world, make_client):
+    from tests.test_permissions import EXPECTED, ROLE_OF, ROLES
+
+    problems = []
+    for role_key in (None,) + ROLES:
+        client = make_client()
+        if role_key:
+            client.login(getattr(world.users, role_key).email)
+        for endpoint, (url, _h, _t) in LISTS.items():
+            allowed = EXPECTED[endpoint][1]
+            for fmt in ("csv", "xlsx"):
+                got = client.get(f"{url}?format={fmt}")
+                if role_key is None:
+                    want, ok = "sign-in", got.status_code == 302
+                elif ROLE_OF[role_key] in allowed:
+                    want, ok = "the file", got.status_code == 200 and "attachment" in got.headers.get(
+                        "Content-Disposition", "")
+                else:
+                    want, ok = "403", got.status_code == 403
+                if not ok:
+                    problems.append(f"{url}?format={fmt} as {role_key or 'anonymous'}: got {got.status_code}, "
+                                    f"want {want}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("endpoint", sorted(LISTS))
+def test_every_list_refuses_a_format_it_does_not_offer(login_as, endpoint):
+    url = LISTS[endpoint][0]
+    response = login_as("admin").get(f"{url}?format=pdf")
+    assert response.status_code == 400
+    assert "Lists can be downloaded as CSV or XLSX only" in response.get_data(as_text=True)
