@@ -455,3 +455,109 @@ def test_every_list_refuses_a_format_it_does_not_offer(login_as, endpoint):
     response = login_as("admin").get(f"{url}?format=pdf")
     assert response.status_code == 400
     assert "Lists can be downloaded as CSV or XLSX only" in response.get_data(as_text=True)
+
+
+# --- the records behind a report's figure -------------------------------------------------------------
+
+def test_the_records_behind_a_figure_download_with_the_reports_scope_and_narrowing(world, login_as, programmes):
+    from tests.reports import helpers as h
+
+    h.request(world, status="refused", decided_on="2026-05-05", refusal_reason="cover", requested_on="2026-05-01")
+    h.request(world, status="granted", decided_on="2026-05-06", requested_on="2026-05-02", workplace="service_a1")
+    c = h.course()
+    for n in range(6):
+        h.enrolment(h.learner(world, name=f"Site Worker {n}", staff_category="site", ethnicity="White British"), c,
+                    started_on="2026-05-01")
+    h.enrolment(h.learner(world, "a2", workplace="school_a2", name="Camden Site Worker", staff_category="site"), c,
+                started_on="2026-05-01")
+    convenor = login_as("convenor_a1")
+    base = "/reports/time-off/records?from=2026-04-01&to=2027-03-31"
+    page = convenor.get(f"{base}&status=refused").get_data(as_text=True)
+    assert "Download CSV" in page and "format=csv" in page
+    rows = read_csv(convenor.get(f"{base}&status=refused&format=csv"))
+    assert len(rows) == 1 and rows[0]["Details"].startswith("Refused") and rows[0]["Kind of record"]
+    assert len(read_csv(convenor.get(f"{base}&format=csv"))) == 2
+    site = "/reports/equality/records?from=2026-04-01&to=2027-03-31&dimension=staff_category&value=site"
+    headings, xrows = read_xlsx(convenor.get(f"{site}&format=xlsx"))
+    assert headings == ["Record", "Details", "Kind of record", "Record number"]  # no equality column, ever
+    names = sorted(r["Record"].value for r in xrows)
+    assert names == [f"Site Worker {n}" for n in range(6)]  # not Camden's: the convenor's branch only
+    audited = exports_audited()
+    assert [e.object_type for e in audited] == ["report_records"] * 3
+    assert "status=refused" in audited[0].summary and audited[2].summary.endswith("as XLSX")
+    # the same refusals as the page: a suppressed group or a special-category one has no file either
+    assert convenor.get("/reports/equality/records?from=2026-04-01&to=2027-03-31&dimension=ethnicity"
+                        "&value=White%20British&format=csv").status_code == 404
+    assert login_as("ulr_a1").get(f"{site}&format=csv").status_code == 403
+    assert convenor.get(f"{site}&format=pdf").status_code == 400
+
+
+def test_a_funding_returns_and_the_coverage_reports_records_download(world, login_as, programmes):
+    from tests.reports import helpers as h
+
+    p = h.project(world, programmes["ulf"], name="Barnet learning project",
+                  targets={("FY2026-Q1", "learners_engaged"): 10})
+    c = h.course()
+    h.enrolment(h.learner(world, name="=Pat Example"), c, project=p, status="achieved", started_on="2026-04-10",
+                completed_on="2026-05-20", achieved_on="2026-06-01")
+    h.agreement(world)
+    organiser = login_as("organiser_a")
+    rows = read_csv(organiser.get(f"/projects/{p.id}/returns/FY2026-Q1/learners_engaged?format=csv"))
+    assert [r["Record"] for r in rows] == ["'=Pat Example"]  # guarded
+    response = organiser.get("/reports/schools-coverage/schools?format=xlsx")
+    _, xrows = read_xlsx(response)
+    assert "Brunswick Park Primary School" in {r["Record"].value for r in xrows}
+    assert filename(response).startswith("schools-of-employers-with-an-agreement-in-force-")
+    assert login_as("convenor_b1").get(f"/projects/{p.id}/returns/FY2026-Q1/learners_engaged?format=csv"
+                                       ).status_code == 404  # another region's project
+
+
+# --- a big list: read in batches, streamed, a fixed number of queries a batch ---------------------------
+
+def _export_queries(login_as, count_queries, url: str) -> int:
+    c = login_as("convenor_a1")
+    with count_queries() as q:
+        response = c.get(url)
+        assert response.status_code == 200
+        response.get_data()
+    return q.count
+
+
+def test_the_rows_are_read_in_batches_with_no_query_a_row(login_as, world, count_queries, monkeypatch):
+    """Batches of 3 (BATCH made small): 7 learners take one batch more than 4 do, whatever the rows need
+    (workplace, employer, branch, ULR, stage): each batch's extra queries are a fixed few, not one a row."""
+    from ulr_app.core import listexport
+
+    monkeypatch.setattr(listexport, "BATCH", 3)
+    r = rep(world, name="Pat Jones")
+    for n in range(4):
+        learner(world, name=f"Learner {n}", rep=r, workplace="service_a1" if n % 2 else "school_a1")
+    four = _export_queries(login_as, count_queries, "/learners?format=csv")
+    for n in range(4, 7):
+        learner(world, name=f"Learner {n}", rep=r)
+    seven = _export_queries(login_as, count_queries, "/learners?format=csv")
+    assert len(read_csv(login_as("convenor_a1").get("/learners?format=csv"))) == 7
+    per_batch = seven - four  # 4 rows are 2 batches, 7 rows 3
+    assert 0 < per_batch <= 6, (four, seven)
+    assert _export_queries(login_as, count_queries, "/learners?format=xlsx") == seven
+
+
+def test_the_csv_is_streamed_and_the_batches_are_small(login_as, world, monkeypatch):
+    from ulr_app.core import listexport
+
+    monkeypatch.setattr(listexport, "BATCH", 2)
+    seen: list[int] = []
+    real = listexport._batches
+
+    def spy(rows):
+        for part in real(rows):
+            seen.append(len(part))
+            yield part
+
+    monkeypatch.setattr(listexport, "_batches", spy)
+    for n in range(5):
+        learner(world, name=f"Learner {n}")
+    response = login_as("convenor_a1").get("/learners?format=csv")
+    assert response.is_streamed
+    assert len(read_csv(response)) == 5
+    assert seen == [2, 2, 1]
