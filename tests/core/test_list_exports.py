@@ -147,11 +147,17 @@ def test_an_export_with_equality_columns_is_recorded_as_a_special_category_read(
     assert len(reads) == 1
     assert sorted(reads[0].changes["records"]) == sorted([learners["mine"].id, learners["theirs"].id])
     assert "learners export" in reads[0].summary
+    # filtered (the stage is a computed column joined in): the read names the learners in the file only
+    c.get("/learners?format=csv&stage=no_enrolment&q=amy").get_data()
+    db.session.expire_all()
+    last = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "read_special")
+                              .order_by(AuditEntry.id.desc())).first()
+    assert last.changes["records"] == [learners["mine"].id]
     # a ULR's export has no equality columns: no read of special-category data
     login_as("ulr_a1").get("/learners?format=csv").get_data()
     db.session.expire_all()
     assert db.session.scalar(select(db.func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "read_special")) == 1
+        AuditEntry.action == "read_special")) == 2
 
 
 def test_every_export_is_audited_with_rows_filters_and_format(login_as, world, learners):
@@ -561,3 +567,15 @@ def test_the_csv_is_streamed_and_the_batches_are_small(login_as, world, monkeypa
     assert response.is_streamed
     assert len(read_csv(response)) == 5
     assert seen == [2, 2, 1]
+
+
+def test_an_employers_page_downloads_its_workplaces(login_as, world):
+    c = login_as("convenor_a1")
+    employer = world.employers.a1
+    page = c.get(f"/employers/{employer.id}?kind=service").get_data(as_text=True)
+    link = f'href="/workplaces?employer_id={employer.id}&amp;kind=service&amp;format=csv"'
+    assert link in page and "Download XLSX" in page
+    rows = read_csv(c.get(f"/workplaces?employer_id={employer.id}&kind=service&format=csv"))
+    assert [r["Workplace"] for r in rows] == ["Barnet Housing"]
+    assert {r["Employer"] for r in read_csv(c.get(f"/workplaces?employer_id={employer.id}&format=csv"))} == {
+        employer.name}
