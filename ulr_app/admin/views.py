@@ -14,10 +14,12 @@ from ..accounts.forms import ConfirmForm, UserForm
 from ..accounts.models import ROLES, User
 from ..core.audit_models import AuditEntry
 from ..core.errors import ServiceError
+from ..core.listexport import requested_format
 from ..core.pagination import paginate
 from ..core.permissions import ADMIN, get_visible_or_404, roles_required
 from ..core.validation import DATE_EXAMPLE, DATE_HINT, db_id, parse_date
 from ..extensions import db
+from . import list_exports
 from ..organisation.models import Branch, Region
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -36,6 +38,10 @@ def users():
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
     active = request.args.get("active", "")
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every row, not a page
+        role, active = (role if role in ROLES else ""), (active if active in ("yes", "no") else "")
+        return list_exports.users(fmt, account_queries.user_list(current_user, q=q, role=role, active=active),
+                                  {"q": q, "role": role, "active": active})
     page = paginate(account_queries.user_list(current_user, q=q, role=role if role in ROLES else "", active=active))
     return render_template("admin/users.html", page=page, q=q, role=role, active=active, roles=ROLES)
 

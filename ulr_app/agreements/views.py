@@ -26,6 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..core import csvio
 from ..core.errors import ERROR_TITLES, ValidationFailed
 from ..core.forms import form_page, posted_version
+from ..core.listexport import requested_format
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN,
@@ -39,7 +40,7 @@ from ..core.validation import db_id
 from ..extensions import db
 from ..organisation import queries as org_queries
 from ..organisation.models import Branch
-from . import clauses, queries, rules, services
+from . import clauses, list_exports, queries, rules, services
 from . import jobs as agreement_jobs
 from .forms import (
     NEW_AGREEMENT_DEFAULTS,
@@ -117,6 +118,8 @@ def _list_filters() -> dict[str, Any]:
 @bp.route("")
 def agreements():
     filters = _list_filters()
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every row, not a page
+        return list_exports.agreements(fmt, queries.agreement_list(current_user, **filters), filters)
     page = paginate(queries.agreement_list(current_user, **filters))
     counts = queries.schools_scope_counts(current_user, **filters)
     branches = queries.list_filter_options(current_user)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 from ..agreements.models import Agreement
 from ..core.errors import Conflict, ServiceError, ValidationFailed
 from ..core.forms import date_hint, form_page, posted_version
+from ..core.listexport import requested_format
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN,
@@ -45,7 +46,7 @@ from ..organisation.models import Branch, Workplace, branch_employer
 from ..timeoff.models import KINDS as TIME_OFF_KINDS
 from ..timeoff.models import TimeOffRequest
 from ..timeoff.rules import REFUSALS
-from . import queries, rules, services
+from . import list_exports, queries, rules, services
 from .forms import (
     ActivityForm,
     CaseForm,
@@ -104,6 +105,9 @@ def _list_filters() -> dict[str, Any]:
 def cases():
     filters = _list_filters()
     today = date.today()
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every row, not a page
+        return list_exports.cases(fmt, queries.case_list(current_user, today=today, **filters), filters,
+                                  show_branch=current_user.role in (ADMIN, "regional_organiser"))
     page = paginate(queries.case_list(current_user, today=today, **filters))
     return render_template(
         "cases/list.html", page=page, filters=filters, today=today, counts=queries.status_counts(current_user),

@@ -24,6 +24,7 @@ from flask_login import current_user
 from ..core.errors import ValidationFailed
 from ..core.forms import form_page, posted_version
 from ..core.jobs import JOB_STATUSES, Job, path_of
+from ..core.listexport import requested_format
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN,
@@ -36,7 +37,7 @@ from ..core.timeline import entries_for
 from ..core.validation import db_id
 from ..extensions import db
 from ..organisation.forms import branch_for_new, choose_branch_page
-from . import queries, rules, services
+from . import list_exports, queries, rules, services
 from .forms import BankHolidayForm, ExportForm, FindForm, RequestForm
 from .models import SubjectAccessExport, SubjectAccessRequest
 
@@ -65,6 +66,9 @@ def requests():
                "branch_id": request.args.get("branch_id", type=db_id),
                "due": due if due in DUE_FILTERS else ""}
     today = date.today()
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every row, not a page
+        return list_exports.requests(fmt, queries.request_list(current_user, today=today, **filters), filters,
+                                     today=today)
     page = paginate(queries.request_list(current_user, today=today, **filters))
     return render_template("dataprotection/list.html", page=page, filters=filters, today=today,
                            urgency_of=lambda sar: rules.urgency(sar.due_on, sar.status, today),

@@ -24,12 +24,13 @@ from ..accounts.models import User
 from ..core.csvio import csv_response, safe_filename
 from ..core.errors import ServiceError, ValidationFailed
 from ..core.forms import form_page, posted_version
+from ..core.listexport import requested_format
 from ..core.pagination import paginate
 from ..core.permissions import ADMIN, get_visible_or_404, roles_required
 from ..core.validation import db_id
 from ..extensions import db
 from ..organisation.models import Region
-from . import queries, rules, services
+from . import list_exports, queries, rules, services
 from .forms import ButtonForm, ProgrammeForm, ProjectForm, UploadTargetsForm
 from .models import MEASURES, Programme, Project
 
@@ -131,6 +132,8 @@ def projects():
                "branch_id": request.args.get("branch_id", type=db_id)}
     stmt = queries.project_list(current_user, name=filters["q"], programme_id=filters["programme_id"],
                                 branch_id=filters["branch_id"])
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every row, not a page
+        return list_exports.projects(fmt, stmt, filters)
     page = paginate(stmt)
     return render_template("funding/projects.html", page=page, filters=filters, filtered=any(filters.values()),
                            programmes=db.session.scalars(queries.programme_list()).all(),

@@ -30,6 +30,7 @@ from ..contacts.models import Activity, FollowUp
 from ..core import hooks
 from ..core.errors import ServiceError, ValidationFailed
 from ..core.forms import form_page, id_or_none, posted_version
+from ..core.listexport import requested_format
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN,
@@ -49,7 +50,7 @@ from ..organisation.forms import branch_for_new, choose_branch_page
 from ..organisation.models import Branch
 from ..reps import queries as rep_queries
 from ..reps.models import Rep
-from . import caseload, queries, rules, services
+from . import caseload, list_exports, queries, rules, services
 from .forms import (
     STAFF_CATEGORY_HINTS,
     STATUS_FIELDS,
@@ -167,6 +168,8 @@ def learners():
                                       staff_category=filters["staff_category"])
     if filters["no_contact"]:
         stmt = stmt.where(caseload.not_contacted_since(date.today()))
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every row, not a page
+        return list_exports.learners(fmt, stmt, current_user, filters)
     page = paginate(stmt)
     chosen = queries.filter_names(current_user, workplace_id=filters["workplace_id"], rep_id=filters["rep_id"])
     return render_template("learners/list.html", page=page, filters=filters, stages=queries.stages_of(l.id for l in page.items),
@@ -590,6 +593,8 @@ def courses():
     q = request.args.get("q", "").strip()[:200]
     category = request.args.get("category", "")
     category = category if category in COURSE_CATEGORIES else ""
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every row, not a page
+        return list_exports.courses(fmt, queries.course_list(q=q, category=category), {"q": q, "category": category})
     page = paginate(queries.course_list(q=q, category=category))
     return render_template("learners/courses.html", page=page, q=q, category=category,
                            can_edit=current_user.role == ADMIN, filtered=bool(q or category))

@@ -6,11 +6,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..core.forms import form_page, posted_version
+from ..core.listexport import requested_format
 from ..core.pagination import paginate
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, get_visible_or_404, roles_required, visible
 from ..core.validation import db_id
 from ..extensions import db
-from . import queries, services
+from . import list_exports, queries, services
 from .forms import BranchContactForm, BranchForm, EmployerForm, WorkplaceForm
 from .models import EMPLOYER_KINDS, WORKPLACE_KINDS, Branch, Employer, Region, Workplace
 
@@ -41,6 +42,8 @@ def _employer_choices():
 @bp.route("/regions")
 def regions():
     q = request.args.get("q", "").strip()
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every row, not a page
+        return list_exports.regions(fmt, queries.regions(current_user, q), {"q": q})
     page = _page(queries.regions(current_user, q))
     return render_template("organisation/regions.html", page=page, q=q)
 
@@ -59,6 +62,8 @@ def region(region_id: int):
 def branches():
     q = request.args.get("q", "").strip()
     region_id = request.args.get("region_id", type=db_id)
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every row, not a page
+        return list_exports.branches(fmt, queries.branches(current_user, q, region_id), {"q": q, "region_id": region_id})
     page = _page(queries.branches(current_user, q, region_id))
     return render_template("organisation/branches.html", page=page, q=q)
 
@@ -124,6 +129,9 @@ def edit_branch_contact(branch_id: int):
 def employers():
     q = request.args.get("q", "").strip()
     kind = request.args.get("kind", "")
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every row, not a page
+        kind = kind if kind in EMPLOYER_KINDS else ""
+        return list_exports.employers(fmt, queries.employers(current_user, q, kind), {"q": q, "kind": kind})
     page = _page(queries.employers(current_user, q, kind if kind in EMPLOYER_KINDS else ""))
     return render_template("organisation/employers.html", page=page, q=q, kind=kind, kinds=EMPLOYER_KINDS,
                            counts=queries.counts_by_employer([e.id for e in page.items]),
@@ -189,6 +197,10 @@ def workplaces():
     q = request.args.get("q", "").strip()
     kind = request.args.get("kind", "")
     employer_id = request.args.get("employer_id", type=db_id)
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every row, not a page
+        kind = kind if kind in WORKPLACE_KINDS else ""
+        return list_exports.workplaces(fmt, queries.workplaces(current_user, q, kind, employer_id=employer_id),
+                                       {"q": q, "kind": kind, "employer_id": employer_id})
     page = _page(queries.workplaces(current_user, q, kind if kind in WORKPLACE_KINDS else "", employer_id=employer_id))
     return render_template("organisation/workplaces.html", page=page, q=q, kind=kind, kinds=WORKPLACE_KINDS,
                            can_add=current_user.role in (ADMIN, BRANCH_CONVENOR))

@@ -30,6 +30,7 @@ from ..core import periods
 from ..core.csvio import safe_filename
 from ..core.errors import ServiceError, ValidationFailed
 from ..core.forms import posted_version
+from ..core.listexport import requested_format
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN,
@@ -47,7 +48,7 @@ from ..learners.models import Enrolment, Learner, NeedsAssessment
 from ..organisation.models import Branch, Employer, Region, Workplace
 from ..reps.models import Rep
 from ..timeoff.models import TimeOffRequest
-from . import builders, exports, figures, services
+from . import builders, exports, figures, list_exports, services
 from .jobs import start_report_job
 from .models import ReportRun
 
@@ -335,9 +336,12 @@ def funding_records(project_id: int, period: str, measure: str):
         abort(404)
     cumulative = request.args.get("cumulative") == "1"
     stmt = figures.funding_records(project, quarter, measure, current_user, cumulative=cumulative)
+    title = f"{MEASURES[measure]}: {'to date at ' if cumulative else ''}{quarter.code}"
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every record, not a page
+        return list_exports.records(fmt, stmt, title=f"{project.name} {title}", rows_of=_record_rows,
+                                    filters=list_exports.query_filters())
     page = paginate(stmt)
-    return render_template("reports/records.html", page=page, rows=_record_rows(page.items), title=f"{MEASURES[measure]}: "
-                           f"{'to date at ' if cumulative else ''}{quarter.code}",
+    return render_template("reports/records.html", page=page, rows=_record_rows(page.items), title=title,
                            caption=project.name,
                            back=url_for("reports.funding_return", project_id=project.id, period=quarter.code))
 
@@ -410,6 +414,9 @@ def schools_coverage_records(figure: str):
     as_of = _as_of()
     stmt = figures.schools_coverage_records(current_user, figure, region_id=region_id, branch_id=branch_id,
                                             as_of=as_of)
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every record, not a page
+        return list_exports.records(fmt, stmt, title=builders.COVERAGE_FIGURES[figure], rows_of=_record_rows,
+                                    filters=list_exports.query_filters())
     page = paginate(stmt)
     rows = _record_rows(page.items)
     back = url_for("reports.schools_coverage", as_of=as_of.isoformat(),
@@ -469,17 +476,24 @@ def time_off_records():
             places = places.where(Workplace.employer_id == employer_id)
             narrowed.append("one employer")
         stmt = stmt.where(TimeOffRequest.workplace_id.in_(places))
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every record, not a page
+        return list_exports.records(fmt, stmt, title="Time-off requests" + (f" {' '.join(narrowed)}" if narrowed else ""),
+                                    rows_of=_time_off_rows, filters=list_exports.query_filters())
     page = paginate(stmt)
-    rows = [{"label": f"{r.kind.replace('_', ' ').capitalize()}, {uk_date(r.starts_at)}",
-             "href": url_for("timeoff.time_off_request", request_id=r.id),
-             "detail": f"{r.status.replace('_', ' ').capitalize()}, requested on {uk_date(r.requested_on)}"}
-            for r in page.items]
+    rows = _time_off_rows(page.items)
     back = url_for("reports.time_off", period=request.args.get("period") or None,
                    **({"branch_id": branch_id} if branch_id else {"region_id": region_id} if region_id else {}))
     return render_template("reports/records.html", page=page, rows=rows,
                            title="Time-off requests" + (f": {', '.join(narrowed)}" if narrowed else ""),
                            caption=f"{builders.scope_label(region_id, branch_id)}, requested from {uk_date(start)} "
                                    f"to {uk_date(end)}", back=back)
+
+
+def _time_off_rows(items) -> list[dict[str, Any]]:
+    return [{"label": f"{r.kind.replace('_', ' ').capitalize()}, {uk_date(r.starts_at)}",
+             "href": url_for("timeoff.time_off_request", request_id=r.id),
+             "detail": f"{r.status.replace('_', ' ').capitalize()}, requested on {uk_date(r.requested_on)}"}
+            for r in items]
 
 
 #: equality figures that link to their learners: not the special-category ones (a list of named people by
@@ -503,6 +517,9 @@ def equality_records():
                              threshold=current_app.config["SUPPRESSION_THRESHOLD"])
     if not isinstance(shown["by"][dimension].get(value), int):  # a suppressed cell's list is not shown either
         abort(404)
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every record, not a page
+        return list_exports.records(fmt, stmt, title=f"Learners {builders._value_label(dimension, value)}",
+                                    rows_of=_record_rows, filters=list_exports.query_filters())
     page = paginate(stmt)
     back = url_for("reports.equality", period=request.args.get("period") or None,
                    **({"branch_id": branch_id} if branch_id else {"region_id": region_id} if region_id else {}))

@@ -27,6 +27,7 @@ from ..core.dates import add_months
 from ..core.documents import documents_of
 from ..core.errors import ValidationFailed
 from ..core.forms import form_page, id_or_none, posted_version
+from ..core.listexport import requested_format
 from ..core.pagination import paginate_list
 from ..core.permissions import (
     ADMIN,
@@ -40,7 +41,7 @@ from ..core.validation import date_input, db_id
 from ..extensions import db
 from ..organisation.forms import branch_for_new, choose_branch_page
 from ..organisation.models import WORKPLACE_KINDS
-from . import letters, queries, rules, services
+from . import letters, list_exports, queries, rules, services
 from .forms import LetterForm, RepForm, StandDownForm
 from .models import TRAINING_ROUTES, Rep
 
@@ -89,6 +90,8 @@ def reps():
     rows = queries.with_status(db.session.scalars(stmt).all(), "", today)
     counts = Counter(s.status for _r, s in rows)
     shown = [(r, s) for r, s in rows if not filters["status"] or s.status == filters["status"]]
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every row, not a page
+        return list_exports.reps(fmt, shown, filters)
     branches, employers = queries.list_filter_options(current_user)
     return render_template("reps/list.html", page=paginate_list(shown), filters=filters, counts=counts,
                            branches=branches, employers=employers, can_add=current_user.role in EDITORS,

@@ -25,6 +25,7 @@ from ..core import hooks
 from ..core.documents import documents_of
 from ..core.errors import ValidationFailed
 from ..core.forms import form_page, posted_version
+from ..core.listexport import requested_format
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN,
@@ -49,7 +50,7 @@ from ..organisation.models import (
 )
 from ..reps import queries as rep_queries
 from ..reps.models import Rep
-from . import facility, facility_views, queries, rules, services  # noqa: F401  (facility_views: pages on the ULRs' blueprint)
+from . import facility, facility_views, list_exports, queries, rules, services  # noqa: F401  (facility_views: pages on the ULRs' blueprint)
 from .forms import (
     KIND_HINTS,
     PURPOSE_LABELS,
@@ -130,10 +131,13 @@ def _filter_options() -> dict[str, list]:
 @bp.route("")
 def requests():
     filters = _list_filters()
-    page = paginate(queries.request_list(current_user, **filters))
-    deadlines = {r.id: deadline_of(r) for r in page.items}
     # a ULR sees "You" on their own requests (not their own name, row after row)
     mine = {rep.id for rep in rep_queries.reps_for_user(current_user)} if current_user.role == LEARNING_REP else set()
+    if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every row, not a page
+        return list_exports.requests(fmt, queries.request_list(current_user, **filters), filters, mine=mine,
+                                     deadline=deadline_of)
+    page = paginate(queries.request_list(current_user, **filters))
+    deadlines = {r.id: deadline_of(r) for r in page.items}
     return render_template("timeoff/list.html", page=page, filters=filters, deadlines=deadlines, today=date.today(),
                            can_add=current_user.role in REQUESTERS, filtered=any(filters.values()), my_rep_ids=mine,
                            who_heading="Who for" if mine else "ULR or learner", **_filter_options())
