@@ -201,3 +201,14 @@ def test_only_administrators_see_the_audit_log_and_its_csv(login_as, trail):
         assert client.get("/admin/audit").status_code == 403
         assert client.get("/admin/audit.csv").status_code == 403
     assert login_as("admin").get("/admin/audit.csv").status_code == 200
+
+
+def test_a_subject_access_search_finds_reads_of_lists_naming_the_person(world, trail):
+    """Who saw what of a person, for a subject access request: the read of a list that showed Ali's
+    equality monitoring is among Ali's audit entries (found through audit_record)."""
+    from ulr_app.dataprotection.queries import find_person
+
+    found = find_person(world.users.convenor_a1, learner_id=trail["ali"].id)
+    summaries = [e.summary for e in found.audit_entries]
+    assert "Viewed the equality monitoring of 2 learners (the learner list)" in summaries
+    assert "Recorded learner Ali Khan" in summaries and "Recorded learner Sam Okafor" not in summaries
