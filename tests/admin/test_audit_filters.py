@@ -189,6 +189,16 @@ def test_downloads_of_personal_data_are_recorded_as_exports(login_as, world):
     assert report.status_code == 200
     last = _exports()[-1]
     assert last.object_type == "report" and last.changes["format"] == "csv"
+    from ulr_app.agreements import services as agreement_services
+
+    g.audit_actor_label = "test set-up"
+    a = agreement_services.create_agreement({"title": "Barnet learning agreement", "employer_id": world.employers.a1.id},
+                                            branch=world.branches.a1)
+    doc = agreement_services.record_generated(a, b"%PDF-1.7 test", clause_set="test", flagged=[])
+    db.session.commit()
+    assert convenor.get(f"/agreements/{a.id}/documents/{doc.id}").status_code == 200
+    last = _exports()[-1]
+    assert (last.object_type, last.object_id, last.changes["format"]) == ("agreement", a.id, "pdf")
     # a download refused (out of scope) records nothing
     count = len(_exports())
     assert login_as("convenor_a2").get(f"/documents/{notice.id}").status_code == 404

@@ -67,6 +67,7 @@ def _sees(client, api, s) -> dict[str, bool]:
     }
     home = client.get("/").get_data(as_text=True)
     out["home page overdue follow-up"] = "Next contact with Sam Okafor" in home
+    out["home page stage counts"] = 'id="learner-stages"' in home and "/learners?stage=" in home
     return out
 
 
