@@ -187,6 +187,7 @@ EXPECTED = {
     "admin.disable_user": (("GET",), ADMIN, _scoped("user"), False),
     "admin.reset_password": (("GET",), ADMIN, _scoped("user"), False),
     "admin.audit_log": (("GET",), ADMIN, None, False),
+    "admin.audit_log_csv": (("GET",), ADMIN, None, False),
     "reps.reps": (("GET",), ALL, None, False),
     "reps.search_reps": (("GET",), ALL, None, False),
     "reps.new_rep": (("GET", "POST"), EDITORS, None, False),

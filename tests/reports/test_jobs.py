@@ -85,8 +85,18 @@ def test_a_report_file_is_made_in_a_thread(app, world, login_as, fmt, content_ty
     assert response.headers["Content-Disposition"] == f"attachment; filename=test-report-fy2026-q3.{fmt}"
     assert response.mimetype == content_type.split(";")[0]
     response.close()
+    # the download of the file is recorded as an export (issue 14 item 7); the refused ones below are not
+    from ulr_app.core.audit_models import AuditEntry
+
+    db.session.expire_all()
+    exported = select(AuditEntry).where(AuditEntry.action == "export", AuditEntry.object_type == "job",
+                                        AuditEntry.object_id == job.id)
+    entry = db.session.scalars(exported).one()
+    assert entry.actor_id == world.users.convenor_a1.id and entry.changes["format"] == fmt
     for other in ("convenor_a2", "admin", "organiser_a"):
         assert login_as(other).get(f"/jobs/{job.id}/download").status_code == 404, other
+    db.session.expire_all()
+    assert len(db.session.scalars(exported).all()) == 1
 
 
 def test_a_job_started_by_a_request_runs_after_its_commit(app, world, login_as):

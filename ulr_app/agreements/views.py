@@ -23,7 +23,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..core import csvio
+from ..core import audit, csvio
 from ..core.errors import ERROR_TITLES, ValidationFailed
 from ..core.forms import form_page, posted_version
 from ..core.listexport import requested_format
@@ -467,6 +467,8 @@ def document(agreement_id: int, document_id: int):
     else:
         name = csvio.safe_filename(agreement.title, "signed" if doc.kind == "signed" else "draft", doc.number,
                                    extension="pdf")
+    audit.record_export(db.session, f"document {doc.number} of agreement {agreement.title}", fmt="pdf", filename=name,
+                        object_type=agreement.__tablename__, object_id=agreement.id)
     # read whole (at most the upload limit): no open file handle outlives the request
     return send_file(io.BytesIO(path.read_bytes()), mimetype="application/pdf", as_attachment=True, download_name=name,
                      max_age=0)

@@ -23,6 +23,7 @@ from ..extensions import db
 from ..learners.models import Learner
 from ..learners.queries import learner_condition
 from ..organisation.models import Branch
+from ..reps import queries as rep_queries
 from ..reps.models import Rep
 from . import rules
 from .models import Activity, Case, FollowUp
@@ -32,8 +33,11 @@ def case_condition(user):
     if user.role == REGIONAL_ORGANISER:
         return Case.branch_id.in_(select(Branch.id).where(Branch.region_id == user.region_id))
     if user.role == LEARNING_REP:
-        # a ULR's own cases: those they work, or recorded
-        return or_(Case.owner_id == user.id, Case.created_by_id == user.id)
+        # a ULR's own cases: those they work, or recorded with nobody working them, while they hold the role;
+        # not once reassigned to someone else, nor about a learner handed over (issue 14 item 5)
+        return (or_(Case.owner_id == user.id, Case.owner_id.is_(None) & (Case.created_by_id == user.id))
+                & rep_queries.ulr_not_stood_down(user)
+                & (Case.learner_id.is_(None) | Case.learner_id.in_(_learner_ids(user))))
     return Case.branch_id == user.branch_id
 
 
@@ -187,7 +191,8 @@ def can_work(user, case: Case) -> bool:
     """Who logs activities and follow-ups: editors, and a ULR on their own cases (owned or recorded)."""
     if can_edit(user, case):
         return True
-    return user.role == LEARNING_REP and user.id in (case.owner_id, case.created_by_id)
+    return user.role == LEARNING_REP and (case.owner_id == user.id
+                                          or (case.owner_id is None and case.created_by_id == user.id))
 
 
 def branch_reps(branch_id: int) -> list:

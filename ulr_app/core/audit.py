@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping, Optional
 from flask import g, has_request_context, request
 from flask_login import current_user
 
-from .audit_models import AuditEntry
+from .audit_models import AuditEntry, AuditRecord
 from .models import Base
 
 MASK = "[special category: changed]"
@@ -82,10 +82,28 @@ def record(
         changes=masked_changes(type(obj), changes) if (changes and obj is not None) else (dict(changes) if changes else None),
         ip_address=request.remote_addr if has_request_context() else None,
     )
+    entry.covers = covers(entry.object_type, entry.object_id, entry.changes)
     session.add(entry)
     if survive_rollback and has_request_context():
         g.setdefault("audit_kept", []).append({c: getattr(entry, c) for c in _KEPT_COLUMNS})
     return entry
+
+
+def covered_ids(changes: Any) -> list[int]:
+    """The record ids an entry's ``changes["records"]`` names (reads of special-category data, exports)."""
+    found = changes.get("records") if isinstance(changes, dict) else None
+    if not isinstance(found, list):
+        return []
+    return sorted({v for v in found if isinstance(v, int) and not isinstance(v, bool)})
+
+
+def covers(object_type: str, object_id: Optional[int], changes: Any) -> list[AuditRecord]:
+    """The link rows of an entry that covers several records (no ``object_id`` of its own): one per
+    record, so that the audit page finds the entry by any of them. An entry about one record is found
+    by its own ``object_id`` and needs none."""
+    if object_id is not None:
+        return []
+    return [AuditRecord(record_type=object_type, record_id=rid) for rid in covered_ids(changes)]
 
 
 _KEPT_COLUMNS = ("actor_id", "actor_label", "action", "object_type", "object_id", "summary", "changes", "ip_address")
@@ -101,7 +119,9 @@ def write_kept(session) -> int:
     """After a rollback, write again the entries recorded with ``survive_rollback``; commit them."""
     kept = g.pop("audit_kept", []) if has_request_context() else []
     for fields in kept:
-        session.add(AuditEntry(**fields))
+        entry = AuditEntry(**fields)
+        entry.covers = covers(entry.object_type, entry.object_id, entry.changes)
+        session.add(entry)
     if kept:
         session.commit()
     return len(kept)
@@ -161,6 +181,28 @@ def write_reads(session) -> int:
     for object_type, got in (reads or {}).items():
         _read_entry(session, object_type, got["records"], got["fields"], got["where"], got["what"])
     return len(reads or {})
+
+
+# --- exports of personal data ------------------------------------------------------------------------
+
+#: the action of an entry recording that personal data left the system as a file (CSV, PDF, XLSX, ZIP)
+EXPORT = "export"
+
+
+def record_export(session, what: str, *, fmt: str, filename: str = "", object_type: str = "system",
+                  object_id: Optional[int] = None, records: Iterable[Any] = ()) -> AuditEntry:
+    """Note that the signed-in user downloaded ``what`` (words: "the facility time of FY2026-Q1") as a
+    ``fmt`` file. ``object_type``/``object_id`` name the record exported when it is one; ``records``
+    the ids (of ``object_type``) of the rows of a list, so that the audit page finds the export by any
+    of them."""
+    ids = sorted({int(r) for r in records if r is not None})
+    changes: dict[str, Any] = {"format": fmt.lower(), "file": filename[:200]}
+    if ids:
+        changes["records"] = ids
+    if object_id is None and len(ids) == 1:
+        object_id = ids[0]
+    return record(session, EXPORT, summary=f"Exported {what} ({fmt.upper()})", object_type=object_type,
+                  object_id=object_id, changes=changes)
 
 
 def apply_changes(obj: Base, data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, tuple[Any, Any]]:

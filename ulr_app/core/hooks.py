@@ -21,6 +21,9 @@ HOOKS = {
     "learner.merge_movers": "learners asks which other records follow a learner merged into another: "
                             "(position, label, model) (cases answers)",
     "timeoff.case_visible": "time off asks whether a refusal's dispute case is one the user may see (cases answers)",
+    "timeoff.visible_learner_ids": "time off asks for a SELECT of the ids of the learners a ULR may see, so that a "
+                                   "learner-release request about a learner handed over leaves their view (learners "
+                                   "answers)",
     "timeoff.learner_in_branch": "time off asks whether a learner exists in a branch (learners answers)",
     "timeoff.branch_learners": "time off asks for a branch's learners a user may see, as (id, label), to name "
                                "the learner of a learner release (learners answers)",

@@ -13,7 +13,7 @@ from sqlalchemy import false, func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from ..cases.models import Activity, Case
-from ..core.audit_models import AuditEntry
+from ..core.audit_models import AuditEntry, AuditRecord
 from ..core.jobs_models import Job
 from ..core.permissions import (
     ADMIN,
@@ -223,6 +223,10 @@ def find_person(user, *, name: str = "", email: str = "", learner_id: Optional[i
     audit_cond = []
     if about:
         audit_cond.append(tuple_(AuditEntry.object_type, AuditEntry.object_id).in_(about))
+        # and the entries about several records that include one of these (a read of a list's special-category
+        # data, an export): who saw what of the person
+        audit_cond.append(AuditEntry.id.in_(select(AuditRecord.entry_id).where(
+            tuple_(AuditRecord.record_type, AuditRecord.record_id).in_(about))))
     if user.role == ADMIN and name:
         audit_cond.append(like(AuditEntry.summary, name))
     if audit_cond:

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, render_template, request, send_file, 
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..core import audit
 from ..core.errors import ERROR_TITLES
 from ..core.forms import form_page, posted_version
 from ..core.permissions import (
@@ -187,6 +188,10 @@ def download(employer_id: int, evidence_id: int):
         abort(404)
     if not path.is_file():
         abort(404)
+    name = evidence.original_name or path.name
+    audit.record_export(db.session, f"Go Award evidence {name} of {employer.name}", fmt=name.rsplit(".", 1)[-1]
+                        if "." in name else "file", filename=name, object_type=evidence.__tablename__,
+                        object_id=evidence.id)
     # read whole (at most the upload limit): no open file handle outlives the request
     return send_file(io.BytesIO(path.read_bytes()), mimetype=evidence.content_type or "application/octet-stream",
                      as_attachment=True, download_name=evidence.original_name or path.name, max_age=0)

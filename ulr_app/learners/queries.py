@@ -19,6 +19,7 @@ from ..core.query_shapes import in_subquery
 from ..core.validation import like_pattern
 from ..extensions import db
 from ..organisation.models import Branch, Workplace, branch_employer
+from ..reps import queries as rep_queries
 from ..reps.models import Rep
 from ..timeoff.models import TimeOffRequest
 from . import rules
@@ -36,10 +37,13 @@ def learner_condition(user):
     if user.role == REGIONAL_ORGANISER:
         return Learner.branch_id.in_(select(Branch.id).where(Branch.region_id == user.region_id))
     if user.role == LEARNING_REP:
-        # a ULR's caseload: learners assigned to them, or recorded by them. in_subquery: on PostgreSQL a
+        # a ULR's caseload: learners assigned to one of their appointments in post, or recorded by them and
+        # assigned to nobody yet while they hold the role. Handed over (assigned to another ULR, or their
+        # appointment stood down), a learner leaves it (issue 14 item 5). in_subquery: on PostgreSQL a
         # BitmapOr of the rep_id and created_by_id indexes, not a scan of every learner (core/query_shapes.py)
-        return or_(in_subquery(Learner.rep_id, select(Rep.id).where(Rep.user_id == user.id)),
-                   Learner.created_by_id == user.id)
+        return or_(in_subquery(Learner.rep_id, rep_queries.current_rep_ids(user)),
+                   Learner.rep_id.is_(None) & (Learner.created_by_id == user.id)
+                   & rep_queries.ulr_not_stood_down(user))
     return Learner.branch_id == user.branch_id
 
 
@@ -48,6 +52,7 @@ def _learners(user):
     return learner_condition(user)
 
 
+@hooks.provide("timeoff.visible_learner_ids")
 def _learner_ids(user):
     return select(Learner.id).where(learner_condition(user))
 

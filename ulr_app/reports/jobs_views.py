@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, s
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..core import audit
 from ..core import jobs as core_jobs
 from ..core.jobs import JOB_STATUSES, Job
 from ..core.pagination import paginate
@@ -101,6 +102,9 @@ def download(job_id: int):
         content = path.read_bytes()  # read whole: no file handle is left open with the response
     except OSError:
         abort(404)
+    name = job.result_name or path.name
+    audit.record_export(db.session, job.title, fmt=name.rsplit(".", 1)[-1] if "." in name else "file", filename=name,
+                        object_type=job.__tablename__, object_id=job.id)
     return send_file(io.BytesIO(content), mimetype=(job.result_type or "application/octet-stream").split(";")[0],
                      as_attachment=True, download_name=job.result_name or path.name, max_age=0)
 

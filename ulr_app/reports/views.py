@@ -26,7 +26,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..agreements.models import Agreement
-from ..core import periods
+from ..core import audit, periods
 from ..core.csvio import safe_filename
 from ..core.errors import ServiceError, ValidationFailed
 from ..core.forms import posted_version
@@ -151,7 +151,9 @@ def _csv(doc):
     response = Response(exports.to_csv(doc), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
 
-    response.headers.set("Content-Disposition", "attachment", filename=safe_filename(doc.filename_stem))
+    filename = safe_filename(doc.filename_stem)
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    audit.record_export(db.session, f"the report {doc.title}", fmt="csv", filename=filename, object_type="report")
     return response
 
 
@@ -312,6 +314,8 @@ def _run_file(run: ReportRun, fmt: str):
         abort(404)
     import io
 
+    audit.record_export(db.session, f"the frozen report run {run.id}", fmt=fmt, filename=path.name,
+                        object_type=run.__tablename__, object_id=run.id)
     return send_file(io.BytesIO(path.read_bytes()), mimetype=FORMATS[fmt], as_attachment=True,
                      download_name=path.name)
 

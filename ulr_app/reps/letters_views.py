@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, send_file
 from flask_login import current_user
 
-from ..core import csvio, documents
+from ..core import audit, csvio, documents
 from ..core.documents import StoredDocument, path_of
 from ..core.permissions import get_visible_or_404
 from ..extensions import db
@@ -43,6 +43,9 @@ def download(document_id: int):
         abort(404)
     label = getattr(record, "name", None) or (record.rep.name if getattr(record, "rep", None) else "")
     name = csvio.safe_filename(doc.kind.replace("_", "-"), label, doc.number, extension="pdf")
+    audit.record_export(db.session, f"{doc.title or doc.kind.replace('_', ' ')} ({doc.object_type.replace('_', ' ')} "
+                                    f"{doc.object_id})", fmt="pdf", filename=name, object_type=doc.object_type,
+                        object_id=doc.object_id)
     # read whole (a letter is small): no open file handle outlives the request
     return send_file(io.BytesIO(path.read_bytes()), mimetype="application/pdf", as_attachment=True, download_name=name,
                      max_age=0)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
@@ -94,9 +94,27 @@ def eligible(rep: Optional[Rep], today: Optional[date] = None) -> Optional[bool]
     return None if rep is None else state(rep, today).eligible_for_paid_time_off
 
 
+def in_post(today: Optional[date] = None):
+    """SQL condition: an appointment not stood down (stood_down_on empty, or still to come)."""
+    return or_(Rep.stood_down_on.is_(None), Rep.stood_down_on > (today or date.today()))
+
+
+def current_rep_ids(user, today: Optional[date] = None):
+    """A SELECT of the ids of the ULR's appointments in post: their caseload is the learners assigned to
+    these (issue 14 item 5: access ends when the role ends)."""
+    return select(Rep.id).where(Rep.user_id == user.id, in_post(today))
+
+
+def ulr_not_stood_down(user, today: Optional[date] = None):
+    """SQL condition: the ULR ``user`` still holds a role: an appointment in post, or none yet (a login
+    made before the appointment is recorded). False once every appointment of theirs is stood down: what
+    they recorded and left unassigned, and the cases they work, are then no longer theirs to see."""
+    return or_(exists(current_rep_ids(user, today)), ~exists(select(Rep.id).where(Rep.user_id == user.id)))
+
+
 def reps_for_user(user):
-    """The appointments of a signed-in ULR (to request time off as themselves)."""
-    return db.session.scalars(select(Rep).where(Rep.user_id == user.id, Rep.stood_down_on.is_(None))).all()
+    """The appointments of a signed-in ULR in post (to request time off as themselves)."""
+    return db.session.scalars(select(Rep).where(Rep.user_id == user.id, in_post())).all()
 
 
 def training_reminder_facts(today: date, *, branch_ids=None):

@@ -11,7 +11,7 @@ from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..core import csvio, hooks, periods
+from ..core import audit, csvio, hooks, periods
 from ..core.documents import StoredDocument
 from ..core.pagination import paginate_list
 from ..core.validation import db_id
@@ -135,4 +135,7 @@ def facility_time_csv():
              r.agreement.title if r.agreement else "", r.hours_per_month, r.allowed,
              {"over": "Over", "within": "Within"}.get(r.against or "", "No hours stated"),
              r.over_by if r.against else ""] for r in found]
-    return csvio.csv_response(csvio.safe_filename("facility-time", period.code, date.today().isoformat()), header, rows)
+    filename = csvio.safe_filename("facility-time", period.code, date.today().isoformat())
+    audit.record_export(db.session, f"the facility time of {len(found)} ULR(s) for {period.code}", fmt="csv",
+                        filename=filename, object_type="rep", records=[r.rep.id for r in found])
+    return csvio.csv_response(filename, header, rows)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..agreements import rules as agreement_rules
 from ..agreements.models import Agreement
+from ..core import hooks
 from ..core.permissions import (
     ADMIN,
     BRANCH_CONVENOR,
@@ -34,10 +35,15 @@ def _requests(user):
     if user.role == REGIONAL_ORGANISER:
         return TimeOffRequest.branch_id.in_(select(Branch.id).where(Branch.region_id == user.region_id))
     if user.role == LEARNING_REP:
-        # a ULR's own requests: as the ULR, or ones they recorded
+        # a ULR's own requests: as the ULR (their own time off stays theirs), or ones they recorded while they
+        # hold the role; neither about a learner they no longer see (handed over: issue 14 item 5)
         # in_subquery: an index condition on rep_id on PostgreSQL (core/query_shapes.py)
-        return or_(in_subquery(TimeOffRequest.rep_id, select(Rep.id).where(Rep.user_id == user.id)),
-                   TimeOffRequest.created_by_id == user.id)
+        own = or_(in_subquery(TimeOffRequest.rep_id, select(Rep.id).where(Rep.user_id == user.id)),
+                  (TimeOffRequest.created_by_id == user.id) & rep_queries.ulr_not_stood_down(user))
+        learners = hooks.first("timeoff.visible_learner_ids", user)
+        if learners is None:
+            return own & TimeOffRequest.learner_id.is_(None)
+        return own & (TimeOffRequest.learner_id.is_(None) | TimeOffRequest.learner_id.in_(learners))
     return TimeOffRequest.branch_id == user.branch_id
 
 
