@@ -28,6 +28,7 @@ from .models import (
     Course,
     Enrolment,
     Learner,
+    LearnerConsent,
     NeedsAssessment,
 )
 
@@ -103,6 +104,22 @@ def learner_for_time_off(learner_id: int, user) -> dict | None:
                                 .where(Enrolment.learner_id == learner_id, Enrolment.status.in_(OPEN_ENROLMENT))
                                 .order_by(Enrolment.started_on.is_(None), Enrolment.started_on, Enrolment.id)).all() if may_see else []
     return {"id": learner.id, "name": learner.name, "visible": may_see, "courses": list(dict.fromkeys(titles))}
+
+
+def _consent_in_force(purpose: str, today):
+    return exists().where(LearnerConsent.learner_id == Learner.id, LearnerConsent.purpose == purpose,
+                          LearnerConsent.given_on <= today,
+                          LearnerConsent.withdrawn_on.is_(None) | (LearnerConsent.withdrawn_on > today))
+
+
+def contactable(today):
+    """SQL condition: the learner may be contacted on ``today`` (e-mailed, reminded about, listed as due
+    a contact): consent to keep the record and to be contacted in force (rules.may_contact). A learner
+    with no consent rows at all (recorded before the consent history, e.g. bulk-loaded) is contactable
+    from their consent date, as before."""
+    no_history = ~exists().where(LearnerConsent.learner_id == Learner.id)
+    return (Learner.consent_on.is_not(None) & (Learner.consent_on <= today)
+            & (no_history | (_consent_in_force("records", today) & _consent_in_force("contact", today))))
 
 
 def can_see_equality(user) -> bool:

@@ -21,7 +21,7 @@ from ..funding.queries import project_visible
 from ..organisation.models import Branch, Workplace, branch_employer
 from ..reps.models import Rep
 from ..timeoff.models import TimeOffRequest
-from . import rules
+from . import consent, rules
 from .models import (BARRIERS, CONTRACTS, COURSE_CATEGORIES, ENROLMENT_STATUSES, HOURS, LEVEL_LABELS, MEMBERSHIP,
                      STAFF_CATEGORIES, SUBJECTS, Course, Enrolment, Learner, NeedsAssessment)
 
@@ -91,6 +91,8 @@ def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[L
                                 "tell the branch convenor, who deals with their records"]
     if c["consent_on"] and not c["consent_scope"]:
         errors.setdefault("consent_scope", ["Enter what the learner's consent covers"])
+    for f, messages in consent.equality_refused(existing, {f: c[f] for f in EQUALITY_FIELDS if f in data}).items():
+        errors.setdefault(f, messages)
     if c["email"]:
         c["email"] = c["email"].lower()
         if not EMAIL.match(c["email"]):
@@ -154,6 +156,7 @@ def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_d
     db.session.flush()
     audit.record(db.session, "create", learner, summary=f"Recorded learner {learner.name}",
                  changes=audit.snapshot(learner, FIELDS))
+    consent.follow_learner(learner, audit.snapshot(learner, FIELDS), actor=actor, created=True)
     timeline.add(db.session, learner, "created", "Learner recorded"
                  + (f"; consent given on {uk_date(learner.consent_on)}" if learner.consent_on else ""))
     return learner
@@ -167,6 +170,7 @@ def update_learner(learner: Learner, data: Mapping[str, Any], *, version: Option
     if changes:
         db.session.flush()
         audit.record(db.session, "update", learner, summary=f"Changed learner {learner.name}", changes=changes)
+        consent.follow_learner(learner, changes, actor=actor)
         if "consent_on" in changes and learner.consent_on:
             timeline.add(db.session, learner, "milestone", f"Consent given on {uk_date(learner.consent_on)}")
         if "rep_id" in changes:
@@ -216,6 +220,11 @@ def _needs_consent(learner: Learner, what: str) -> None:
     if not learner.consent_on:
         raise ValidationFailed("The learner has not consented", {"learner_id": [
             f"Record the learner's consent (its date and what it covers) before {what}"]})
+    withdrawn = consent.withdrawn_on(learner, "records")
+    if withdrawn is not None:
+        raise ValidationFailed("The learner withdrew their consent", {"learner_id": [
+            f"Consent to keep this record was withdrawn on {uk_date(withdrawn)}: nothing more may be recorded "
+            "about the learner, and the record must now be erased"]})
 
 
 # --- needs analysis -----------------------------------------------------------------------------
