@@ -7,6 +7,7 @@ from typing import Optional
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..accounts.models import User
 from ..core.models import Base, TimestampMixin, VersionedMixin
 from ..organisation.models import Branch, Employer, Workplace
 from ..reps.models import Rep
@@ -99,6 +100,8 @@ class LearnerConsent(TimestampMixin, Base):
     note: Mapped[Optional[str]] = mapped_column(Text)
 
     learner: Mapped[Learner] = relationship()
+    taken_by: Mapped[Optional[User]] = relationship(foreign_keys=[taken_by_id])
+    withdrawn_by: Mapped[Optional[User]] = relationship(foreign_keys=[withdrawn_by_id])
 
 
 class NeedsAssessment(TimestampMixin, Base):
