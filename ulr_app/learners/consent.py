@@ -111,7 +111,9 @@ def follow_learner(learner: Learner, changes: Mapping[str, tuple[Any, Any]], *, 
                                  summary=f"Consent of learner {learner.name} corrected: {rules.PURPOSES[row.purpose]}")
     filled = [f for f in EQUALITY_FIELDS if f in changes and getattr(learner, f) is not None]
     if filled and learner.consent_on and "equality" not in current:
-        _add(learner, purpose="equality", given_on=date.today(), method="not_recorded", actor=actor,
+        # recorded with the learner: given with their consent (as the migration reads today's data); later: today
+        _add(learner, purpose="equality", given_on=learner.consent_on if created else date.today(),
+             method="not_recorded", actor=actor,
              note="Recorded with the equality monitoring on the learner's details")
 
 
