@@ -335,7 +335,7 @@ def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, sta
     merged_from = db.session.scalars(select(Learner).where(Learner.merged_into_id == learner.id).order_by(Learner.id)).all()
     progressed = {a for a, _b in lad.progressions}
     consents = consent.consents_of(learner)
-    records_withdrawn = consent.withdrawn_on(learner, "records", today)
+    consent_facts = consent.facts(consents)
     return render_template(
         "learners/learner.html", learner=learner, ladder=lad, rungs=queries.ladder_rungs(lad),
         informal=queries.informal_outcomes(lad), progressed=progressed,
@@ -345,8 +345,10 @@ def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, sta
         can_merge=current_user.role in MERGERS, contact_form=contact_form, form=contact_form,
         contacts=_contacts(learner), updates=_updates(learner), enrolments=_newest_first(lad.enrolments),
         follow_ups=_follow_ups(learner, today), cases=cases,
-        merged_from=merged_from, today=today, consents=consents, records_withdrawn=records_withdrawn,
-        consents_in_force=consent.in_force(learner, today), may_contact=consent.may_contact(learner, today),
+        merged_from=merged_from, today=today, consents=consents,
+        records_withdrawn=rules.ever_withdrawn(consent_facts, "records", today),
+        consents_in_force=rules.purposes_in_force(consent_facts, today),
+        may_contact=rules.may_contact(consent_facts, today, legacy_consent_on=learner.consent_on),
         erase_url=(url_for("learners.erase", learner_id=learner.id) if "learners.erase" in current_app.view_functions
                    else None),
         stage=queries.stages_of([learner.id]).get(learner.id, "no_enrolment")), status
