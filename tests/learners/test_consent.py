@@ -360,3 +360,17 @@ def test_withdrawn_equality_leaves_the_equality_report_csv_and_pdf(world, login_
                          check=True, timeout=60).stdout.decode("utf-8")
     import re
     assert re.search(r"Kurdish\s+5\b", pdf), pdf
+
+
+@pytest.mark.parametrize("withdrawn_on", ("keep", "duplicate"))
+def test_merging_moves_the_consents_and_never_brings_withdrawn_equality_back(world, withdrawn_on):
+    from ulr_app.learners import services
+    keep = learner(world, **EQUALITY)
+    duplicate = learner(world, name="Sam Okafor", **EQUALITY)
+    _withdraw(keep if withdrawn_on == "keep" else duplicate, "equality")
+    moved = services.merge_learners(keep, duplicate)
+    db.session.commit()
+    assert moved["consents"] == 3
+    assert keep.ethnicity is None
+    assert len(consent.consents_of(keep)) == 6 and consent.consents_of(duplicate) == []
+    assert consent.in_force(keep) == {"records", "contact"}  # the same person withdrew it on one record

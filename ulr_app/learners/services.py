@@ -23,7 +23,7 @@ from ..reps.models import Rep
 from ..timeoff.models import TimeOffRequest
 from . import consent, rules
 from .models import (BARRIERS, CONTRACTS, COURSE_CATEGORIES, ENROLMENT_STATUSES, HOURS, LEVEL_LABELS, MEMBERSHIP,
-                     STAFF_CATEGORIES, SUBJECTS, Course, Enrolment, Learner, NeedsAssessment)
+                     STAFF_CATEGORIES, SUBJECTS, Course, Enrolment, Learner, LearnerConsent, NeedsAssessment)
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EQUALITY_FIELDS = ("gender", "ethnicity", "disability", "age_band")
@@ -571,7 +571,8 @@ def _merge_fill(keep: Learner, duplicate: Learner) -> dict[str, Any]:
 
 #: what follows a learner merged into another, in the order the summary names it: (position, label, model)
 MERGE_MOVERS = ((10, "needs analyses", NeedsAssessment), (20, "enrolments", Enrolment), (30, "contacts", Activity),
-                (40, "follow-ups", FollowUp), (60, "time-off requests", TimeOffRequest))
+                (40, "follow-ups", FollowUp), (60, "time-off requests", TimeOffRequest),
+                (70, "consents", LearnerConsent))
 
 
 def merge_movers() -> list[tuple[int, str, type]]:
@@ -594,6 +595,8 @@ def merge_learners(keep: Learner, duplicate: Learner, *, actor=None, keep_versio
     problem = merge_problem(keep, duplicate)
     if problem:
         raise ValidationFailed("These learners cannot be merged", {"duplicate_id": [problem]})
+    # equality monitoring withdrawn on either record is not brought back from the other
+    equality_withdrawn = any(consent.withdrawn_on(r, "equality") for r in (keep, duplicate))
     moved: dict[str, int] = {}
     for _position, label, model in merge_movers():
         rows = db.session.scalars(select(model).where(model.learner_id == duplicate.id)).all()
@@ -606,9 +609,14 @@ def merge_learners(keep: Learner, duplicate: Learner, *, actor=None, keep_versio
         entry.object_id = keep.id
     moved["timeline entries"] = len(entries)
     fill = _merge_fill(keep, duplicate)
+    if equality_withdrawn:
+        fill = {f: value for f, value in fill.items() if f not in EQUALITY_FIELDS}
     changes = audit.apply_changes(keep, fill, FIELDS)
     duplicate.merged_into_id = keep.id
     db.session.flush()
+    if equality_withdrawn and "equality" in consent.in_force(keep):  # the same person withdrew it: it holds for both
+        consent.withdraw(keep, {"purpose": "equality", "withdrawn_on": date.today().isoformat(),
+                                "note": f"Withdrawn on the merged record (learner {duplicate.id})"}, actor=actor)
     what = ", ".join(f"{n} {label}" for label, n in moved.items() if n) or "no other records"
     audit.record(db.session, "merge", keep, changes=changes or None,
                  summary=f"Merged learner {duplicate.name} (learner {duplicate.id}) into learner {keep.name}: moved {what}")
