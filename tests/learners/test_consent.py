@@ -314,6 +314,16 @@ def test_api_consent_fields_keep_working_and_equality_after_withdrawal_is_422(wo
     _withdraw(who, "equality")
     item = api.get(f"/learners/{who.id}").json
     assert item["ethnicity"] is None and item["consent_on"] == "2026-02-01"
+    by_purpose = {c["purpose"]: c for c in item["consents"]}
+    assert set(by_purpose) == {"records", "contact", "equality"}
+    assert by_purpose["records"]["given_on"] == "2026-02-01" and by_purpose["records"]["withdrawn_on"] is None
+    assert by_purpose["records"]["taken_by_id"] == world.users.convenor_a1.id
+    assert by_purpose["equality"]["withdrawn_on"] == TODAY.isoformat()
+    listed = {i["id"]: i for i in api.get("/learners").json["items"]}
+    assert listed[who.id]["consents"] == item["consents"]
+    # read only
+    assert_error(api.patch(f"/learners/{who.id}", json={"consents": [], "version": item["version"]}), 422,
+                 "validation_failed", fields=("consents",))
     error = assert_error(api.patch(f"/learners/{who.id}", json={"ethnicity": "Kurdish", "version": item["version"]}),
                          422, "validation_failed", fields=("ethnicity",))
     assert "withdrew consent to equality monitoring" in error["fields"]["ethnicity"][0]
