@@ -297,6 +297,8 @@ def test_records_withdrawn_banner_links_to_erasure_when_there_is_one(world, logi
     c.submit(f"/learners/{sam.id}/consent/withdraw?purpose=records", {"withdrawn_on": uk(TODAY)})
     page = plain(c.get(f"/learners/{sam.id}"))
     assert f"Consent to keep this record was withdrawn on {long(TODAY)}: the record must now be erased" in page
+    page_html = text(c.get(f"/learners/{sam.id}"))
+    assert "Log a contact" not in page_html and "Record a needs analysis" not in page_html
     has_erase = "learners.erase" in app.view_functions
     assert (f'href="/learners/{sam.id}/erase"' in text(c.get(f"/learners/{sam.id}"))) is has_erase
 
@@ -384,3 +386,11 @@ def test_merging_moves_the_consents_and_never_brings_withdrawn_equality_back(wor
     assert keep.ethnicity is None
     assert len(consent.consents_of(keep)) == 6 and consent.consents_of(duplicate) == []
     assert consent.in_force(keep) == {"records", "contact"}  # the same person withdrew it on one record
+
+
+def test_a_learner_from_before_the_consent_history_shows_their_consent_date(world, login_as):
+    from tests.reports import helpers as report_helpers
+    old = report_helpers.learner(world, name="Bulk Loaded")  # inserted directly, as the national demo data is
+    page = plain(login_as("convenor_a1").get(f"/learners/{old.id}"))
+    assert "Consent to keep their record and to contact them given on 5 January 2026 (recorded before" in page
+    assert consent.may_contact(old)
