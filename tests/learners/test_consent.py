@@ -135,6 +135,9 @@ def test_withdrawing_equality_erases_the_fields_and_the_audit_trails_copies(worl
     db.session.commit()
     done = _withdraw(sam, "equality", YESTERDAY, note="Phoned the branch")
     assert [c.purpose for c in done] == ["equality"]
+    withdrawal = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "learner_consent",
+                                                             AuditEntry.action == "withdraw")).one()
+    assert withdrawal.object_id == done[0].id and withdrawal.changes["withdrawn_on"] == [None, YESTERDAY.isoformat()]
     db.session.expire_all()
     sam = db.session.get(Learner, sam.id)
     assert all(getattr(sam, f) is None for f in EQUALITY)
@@ -248,10 +251,14 @@ def test_withdraw_equality_page_confirms_then_erases_everywhere(world, login_as,
     page = text(c.get(f"/learners/{sam.id}"))
     assert "Kurdish" not in page and "35-44" not in page and "Woman" not in page
     assert f"Withdrawn {long(TODAY)}" in plain(c.get(f"/learners/{sam.id}"))
+    links = text(c.get(f"/learners/{sam.id}"))
+    assert f"/learners/{sam.id}/consent/withdraw?purpose=contact" in links
+    assert f"/learners/{sam.id}/consent/withdraw?purpose=equality" not in links  # withdrawn already
     item = api_as("convenor_a1").get(f"/learners/{sam.id}").json
     assert all(item[f] is None for f in EQUALITY)
     assert item["equality_recorded"] == {f: False for f in sorted(EQUALITY)}
-    # the form refuses them again, at the field
+    # the form says so, and refuses them again, at the field
+    assert f"withdrew consent to equality monitoring on {long(TODAY)}" in plain(c.get(f"/learners/{sam.id}/edit"))
     token = c.token(f"/learners/{sam.id}/edit")
     bad = c.post(f"/learners/{sam.id}/edit", data={"csrf_token": token, "name": sam.name, "consent_on": "5 1 2026",
                                                    "consent_scope": sam.consent_scope, "ethnicity": "Kurdish",

@@ -291,7 +291,8 @@ def edit_learner(learner_id: int):
 
     return form_page(form, save, "learners/form.html", title=f"Change {learner.name}'s details", branch=learner.branch,
                      back=back, action=url_for(".edit_learner", learner_id=learner.id), existing=learner,
-                     version=learner.version, duplicates=[], STAFF_CATEGORY_HINTS=_staff_hints())
+                     version=learner.version, duplicates=[], STAFF_CATEGORY_HINTS=_staff_hints(),
+                     equality_withdrawn=consent.withdrawn_on(learner, "equality"))
 
 
 # --- the learner's page: the climbing frame ------------------------------------------------------
