@@ -211,13 +211,13 @@ def test_the_consent_section_and_recording_a_consent(world, login_as):
     c = login_as("convenor_a1")
     page = plain(c.get(f"/learners/{sam.id}"))
     assert "Consent" in page and "Keeping their learning records" in page and "In force" in page
-    assert "Given 5 January 2026: not recorded (given before consent history was kept)" in page
+    assert "Given 5 January 2026 How: Not recorded (given before consent history was kept)" in page
     response = c.submit(f"/learners/{sam.id}/consent/new", {"purpose": "sharing", "method": "paper_form",
                                                               "given_on": uk(YESTERDAY), "shared_with": "Barnet College"})
     assert response.status_code == 302
     page = plain(c.get(f"/learners/{sam.id}"))
     assert f"Sharing their record with a named learning provider or funder: Barnet College" in page
-    assert f"Given {long(YESTERDAY)}: on a paper form" in page
+    assert f"Given {long(YESTERDAY)} How: On a paper form" in page
     assert f"Taken by {world.users.convenor_a1.name}" in page
 
 

@@ -154,7 +154,7 @@ def give(learner: Learner, data: Mapping[str, Any], *, actor=None) -> LearnerCon
             audit.record(db.session, "update", learner, changes=diff, summary=f"Changed learner {learner.name}")
     timeline.add(db.session, learner, "consent", f"Consent given on {uk_date(given_on)}: "
                  + rules.PURPOSES[purpose] + (f" ({shared_with})" if shared_with else "")
-                 + f" ({rules.METHODS[method].lower()})")
+                 + f" ({rules.METHODS[method][0].lower()}{rules.METHODS[method][1:]})")
     return row
 
 
