@@ -401,3 +401,21 @@ def test_a_learner_from_before_the_consent_history_shows_their_consent_date(worl
     page = plain(login_as("convenor_a1").get(f"/learners/{old.id}"))
     assert "Consent to keep their record and to contact them given on 5 January 2026 (recorded before" in page
     assert consent.may_contact(old)
+
+
+def test_the_learner_form_records_the_consents(world, login_as):
+    c = login_as("convenor_a1")
+    response = c.submit("/learners/new", {"name": "Fay Form", "workplace_id": world.workplaces.school_a1.id,
+                                          "consent_on": "5 2 2026", "consent_scope": "Records and contact"})
+    assert response.status_code == 302, plain(response)
+    fay = db.session.scalars(select(Learner).where(Learner.name == "Fay Form")).one()
+    rows = _rows(fay)
+    assert set(rows) == {"records", "contact"}
+    assert rows["records"].given_on == date(2026, 2, 5) and rows["records"].taken_by_id == world.users.convenor_a1.id
+    token = c.token(f"/learners/{fay.id}/edit")
+    response = c.post(f"/learners/{fay.id}/edit", data={
+        "csrf_token": token, "name": "Fay Form", "workplace_id": world.workplaces.school_a1.id, "consent_on": "5 2 2026",
+        "consent_scope": "Records and contact", "age_band": "25-34", "version": fay.version})
+    assert response.status_code == 302, plain(response)
+    db.session.expire_all()
+    assert set(_rows(fay)) == {"records", "contact", "equality"} and _rows(fay)["equality"].given_on == TODAY
