@@ -87,6 +87,12 @@ def _scoped(kind: str):
     return resolve
 
 
+def _consent(w, role_key):
+    """A learner's consent to be contacted to withdraw (their page's "Withdraw" link)."""
+    inside, outside = _scoped("learner")(w, role_key)
+    return ({**inside, "purpose": "contact"} if inside else None), ({**outside, "purpose": "contact"} if outside else None)
+
+
 def _course(w, role_key):
     from ulr_app.extensions import db
     from ulr_app.learners import services
@@ -106,6 +112,8 @@ PAGES: dict = {
     "learners.new_needs_assessment": (("GET", "POST"), WRITERS, _scoped("learner"), False),
     "learners.enrol": (("GET", "POST"), WRITERS, _scoped("learner"), False),
     "learners.enrolment_status": (("GET", "POST"), WRITERS, _scoped("enrolment"), False),
+    "learners.new_consent": (("GET", "POST"), WRITERS, _scoped("learner"), False),
+    "learners.withdraw_consent": (("GET", "POST"), WRITERS, _consent, False),
     "learners.merge_learner": (("GET", "POST"), MERGERS, _scoped("learner"), False),
     "learners.courses": (("GET",), ALL, None, False),
     "learners.new_course": (("GET", "POST"), ADMIN, None, False),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from ..core.reminders import Notice
 from ..extensions import db
+from ..learners import queries as learner_queries
 from ..learners.models import Learner
 from .models import Case, FollowUp
 from .rules import KINDS
@@ -26,7 +27,9 @@ def _uk(d: date) -> str:
 
 def follow_up_reminders(today: date, branch_ids=None) -> list[Notice]:
     open_cases = select(Case.id).where(Case.status != "closed")
-    learners = FollowUp.case_id.is_(None) & FollowUp.learner_id.is_not(None)
+    # a learner's follow-up only while they may be contacted (consent to contact not withdrawn)
+    learners = (FollowUp.case_id.is_(None) & FollowUp.learner_id.is_not(None)
+                & FollowUp.learner_id.in_(select(Learner.id).where(learner_queries.contactable(today))))
     if branch_ids is not None:
         branch_ids = list(branch_ids)
         open_cases = open_cases.where(Case.branch_id.in_(branch_ids))

@@ -43,7 +43,7 @@ from ..organisation.models import Branch
 from ..reps import queries as rep_queries
 from . import queries, rules, services
 from .models import (BARRIERS, CONTRACTS, COURSE_CATEGORIES, HOURS, LEVEL_LABELS, MEMBERSHIP, STAFF_CATEGORIES,
-                     SUBJECTS, Course, Enrolment, Learner, NeedsAssessment)
+                     SUBJECTS, Course, Enrolment, Learner, LearnerConsent, NeedsAssessment)
 
 WRITERS = (ADMIN, BRANCH_CONVENOR, LEARNING_REP)
 LEVELS = tuple(LEVEL_LABELS)
@@ -127,6 +127,14 @@ LEARNERS = resource(Resource(
         "equality_recorded": Field("object", "For every role: which equality monitoring fields are recorded "
                                              "(age_band, disability, ethnicity, gender: true or false), without "
                                              "the values."),
+        "consents": Field("array", "Read only: the learner's consents, oldest first, each an object with id, purpose "
+                                   "(records | contact | equality | sharing), shared_with (the provider or funder, "
+                                   "sharing only), given_on, method (paper_form | online | verbal | not_recorded: "
+                                   "given before the consent history was kept), taken_by_id, taken_by_name, "
+                                   "withdrawn_on (null while in force), withdrawn_by_id and note. consent_on and "
+                                   "consent_scope record (or correct) the records and contact consents; consents are "
+                                   "given and withdrawn on the learner's page. Equality fields sent after consent to "
+                                   "equality monitoring was withdrawn answer 422.", items="object"),
         "merged_into_id": Field("integer", "Set when this record was merged into another (a duplicate): the "
                                            "learner to use instead. Merged learners are left out of the list, can "
                                            "still be read, and cannot be changed (409).", nullable=True),
@@ -149,13 +157,28 @@ LEARNERS = resource(Resource(
 ))
 LEARNERS.update_fields = tuple(k for k in LEARNERS.writable if k != "not_duplicate")  # POST only
 
-LEARNER_COLUMNS = tuple(k for k in LEARNERS.answered if k != "equality_recorded")
+LEARNER_COLUMNS = tuple(k for k in LEARNERS.answered if k not in ("equality_recorded", "consents"))
+CONSENT_KEYS = ("id", "purpose", "shared_with", "given_on", "method", "taken_by_id", "taken_by_name", "withdrawn_on",
+                "withdrawn_by_id", "note")
 
 
-def learner_item(learner: Learner, show_equality: bool) -> dict[str, Any]:
+def _consents_by_learner(learners: list[Learner]) -> dict[int, list[dict[str, Any]]]:
+    """Each learner's consents as answered (one query for the whole page)."""
+    out: dict[int, list[dict[str, Any]]] = {lr.id: [] for lr in learners}
+    if not out:
+        return out
+    rows = db.session.scalars(select(LearnerConsent).where(LearnerConsent.learner_id.in_(list(out)))
+                              .order_by(LearnerConsent.given_on, LearnerConsent.id))
+    for c in rows:
+        out[c.learner_id].append({k: plain(getattr(c, k)) for k in CONSENT_KEYS})
+    return out
+
+
+def learner_item(learner: Learner, show_equality: bool, consents: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
     out = {name: plain(getattr(learner, name)) for name in LEARNER_COLUMNS
            if show_equality or name not in EQUALITY}
     out["equality_recorded"] = queries.equality_recorded(learner)
+    out["consents"] = consents if consents is not None else _consents_by_learner([learner])[learner.id]
     return {name: out[name] for name in LEARNERS.fields if name in out}
 
 
@@ -193,7 +216,8 @@ def list_learners() -> Any:
     show = queries.can_see_equality(user)
     if show:
         services.audit_equality_read(answer["items"], user, "API: learner list")
-    answer["items"] = [learner_item(learner, show) for learner in answer["items"]]
+    consents = _consents_by_learner(answer["items"])
+    answer["items"] = [learner_item(learner, show, consents[learner.id]) for learner in answer["items"]]
     return answer
 
 

@@ -29,9 +29,12 @@ def stage_counts(user) -> dict[str, int]:
 
 
 def overdue_follow_ups(user, today: Optional[date] = None) -> list[FollowUp]:
-    """Follow-ups (on cases and on learners) the user can see, not done and due before today, oldest first."""
+    """Follow-ups (on cases and on learners) the user can see, not done and due before today, oldest first.
+    A learner's follow-up is left out once they may no longer be contacted (queries.contactable)."""
     today = today or date.today()
-    stmt = (visible(select(FollowUp), user).where(FollowUp.done_on.is_(None), FollowUp.due_on < today)
+    may_contact = FollowUp.learner_id.is_(None) | FollowUp.learner_id.in_(
+        select(Learner.id).where(queries.contactable(today)))
+    stmt = (visible(select(FollowUp), user).where(FollowUp.done_on.is_(None), FollowUp.due_on < today, may_contact)
             .options(selectinload(FollowUp.learner), selectinload(FollowUp.case))
             .order_by(FollowUp.due_on, FollowUp.id))
     return list(db.session.scalars(stmt))
@@ -39,9 +42,10 @@ def overdue_follow_ups(user, today: Optional[date] = None) -> list[FollowUp]:
 
 def not_contacted_since(today: date, days: int = NO_CONTACT_DAYS):
     """SQL condition: the learner consented at least ``days`` ago (before that nobody may contact them,
-    and a new learner is not yet overdue) and has had no contact (activity) since ``today - days``."""
+    and a new learner is not yet overdue), may still be contacted (queries.contactable: a learner who
+    withdrew consent to contact is never due one) and has had no contact (activity) since ``today - days``."""
     since = today - timedelta(days=days)
-    return (Learner.consent_on.is_not(None) & (Learner.consent_on <= since)
+    return (Learner.consent_on.is_not(None) & (Learner.consent_on <= since) & queries.contactable(today)
             & ~exists().where(Activity.learner_id == Learner.id, Activity.happened_on >= since))
 
 

@@ -16,6 +16,9 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMu
 from ..contacts.rules import ACTIVITY_KINDS
 from ..core.forms import DATE_HINT, Form, date_input, iso_date_text, optional_int
 from ..reference.loader import VOCABULARIES
+from .rules import METHODS as CONSENT_METHODS
+from .rules import NEW_METHODS
+from .rules import PURPOSES as CONSENT_PURPOSES
 from .models import BARRIERS, CONTRACTS, COURSE_CATEGORIES, HOURS, LEVEL_LABELS, MEMBERSHIP, STAFF_CATEGORIES, SUBJECTS
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -273,6 +276,38 @@ class ContactForm(Form):
     def contact_data(self) -> dict[str, Any]:
         return {"kind": self.kind.data or None, "happened_on": _day(self.happened_on.data),
                 "text": self.text.data or "", "next_contact_on": _day(self.next_contact_on.data)}
+
+
+# --- consent -----------------------------------------------------------------------------------
+
+class ConsentForm(Form):
+    """A consent the learner gave (learners/consent.py decides what is valid)."""
+
+    purpose = RadioField("What are they consenting to?", widget=GovRadioInput(), validate_choice=False,
+                         choices=list(CONSENT_PURPOSES.items()))
+    shared_with = text_field("Provider or funder (sharing only)", "The name of the college, provider or funder",
+                             autocomplete="off")
+    method = RadioField("How did they give it?", widget=GovRadioInput(), validate_choice=False,
+                        choices=[(m, CONSENT_METHODS[m]) for m in NEW_METHODS])
+    given_on = date_field("Date it was given")
+    taken_by_name = text_field("Who took it (optional)", "Leave empty if it was you. For a verbal consent, the ULR "
+                               "the learner told", autocomplete="off")
+    note = TextAreaField("Note (optional)", widget=GovTextArea(), description="For example, the form's reference")
+    submit = SubmitField("Record consent", widget=GovSubmitInput())
+
+    def consent_data(self) -> dict[str, Any]:
+        return {"purpose": self.purpose.data or None, "method": self.method.data or None,
+                "given_on": _day(self.given_on.data), "shared_with": _text(self.shared_with.data),
+                "taken_by_name": _text(self.taken_by_name.data), "note": _text(self.note.data)}
+
+
+class WithdrawConsentForm(Form):
+    withdrawn_on = date_field("Date they withdrew it")
+    note = TextAreaField("Note (optional)", widget=GovTextArea(), description="For example, how they told you")
+    submit = SubmitField("Withdraw consent", widget=GovSubmitInput())
+
+    def withdraw_data(self) -> dict[str, Any]:
+        return {"withdrawn_on": _day(self.withdrawn_on.data), "note": _text(self.note.data)}
 
 
 class ButtonForm(Form):

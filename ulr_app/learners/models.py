@@ -7,6 +7,7 @@ from typing import Optional
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..accounts.models import User
 from ..core.models import Base, TimestampMixin, VersionedMixin
 from ..organisation.models import Branch, Employer, Workplace
 from ..reps.models import Rep
@@ -74,6 +75,33 @@ class Learner(VersionedMixin, TimestampMixin, Base):
     employer: Mapped[Optional[Employer]] = relationship()
     workplace: Mapped[Optional[Workplace]] = relationship()
     rep: Mapped[Optional[Rep]] = relationship()
+
+
+class LearnerConsent(TimestampMixin, Base):
+    """One consent the learner gave for one purpose (rules.PURPOSES): when and how, who took it, and
+    its withdrawal. Kept after withdrawal: the history is the record of what was allowed when."""
+
+    __tablename__ = "learner_consent"
+    __label__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    #: records | contact | equality | sharing
+    purpose: Mapped[str] = mapped_column(String(20))
+    #: sharing only: the named provider or funder
+    shared_with: Mapped[Optional[str]] = mapped_column(String(200))
+    given_on: Mapped[date]
+    #: paper_form | online | verbal | not_recorded (consents from before the history was kept)
+    method: Mapped[str] = mapped_column(String(20))
+    taken_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    taken_by_name: Mapped[Optional[str]] = mapped_column(String(120))
+    withdrawn_on: Mapped[Optional[date]]
+    withdrawn_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+
+    learner: Mapped[Learner] = relationship()
+    taken_by: Mapped[Optional[User]] = relationship(foreign_keys=[taken_by_id])
+    withdrawn_by: Mapped[Optional[User]] = relationship(foreign_keys=[withdrawn_by_id])
 
 
 class NeedsAssessment(TimestampMixin, Base):

@@ -29,6 +29,7 @@ from .models import (
     Course,
     Enrolment,
     Learner,
+    LearnerConsent,
     NeedsAssessment,
 )
 
@@ -108,6 +109,23 @@ def learner_for_time_off(learner_id: int, user) -> dict | None:
                                 .where(Enrolment.learner_id == learner_id, Enrolment.status.in_(OPEN_ENROLMENT))
                                 .order_by(Enrolment.started_on.is_(None), Enrolment.started_on, Enrolment.id)).all() if may_see else []
     return {"id": learner.id, "name": learner.name, "visible": may_see, "courses": list(dict.fromkeys(titles))}
+
+
+def _consent_kept(purpose: str, today):
+    """A consent of ``purpose`` not withdrawn by ``today`` (one given is never dated ahead: the services
+    refuse a future date)."""
+    return exists().where(LearnerConsent.learner_id == Learner.id, LearnerConsent.purpose == purpose,
+                          LearnerConsent.withdrawn_on.is_(None) | (LearnerConsent.withdrawn_on > today))
+
+
+def contactable(today):
+    """SQL condition: the learner may be contacted on ``today`` (e-mailed, reminded about, listed as due
+    a contact): they consented, and neither their consent to keep the record nor to be contacted was
+    withdrawn (rules.may_contact). A learner with no consent rows at all (recorded before the consent
+    history, e.g. bulk-loaded) is contactable on their consent date alone, as before."""
+    no_history = ~exists().where(LearnerConsent.learner_id == Learner.id)
+    return Learner.consent_on.is_not(None) & (no_history | (_consent_kept("records", today)
+                                                             & _consent_kept("contact", today)))
 
 
 def can_see_equality(user) -> bool:

@@ -247,3 +247,137 @@ def next_steps(reached: dict[str, str], *, assessed: Optional[dict[str, str]] = 
     elif english or maths:
         steps.append("HLTA status needs Level 2 English and maths")
     return steps
+
+
+# --- consent: what the learner agreed to, for what, and when (issue 14 item 1) ---------------------
+
+#: purpose -> what it covers, in the learner's words
+PURPOSES = {
+    "records": "Keeping their learning records",
+    "contact": "Being contacted by the ULR and the branch",
+    "equality": "Equality monitoring (gender, ethnicity, disability, age band)",
+    "sharing": "Sharing their record with a named learning provider or funder",
+}
+#: how consent was given; not_recorded only for consents from before the history was kept
+METHODS = {"paper_form": "On a paper form", "online": "Online", "verbal": "Told a ULR (verbal)",
+           "not_recorded": "Not recorded (given before consent history was kept)"}
+NEW_METHODS = ("paper_form", "online", "verbal")
+#: the learner's fields each purpose covers: erased at once when it is withdrawn (records: the whole
+#: record, which is erased through the erasure page, not field by field)
+COVERS: dict[str, tuple[str, ...]] = {
+    "records": (),
+    "contact": (),
+    "equality": ("gender", "ethnicity", "disability", "age_band"),
+    "sharing": (),
+}
+#: what withdrawing each purpose does, in plain words (the confirmation page says it)
+WITHDRAWAL_EFFECTS = {
+    "records": "The record must then be erased. Every other consent is withdrawn with it, and the learner is "
+               "no longer contacted.",
+    "contact": "Nobody will be reminded to contact them, they leave every 'no contact' list, and they cannot be "
+               "e-mailed. Their record is kept.",
+    "equality": "Their gender, ethnicity, disability and age band are erased now, here and in the audit trail. "
+                "This cannot be undone.",
+    "sharing": "Their record is no longer shared with the provider or funder named.",
+}
+
+
+@dataclass(frozen=True)
+class ConsentFacts:
+    purpose: str
+    given_on: date
+    withdrawn_on: Optional[date] = None
+    shared_with: Optional[str] = None
+
+
+def consent_in_force(c: ConsentFacts, on: date) -> bool:
+    """Given on or before ``on`` and not withdrawn by then (a withdrawal takes effect on its date)."""
+    return c.given_on <= on and (c.withdrawn_on is None or c.withdrawn_on > on)
+
+
+def purposes_in_force(consents: Iterable[ConsentFacts], on: date) -> frozenset[str]:
+    """The purposes the learner's consent covers on ``on``. Nothing but records without records: a
+    consent to be contacted or monitored means nothing once the record may not be kept."""
+    found = {c.purpose for c in consents if consent_in_force(c, on)}
+    if "records" not in found:
+        return frozenset()
+    return frozenset(found)
+
+
+def shared_with_in_force(consents: Iterable[ConsentFacts], on: date) -> list[str]:
+    """The providers or funders the record may be shared with on ``on``."""
+    items = list(consents)
+    if "sharing" not in purposes_in_force(items, on):
+        return []
+    return sorted({c.shared_with for c in items if c.purpose == "sharing" and c.shared_with
+                   and consent_in_force(c, on)})
+
+
+def ever_withdrawn(consents: Iterable[ConsentFacts], purpose: str, on: date) -> Optional[date]:
+    """The date ``purpose`` was withdrawn if it is not in force on ``on`` because of a withdrawal
+    (the latest one); None if it is in force, or was never given."""
+    items = [c for c in consents if c.purpose == purpose]
+    if any(consent_in_force(c, on) for c in items):
+        return None
+    dates = [c.withdrawn_on for c in items if c.withdrawn_on is not None and c.withdrawn_on <= on]
+    return max(dates) if dates else None
+
+
+def may_contact(consents: Iterable[ConsentFacts], on: date, *, legacy_consent_on: Optional[date] = None) -> bool:
+    """May the learner be contacted (e-mailed, reminded about, listed as due a contact) on ``on``?
+    Only with consent to be contacted in force. A learner whose consent predates the consent history
+    (no consent rows at all) may be contacted from their consent date, as before."""
+    items = list(consents)
+    if not items:
+        return legacy_consent_on is not None and legacy_consent_on <= on
+    return "contact" in purposes_in_force(items, on)
+
+
+def give_problems(*, purpose: Optional[str], method: Optional[str], given_on: Optional[date], today: date,
+                  shared_with: Optional[str] = None, taken_by: Optional[str] = None,
+                  in_force: Iterable[ConsentFacts] = ()) -> dict[str, str]:
+    """What is wrong with a new consent (field -> message); ``in_force`` the learner's consents."""
+    problems: dict[str, str] = {}
+    if purpose not in PURPOSES:
+        return {"purpose": "Choose what the learner is consenting to"}
+    if method not in NEW_METHODS:
+        problems["method"] = "Choose how the learner gave their consent"
+    if given_on is None:
+        problems["given_on"] = "Enter the date the consent was given"
+    elif given_on > today:
+        problems["given_on"] = "The date the consent was given cannot be in the future"
+    if purpose == "sharing" and not (shared_with or "").strip():
+        problems["shared_with"] = "Enter the provider or funder the record may be shared with"
+    if purpose != "sharing" and (shared_with or "").strip():
+        problems["shared_with"] = "Only a consent to sharing names a provider or funder: leave it out"
+    if method == "verbal" and not (taken_by or "").strip():
+        problems["taken_by_name"] = "Enter who the learner told (the ULR who took their consent)"
+    if given_on is not None and "given_on" not in problems and "purpose" not in problems:
+        current = [c for c in in_force if consent_in_force(c, given_on)]
+        if purpose != "records" and not any(c.purpose == "records" for c in current):
+            problems["purpose"] = "Record consent to keep their record first: the other consents need it"
+        elif any(c.purpose == purpose and (purpose != "sharing" or (c.shared_with or "").strip().lower()
+                                           == (shared_with or "").strip().lower()) for c in current):
+            problems["purpose"] = "This consent is already in force on that date"
+    return problems
+
+
+def withdraw_problems(*, given_on: date, withdrawn_on: Optional[date], today: date,
+                      already_withdrawn_on: Optional[date] = None) -> dict[str, str]:
+    """What is wrong with withdrawing a consent given on ``given_on`` on ``withdrawn_on``."""
+    if already_withdrawn_on is not None:
+        return {"purpose": "This consent was already withdrawn"}
+    if withdrawn_on is None:
+        return {"withdrawn_on": "Enter the date the learner withdrew their consent"}
+    if withdrawn_on > today:
+        return {"withdrawn_on": "The date of withdrawal cannot be in the future"}
+    if withdrawn_on < given_on:
+        return {"withdrawn_on": "The date of withdrawal cannot be before the consent was given"}
+    return {}
+
+
+def withdrawn_with(purpose: str) -> tuple[str, ...]:
+    """The purposes withdrawn when ``purpose`` is: all of them with records (or 'all')."""
+    if purpose in ("records", "all"):
+        return tuple(PURPOSES)
+    return (purpose,) if purpose in PURPOSES else ()

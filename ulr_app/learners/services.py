@@ -21,9 +21,9 @@ from ..funding.queries import project_visible
 from ..organisation.models import Branch, Workplace, branch_employer
 from ..reps.models import Rep
 from ..timeoff.models import TimeOffRequest
-from . import rules
+from . import consent, rules
 from .models import (BARRIERS, CONTRACTS, COURSE_CATEGORIES, ENROLMENT_STATUSES, HOURS, LEVEL_LABELS, MEMBERSHIP,
-                     STAFF_CATEGORIES, SUBJECTS, Course, Enrolment, Learner, NeedsAssessment)
+                     STAFF_CATEGORIES, SUBJECTS, Course, Enrolment, Learner, LearnerConsent, NeedsAssessment)
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EQUALITY_FIELDS = ("gender", "ethnicity", "disability", "age_band")
@@ -91,6 +91,8 @@ def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[L
                                 "tell the branch convenor, who deals with their records"]
     if c["consent_on"] and not c["consent_scope"]:
         errors.setdefault("consent_scope", ["Enter what the learner's consent covers"])
+    for f, messages in consent.equality_refused(existing, {f: c[f] for f in EQUALITY_FIELDS if f in data}).items():
+        errors.setdefault(f, messages)
     if c["email"]:
         c["email"] = c["email"].lower()
         if not EMAIL.match(c["email"]):
@@ -154,6 +156,7 @@ def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_d
     db.session.flush()
     audit.record(db.session, "create", learner, summary=f"Recorded learner {learner.name}",
                  changes=audit.snapshot(learner, FIELDS))
+    consent.follow_learner(learner, audit.snapshot(learner, FIELDS), actor=actor, created=True)
     timeline.add(db.session, learner, "created", "Learner recorded"
                  + (f"; consent given on {uk_date(learner.consent_on)}" if learner.consent_on else ""))
     return learner
@@ -167,6 +170,7 @@ def update_learner(learner: Learner, data: Mapping[str, Any], *, version: Option
     if changes:
         db.session.flush()
         audit.record(db.session, "update", learner, summary=f"Changed learner {learner.name}", changes=changes)
+        consent.follow_learner(learner, changes, actor=actor)
         if "consent_on" in changes and learner.consent_on:
             timeline.add(db.session, learner, "milestone", f"Consent given on {uk_date(learner.consent_on)}")
         if "rep_id" in changes:
@@ -216,6 +220,11 @@ def _needs_consent(learner: Learner, what: str) -> None:
     if not learner.consent_on:
         raise ValidationFailed("The learner has not consented", {"learner_id": [
             f"Record the learner's consent (its date and what it covers) before {what}"]})
+    withdrawn = consent.withdrawn_on(learner, "records")
+    if withdrawn is not None:
+        raise ValidationFailed("The learner withdrew their consent", {"learner_id": [
+            f"Consent to keep this record was withdrawn on {uk_date(withdrawn)}: nothing more may be recorded "
+            "about the learner, and the record must now be erased"]})
 
 
 # --- needs analysis -----------------------------------------------------------------------------
@@ -562,7 +571,8 @@ def _merge_fill(keep: Learner, duplicate: Learner) -> dict[str, Any]:
 
 #: what follows a learner merged into another, in the order the summary names it: (position, label, model)
 MERGE_MOVERS = ((10, "needs analyses", NeedsAssessment), (20, "enrolments", Enrolment), (30, "contacts", Activity),
-                (40, "follow-ups", FollowUp), (60, "time-off requests", TimeOffRequest))
+                (40, "follow-ups", FollowUp), (60, "time-off requests", TimeOffRequest),
+                (70, "consents", LearnerConsent))
 
 
 def merge_movers() -> list[tuple[int, str, type]]:
@@ -585,6 +595,8 @@ def merge_learners(keep: Learner, duplicate: Learner, *, actor=None, keep_versio
     problem = merge_problem(keep, duplicate)
     if problem:
         raise ValidationFailed("These learners cannot be merged", {"duplicate_id": [problem]})
+    # equality monitoring withdrawn on either record is not brought back from the other
+    equality_withdrawn = any(consent.withdrawn_on(r, "equality") for r in (keep, duplicate))
     moved: dict[str, int] = {}
     for _position, label, model in merge_movers():
         rows = db.session.scalars(select(model).where(model.learner_id == duplicate.id)).all()
@@ -597,9 +609,14 @@ def merge_learners(keep: Learner, duplicate: Learner, *, actor=None, keep_versio
         entry.object_id = keep.id
     moved["timeline entries"] = len(entries)
     fill = _merge_fill(keep, duplicate)
+    if equality_withdrawn:
+        fill = {f: value for f, value in fill.items() if f not in EQUALITY_FIELDS}
     changes = audit.apply_changes(keep, fill, FIELDS)
     duplicate.merged_into_id = keep.id
     db.session.flush()
+    if equality_withdrawn and "equality" in consent.in_force(keep):  # the same person withdrew it: it holds for both
+        consent.withdraw(keep, {"purpose": "equality", "withdrawn_on": date.today().isoformat(),
+                                "note": f"Withdrawn on the merged record (learner {duplicate.id})"}, actor=actor)
     what = ", ".join(f"{n} {label}" for label, n in moved.items() if n) or "no other records"
     audit.record(db.session, "merge", keep, changes=changes or None,
                  summary=f"Merged learner {duplicate.name} (learner {duplicate.id}) into learner {keep.name}: moved {what}")

@@ -50,11 +50,12 @@ from ..organisation.forms import branch_for_new, choose_branch_page
 from ..organisation.models import Branch
 from ..reps import queries as rep_queries
 from ..reps.models import Rep
-from . import caseload, list_exports, queries, rules, services
+from . import caseload, consent, list_exports, queries, rules, services
 from .forms import (
     STAFF_CATEGORY_HINTS,
     STATUS_FIELDS,
     ButtonForm,
+    ConsentForm,
     ContactForm,
     CourseForm,
     EnrolForm,
@@ -63,6 +64,7 @@ from .forms import (
     MergeChooseForm,
     MergeForm,
     NeedsAssessmentForm,
+    WithdrawConsentForm,
     uk,
 )
 from .models import (
@@ -292,7 +294,8 @@ def edit_learner(learner_id: int):
 
     return form_page(form, save, "learners/form.html", title=f"Change {learner.name}'s details", branch=learner.branch,
                      back=back, action=url_for(".edit_learner", learner_id=learner.id), existing=learner,
-                     version=learner.version, duplicates=[], STAFF_CATEGORY_HINTS=_staff_hints())
+                     version=learner.version, duplicates=[], STAFF_CATEGORY_HINTS=_staff_hints(),
+                     equality_withdrawn=consent.withdrawn_on(learner, "equality"))
 
 
 # --- the learner's page: the climbing frame ------------------------------------------------------
@@ -335,6 +338,8 @@ def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, sta
     cases = hooks.first("learner.cases", learner, current_user, default=[])
     merged_from = db.session.scalars(select(Learner).where(Learner.merged_into_id == learner.id).order_by(Learner.id)).all()
     progressed = {a for a, _b in lad.progressions}
+    consents = consent.consents_of(learner)
+    consent_facts = consent.facts(consents)
     return render_template(
         "learners/learner.html", learner=learner, ladder=lad, rungs=queries.ladder_rungs(lad),
         informal=queries.informal_outcomes(lad), progressed=progressed,
@@ -344,7 +349,12 @@ def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, sta
         can_merge=current_user.role in MERGERS, contact_form=contact_form, form=contact_form,
         contacts=_contacts(learner), updates=_updates(learner), enrolments=_newest_first(lad.enrolments),
         follow_ups=_follow_ups(learner, today), cases=cases,
-        merged_from=merged_from, today=today,
+        merged_from=merged_from, today=today, consents=consents,
+        records_withdrawn=rules.ever_withdrawn(consent_facts, "records", today),
+        consents_in_force=rules.purposes_in_force(consent_facts, today),
+        may_contact=rules.may_contact(consent_facts, today, legacy_consent_on=learner.consent_on),
+        erase_url=(url_for("learners.erase", learner_id=learner.id) if "learners.erase" in current_app.view_functions
+                   else None),
         stage=queries.stages_of([learner.id]).get(learner.id, "no_enrolment")), status
 
 
@@ -354,6 +364,63 @@ def learner(learner_id: int):
     if learner.merged_into_id is not None:
         return redirect(url_for(".learner", learner_id=learner.merged_into_id))
     return _detail(learner)
+
+
+# --- consent: given and withdrawn ---------------------------------------------------------------
+
+@bp.route("/<int:learner_id>/consent/new", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def new_consent(learner_id: int):
+    learner = _load(learner_id)
+    away = _merged_away(learner)
+    if away:
+        return away
+    purpose = request.args.get("purpose", "")
+    form = ConsentForm(data={"given_on": uk(date.today()), "purpose": purpose if purpose in rules.PURPOSES else None})
+    back = _page_url(learner, "consent")
+
+    def save():
+        row = consent.give(learner, form.consent_data(), actor=current_user)
+        flash_at(f"Consent recorded: {rules.PURPOSES[row.purpose]}.", "consent")
+        return _page_url(learner, DONE_ANCHOR)
+
+    return form_page(form, save, "learners/consent_new.html", learner=learner, back=back)
+
+
+@bp.route("/<int:learner_id>/consent/withdraw", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def withdraw_consent(learner_id: int):
+    """The confirmation page: what withdrawing this consent erases or stops, the date, then withdraw."""
+    learner = _load(learner_id)
+    away = _merged_away(learner)
+    if away:
+        return away
+    purpose = request.args.get("purpose", "")
+    if purpose not in (*rules.PURPOSES, "all"):
+        abort(404)
+    consent_id = request.args.get("consent_id", type=db_id)
+    targets = consent.withdrawal_targets(learner, purpose, consent_id)
+    if consent_id is not None and (not targets or targets[0].purpose != purpose):
+        abort(404)
+    form = WithdrawConsentForm(data={"withdrawn_on": uk(date.today())})
+    back = _page_url(learner, "consent")
+
+    def save():
+        if not targets:
+            form.withdrawn_on.errors = ["The learner has no consent in force for this to withdraw"]
+            return None
+        data = {**form.withdraw_data(), "purpose": purpose}
+        if consent_id is not None:
+            data["consent_id"] = consent_id
+        done = consent.withdraw(learner, data, actor=current_user)
+        words = ", ".join(dict.fromkeys(rules.PURPOSES[c.purpose] for c in done))
+        flash_at(f"Consent withdrawn: {words}.", "consent")
+        return _page_url(learner, DONE_ANCHOR)
+
+    purposes = list(dict.fromkeys(c.purpose for c in targets)) or list(rules.withdrawn_with(purpose))
+    return form_page(form, save, "learners/consent_withdraw.html", learner=learner, back=back, purpose=purpose,
+                     targets=targets, effects=[(p, rules.PURPOSES[p], rules.WITHDRAWAL_EFFECTS[p]) for p in purposes],
+                     action=url_for(".withdraw_consent", learner_id=learner.id, purpose=purpose, consent_id=consent_id))
 
 
 # --- contacts and follow-ups ---------------------------------------------------------------------
@@ -642,4 +709,5 @@ def _vocabularies() -> dict[str, Any]:
             "LEARNER_MEMBERSHIP": MEMBERSHIP, "LEARNER_COURSE_CATEGORIES": COURSE_CATEGORIES,
             "LEARNER_SUBJECTS": SUBJECTS, "LEARNER_RUNG_TAGS": RUNG_TAGS, "LEARNER_RUNG_STATES": queries.RUNG_STATES,
             "LEARNER_FOLLOW_UP_TAGS": FOLLOW_UP_TAGS, "LEARNER_FOLLOW_UP_STATES": FOLLOW_UP_STATES,
-            "LEARNER_CONTACT_KINDS": contact_rules.ACTIVITY_KINDS}
+            "LEARNER_CONTACT_KINDS": contact_rules.ACTIVITY_KINDS, "CONSENT_PURPOSES": rules.PURPOSES,
+            "CONSENT_METHODS": rules.METHODS}
