@@ -225,6 +225,7 @@ from tests.funding.goaward_permissions import PAGES as _GO; EXPECTED.update(_GO)
 from tests.organisation.permissions import PAGES as _ORG; EXPECTED.update(_ORG)  # noqa: E402,E702
 from tests.dataprotection.permissions import PAGES as _DP; EXPECTED.update(_DP)  # noqa: E402,E702
 from tests.accounts.permissions import PAGES as _ACCOUNTS; EXPECTED.update(_ACCOUNTS)  # noqa: E402,E702
+from tests.surveys.permissions import PAGES as _SURVEYS; EXPECTED.update(_SURVEYS)  # noqa: E402,E702
 
 
 def page_rules(app):

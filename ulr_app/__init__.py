@@ -38,6 +38,8 @@ BLUEPRINTS = (
     ("ulr_app.reports.views", "bp"),
     ("ulr_app.reports.jobs_views", "bp"),
     ("ulr_app.dataprotection.views", "bp"),
+    ("ulr_app.surveys.views", "bp"),
+    ("ulr_app.reports.survey_results", "bp"),
     ("ulr_app.api", "bp"),
 )
 
@@ -148,6 +150,8 @@ def _import_models() -> None:
     from .reports import models as _rm  # noqa: F401
     from .dataprotection import models as _dpm  # noqa: F401
     from .dataprotection import queries as _dpq  # noqa: F401  (scope rules)
+    from .surveys import models as _sm  # noqa: F401
+    from .surveys import queries as _sq  # noqa: F401  (scope rules)
 
 
 def _is_api() -> bool:
