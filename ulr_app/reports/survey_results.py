@@ -109,7 +109,7 @@ def build(title: str, scope_label: str, survey_ids, *, workplace_id: Optional[in
         cells = [(options[k], survey_rules.small(counts.get(k, 0), threshold)) for k in options]
         table = Table(_short(q), [_short(q), "People"], [[label, n] for label, n in cells])
         numeric = [(label, n) for label, n in cells if isinstance(n, int)]
-        chart = Chart(_short(q), f"Bar chart of how many people ticked each answer to '{survey_rules.QUESTIONS[q].text}'; "
+        chart = Chart(f"{_short(q)} (chart)", f"Bar chart of how many people ticked each answer to '{survey_rules.QUESTIONS[q].text}'; "
                       "small counts are left out. The numbers are in the table.", kind,
                       [label for label, _ in numeric], [("People", [n for _, n in numeric])]) if numeric else None
         return chart, table
@@ -120,8 +120,7 @@ def build(title: str, scope_label: str, survey_ids, *, workplace_id: Optional[in
             chart, table = many(q)
             if chart is not None:
                 interest.charts.append(chart)
-            else:
-                interest.tables.append(table)
+            interest.tables.append(table)  # every answer, the small counts as "<5" (the chart leaves them out)
     if "course_types" in asked:
         categories = list(STAFF_CATEGORIES) + [None]
         by = data["by_category"]
@@ -138,8 +137,7 @@ def build(title: str, scope_label: str, survey_ids, *, workplace_id: Optional[in
             chart, table = many(q)
             if chart is not None:
                 when.charts.append(chart)
-            else:
-                when.tables.append(table)
+            when.tables.append(table)  # every answer, the small counts as "<5" (the chart leaves them out)
     if when.charts or when.tables:
         sections.append(when)
 
