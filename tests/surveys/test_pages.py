@@ -244,6 +244,9 @@ def test_results_are_suppressed_where_small(world, login_as):
     assert not re.search(r"Site 2 ", plain)
     assert "Barnet Housing &lt;5 20" in plain or "Barnet Housing c 20" in plain  # no rate from a hidden count
     assert "Childcare &lt;5" in plain and "ESOL 9" in plain
+    # by staff category: a category whose count is hidden is hidden there too (7 would give it away)
+    row = re.search(r"Interest by course type and staff category.*? ESOL ((?:\S+ ){7})", plain).group(1).split()
+    assert row[0] == "c" and row[4] in ("&lt;5", "c") and "7" not in row
     # one workplace
     one = c.get(f"/surveys/{survey.id}/results?workplace_id={world.workplaces.school_a1.id}").get_data(as_text=True)
     assert "Brunswick Park Primary School" in one and "Barnet Housing" not in re.sub(r"<select.*?</select>", "", one, flags=re.S)

@@ -111,7 +111,8 @@ def build(title: str, scope_label: str, survey_ids, *, workplace_id: Optional[in
         numeric = [(label, n) for label, n in cells if isinstance(n, int)]
         chart = Chart(f"{_short(q)} (chart)", f"Bar chart of how many people ticked each answer to '{survey_rules.QUESTIONS[q].text}'; "
                       "small counts are left out. The numbers are in the table.", kind,
-                      [label for label, _ in numeric], [("People", [n for _, n in numeric])]) if numeric else None
+                      [label for label, _ in numeric], [("People", [n for _, n in numeric])]) \
+            if any(n for _, n in numeric) else None
         return chart, table
 
     interest = Section("What people would like to learn")
@@ -120,12 +121,16 @@ def build(title: str, scope_label: str, survey_ids, *, workplace_id: Optional[in
             chart, table = many(q)
             if chart is not None:
                 interest.charts.append(chart)
-            interest.tables.append(table)  # every answer, the small counts as "<5" (the chart leaves them out)
+            if chart is None or any(isinstance(row[1], str) for row in table.rows):
+                interest.tables.append(table)  # every answer, the small counts as "<5" (the chart leaves them out)
     if "course_types" in asked:
         categories = list(STAFF_CATEGORIES) + [None]
         by = data["by_category"]
         header = ["Course type"] + [STAFF_CATEGORIES.get(c, NOT_ANSWERED) if c else NOT_ANSWERED for c in categories]
-        rows = [[label] + [survey_rules.small(by.get((key, c), 0), threshold) for c in categories]
+        # a category whose own count is hidden (or not shown) is hidden here too: its column would tell it
+        hidden = {c for c in categories if not isinstance(shown.get("staff_category", {}).get(c or "_none", 0), int)}
+        rows = [[label] + [("c" if c in hidden and by.get((key, c), 0) else survey_rules.small(by.get((key, c), 0), threshold))
+                           for c in categories]
                 for key, label in survey_rules.QUESTIONS["course_types"].options.items()]
         interest.tables.append(Table("Interest by course type and staff category", header, rows))
     if interest.charts or interest.tables:
@@ -137,7 +142,8 @@ def build(title: str, scope_label: str, survey_ids, *, workplace_id: Optional[in
             chart, table = many(q)
             if chart is not None:
                 when.charts.append(chart)
-            when.tables.append(table)  # every answer, the small counts as "<5" (the chart leaves them out)
+            if chart is None or any(isinstance(row[1], str) for row in table.rows):
+                when.tables.append(table)  # every answer, the small counts as "<5" (the chart leaves them out)
     if when.charts or when.tables:
         sections.append(when)
 
