@@ -317,3 +317,20 @@ def test_which_schools_have_we_surveyed(world, login_as):
     assert c.get(f"/surveys/surveyed-schools?branch_id={world.branches.b1.id}").status_code == 404
     coverage = c.get("/reports/schools-coverage").get_data(as_text=True)
     assert "/surveys/surveyed-schools" in coverage and "Which schools have we surveyed, and when" in coverage
+
+
+def test_a_ulr_makes_their_own_survey_and_sees_only_theirs(world, login_as):
+    c = login_as("ulr_a1")
+    page = c.get("/surveys/new").get_data(as_text=True)
+    assert "Your login is not linked to a ULR appointment yet" in page
+    own = make_rep(world, "a1", world.users.ulr_a1, name="Jo Rep")
+    colleague_survey = make_survey(world, title="A colleague's survey")  # another ULR of the branch follows it up
+    db.session.commit()
+    page = c.get("/surveys/new").get_data(as_text=True)
+    assert f'<option selected value="{own.id}">Jo Rep</option>' in page or f'value="{own.id}" selected' in page
+    got = c.submit("/surveys/new", {"title": "My survey", "rep_id": str(own.id),
+                                    "workplace_ids": [str(world.workplaces.school_a1.id)], "questions": ["barriers"]})
+    assert got.status_code == 302
+    listed = c.get("/surveys").get_data(as_text=True)
+    assert "My survey" in listed and "A colleague&#39;s survey" not in listed
+    assert c.get(f"/surveys/{colleague_survey.id}").status_code == 404
