@@ -60,7 +60,6 @@ def upgrade():
     sa.Column('level', sa.String(length=20), nullable=True),
     sa.Column('digital_skills', sa.String(length=20), nullable=True),
     sa.Column('comments', sa.Text(), nullable=True),
-    sa.Column('asked_for_contact', sa.Boolean(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_survey_response_survey_id_survey'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['workplace_id'], ['workplace.id'], name=op.f('fk_survey_response_workplace_id_workplace'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_response'))

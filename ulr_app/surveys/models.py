@@ -61,7 +61,8 @@ class SurveyWorkplace(Base):
 
 
 class SurveyResponse(Base):
-    """One person's answers. No address, no name, no time of day: the day only."""
+    """One person's answers. No address, no name, no time of day (the day only), and nothing that says whether
+    the person also asked to be contacted: their enquiry cannot be matched to their answers."""
 
     __tablename__ = "survey_response"
     __label__ = "survey response"
@@ -78,8 +79,6 @@ class SurveyResponse(Base):
     level: Mapped[Optional[str]] = mapped_column(String(20))
     digital_skills: Mapped[Optional[str]] = mapped_column(String(20))
     comments: Mapped[Optional[str]] = mapped_column(Text)
-    #: the respondent left contact details with consent (the details went to a learner enquiry, not here)
-    asked_for_contact: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     survey: Mapped[Survey] = relationship()
     choices: Mapped[list["SurveyChoice"]] = relationship(cascade="all, delete-orphan")

@@ -11,7 +11,7 @@ import secrets
 from datetime import date, timedelta
 from typing import Any, Mapping, Optional
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from limits import parse
 from sqlalchemy import select
 
@@ -283,18 +283,18 @@ def submit_response(survey: Survey, data: Mapping[str, Any], *, today: Optional[
         errors["workplace_id"] = ["Choose your workplace, so that the learning rep can find you"]
     if errors:
         raise ValidationFailed("Check your answers", errors)
+    if has_request_context():
+        g.audit_no_address = True  # anonymous: no address is kept, in the audit trail either
     response = SurveyResponse(survey_id=survey.id, workplace_id=workplace_id, submitted_on=today,
-                              asked_for_contact=consent,
                               **{k: clean.get(k) for k in rules.ONE + rules.TEXTS})
     for key in rules.MANY:
         for choice in clean.get(key) or []:
             response.choices.append(SurveyChoice(question=key, choice=choice))
     db.session.add(response)
     db.session.flush()
-    entry = audit.record(db.session, "create", object_type="survey_response", object_id=response.id,
-                         summary=f"The survey {survey.title} was answered"
-                         + (" (the person asked to be contacted)" if consent else ""))
-    entry.ip_address = None  # an answer is anonymous: no address is kept with it, in the audit trail either
+    # the audit trail says the survey was answered; it names no response, so that it cannot tie an enquiry
+    # made at the same moment to these answers
+    audit.record(db.session, "create", survey, summary=f"The survey {survey.title} was answered")
     if consent:
         _enquiry(survey, contact, workplace_id, today)
     return response

@@ -252,7 +252,8 @@ def answer(token: str):
     form.setup(survey, _places(survey))
     if form.validate_on_submit():
         try:
-            response = services.submit_response(survey, form.answer_data())
+            data = form.answer_data()
+            services.submit_response(survey, data)
         except services.TooManyAnswers as exc:
             return render_template("surveys/answer_closed.html", survey=survey, reason="full", message=exc.message), 429
         except NotAllowed:
@@ -266,7 +267,7 @@ def answer(token: str):
                 else:
                     form.form_errors.extend(messages)
         else:
-            return redirect(url_for(".thanks", token=token, contact="1" if response.asked_for_contact else None))
+            return redirect(url_for(".thanks", token=token, contact="1" if data["consent"] else None))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("surveys/answer.html", survey=survey, form=form, questions=rules.QUESTION_SET), status
 
