@@ -259,6 +259,8 @@ def test_results_as_csv_xlsx_and_pdf(world, login_as, tmp_path):
     csv = c.get(f"/surveys/{survey.id}/results?format=csv")
     assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
     text = csv.get_data(as_text=True)
+    assert "Barriers by staff category" in text and "Preferred times by staff category" in text
+    assert "Interest by course type and level wanted" in text
     assert "Interest by course type" in text and "<5" in text and ",2\r\n" not in text.split("Staff category")[1].split("\r\n\r\n")[0]
     xlsx = c.get(f"/surveys/{survey.id}/results?format=xlsx")
     import openpyxl

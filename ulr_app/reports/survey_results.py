@@ -25,7 +25,6 @@ from ..core.permissions import (
 )
 from ..core.validation import db_id
 from ..extensions import db
-from ..learners.models import STAFF_CATEGORIES
 from ..organisation.models import Branch
 from ..surveys import queries as survey_queries
 from ..surveys import rules as survey_rules
@@ -123,16 +122,22 @@ def build(title: str, scope_label: str, survey_ids, *, workplace_id: Optional[in
                 interest.charts.append(chart)
             if chart is None or any(isinstance(row[1], str) for row in table.rows):
                 interest.tables.append(table)  # every answer, the small counts as "<5" (the chart leaves them out)
-    if "course_types" in asked:
-        categories = list(STAFF_CATEGORIES) + [None]
-        by = data["by_category"]
-        header = ["Course type"] + [STAFF_CATEGORIES.get(c, NOT_ANSWERED) if c else NOT_ANSWERED for c in categories]
-        # a category whose own count is hidden (or not shown) is hidden here too: its column would tell it
-        hidden = {c for c in categories if not isinstance(shown.get("staff_category", {}).get(c or "_none", 0), int)}
-        rows = [[label] + [("c" if c in hidden and by.get((key, c), 0) else survey_rules.small(by.get((key, c), 0), threshold))
-                           for c in categories]
-                for key, label in survey_rules.QUESTIONS["course_types"].options.items()]
-        interest.tables.append(Table("Interest by course type and staff category", header, rows))
+    def crossed(q: str, by: str, title: str) -> Table:
+        """A many-answer question's answers by a one-answer question's: a column whose own count is hidden (or
+        not shown) is hidden here too, as its figures would tell it."""
+        values: list[Optional[str]] = list(survey_rules.QUESTIONS[by].options) + [None]
+        counts = data["crossed"][by]
+        hidden = {v for v in values if not isinstance(shown.get(by, {}).get(v or "_none", 0), int)}
+        header = [_short(q)] + [_label(by, v) for v in values]
+        rows = [[label] + [("c" if v in hidden and counts.get((q, key, v), 0) else
+                            survey_rules.small(counts.get((q, key, v), 0), threshold)) for v in values]
+                for key, label in survey_rules.QUESTIONS[q].options.items()]
+        return Table(title, header, rows)
+
+    if "course_types" in asked and "staff_category" in asked:
+        interest.tables.append(crossed("course_types", "staff_category", "Interest by course type and staff category"))
+    if "course_types" in asked and "level" in asked:
+        interest.tables.append(crossed("course_types", "level", "Interest by course type and level wanted"))
     if interest.charts or interest.tables:
         sections.append(interest)
 
@@ -144,6 +149,9 @@ def build(title: str, scope_label: str, survey_ids, *, workplace_id: Optional[in
                 when.charts.append(chart)
             if chart is None or any(isinstance(row[1], str) for row in table.rows):
                 when.tables.append(table)  # every answer, the small counts as "<5" (the chart leaves them out)
+    for q, heading in (("barriers", "Barriers by staff category"), ("times", "Preferred times by staff category")):
+        if q in asked and "staff_category" in asked:
+            when.tables.append(crossed(q, "staff_category", heading))
     if when.charts or when.tables:
         sections.append(when)
 

@@ -99,7 +99,7 @@ def _responses(survey_ids: Select | list[int], workplace_id: Optional[int] = Non
 def counts(survey_ids: Select | list[int], workplace_id: Optional[int] = None) -> dict[str, Any]:
     """Every count the results show, as SQL aggregates over the chosen surveys' responses (of one workplace
     if given): the total; each one-answer question by answer (None: not answered); each many-answer question
-    by answer; course types by staff category; job roles as typed (compared in lower case)."""
+    by answer; each many-answer question's answers by staff category and by level wanted; job roles as typed (compared in lower case)."""
     ids = _responses(survey_ids, workplace_id)
     total = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
     one: dict[str, dict[Optional[str], int]] = {}
@@ -112,17 +112,19 @@ def counts(survey_ids: Select | list[int], workplace_id: Optional[int] = None) -
             select(SurveyChoice.question, SurveyChoice.choice, func.count()).where(SurveyChoice.response_id.in_(ids))
             .group_by(SurveyChoice.question, SurveyChoice.choice)):
         many.setdefault(question, {})[choice] = n
-    by_category: dict[tuple[str, Optional[str]], int] = {
-        (choice, category): n for choice, category, n in db.session.execute(
-            select(SurveyChoice.choice, SurveyResponse.staff_category, func.count())
+    crossed: dict[str, dict[tuple[str, str, Optional[str]], int]] = {}
+    for column in ("staff_category", "level"):
+        col = getattr(SurveyResponse, column)
+        crossed[column] = {(question, choice, value): n for question, choice, value, n in db.session.execute(
+            select(SurveyChoice.question, SurveyChoice.choice, col, func.count())
             .join(SurveyResponse, SurveyResponse.id == SurveyChoice.response_id)
-            .where(SurveyChoice.response_id.in_(ids), SurveyChoice.question == "course_types")
-            .group_by(SurveyChoice.choice, SurveyResponse.staff_category))}
+            .where(SurveyChoice.response_id.in_(ids))
+            .group_by(SurveyChoice.question, SurveyChoice.choice, col))}
     roles = [(role, n) for role, n in db.session.execute(
         select(func.lower(SurveyResponse.job_role), func.count()).where(SurveyResponse.id.in_(ids),
                                                                         SurveyResponse.job_role.is_not(None))
         .group_by(func.lower(SurveyResponse.job_role)).order_by(func.count().desc(), func.lower(SurveyResponse.job_role)))]
-    return {"total": total, "one": one, "many": many, "by_category": by_category, "roles": roles}
+    return {"total": total, "one": one, "many": many, "crossed": crossed, "roles": roles}
 
 
 def comments(survey_ids: Select | list[int], workplace_id: Optional[int] = None, limit: int = 500) -> list[str]:
