@@ -336,3 +336,12 @@ def test_a_ulr_makes_their_own_survey_and_sees_only_theirs(world, login_as):
     listed = c.get("/surveys").get_data(as_text=True)
     assert "My survey" in listed and "A colleague&#39;s survey" not in listed
     assert c.get(f"/surveys/{colleague_survey.id}").status_code == 404
+
+
+def test_a_huge_answer_is_refused_at_the_field_and_nothing_kept(world, client):
+    survey = make_survey(world)
+    db.session.commit()
+    got = client.submit(f"/s/{survey.token}", {"comments": "x" * 600_000,
+                                               "workplace_id": str(world.workplaces.school_a1.id)})
+    assert got.status_code == 400 and _responses() == 0
+    assert "Your answer must be 2000 characters or fewer (it has 600000)" in got.get_data(as_text=True)
