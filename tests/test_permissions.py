@@ -227,6 +227,7 @@ from tests.organisation.permissions import PAGES as _ORG; EXPECTED.update(_ORG) 
 from tests.dataprotection.permissions import PAGES as _DP; EXPECTED.update(_DP)  # noqa: E402,E702
 from tests.accounts.permissions import PAGES as _ACCOUNTS; EXPECTED.update(_ACCOUNTS)  # noqa: E402,E702
 from tests.mail.permissions import PAGES as _MAIL; EXPECTED.update(_MAIL)  # noqa: E402,E702
+from tests.surveys.permissions import PAGES as _SURVEYS; EXPECTED.update(_SURVEYS)  # noqa: E402,E702
 
 
 def page_rules(app):

@@ -39,6 +39,8 @@ BLUEPRINTS = (
     ("ulr_app.reports.jobs_views", "bp"),
     ("ulr_app.dataprotection.views", "bp"),
     ("ulr_app.mail.views", "bp"),
+    ("ulr_app.surveys.views", "bp"),
+    ("ulr_app.reports.survey_results", "bp"),
     ("ulr_app.api", "bp"),
 )
 
@@ -151,6 +153,8 @@ def _import_models() -> None:
     from .dataprotection import queries as _dpq  # noqa: F401  (scope rules)
     from .mail import models as _mm  # noqa: F401
     from .mail import services as _ms  # noqa: F401  (the outbox's background task)
+    from .surveys import models as _sm  # noqa: F401
+    from .surveys import queries as _sq  # noqa: F401  (scope rules)
 
 
 def _is_api() -> bool:

@@ -21,6 +21,8 @@ _ENV: dict[str, tuple[str, Any]] = {
     "SESSION_MAX_HOURS": ("ULR_SESSION_MAX_HOURS", int),
     "LOGIN_LIMIT_PER_ADDRESS": ("ULR_LOGIN_LIMIT_PER_ADDRESS", str),
     "LOGIN_LIMIT_PER_ACCOUNT": ("ULR_LOGIN_LIMIT_PER_ACCOUNT", str),
+    "SURVEY_LIMIT_PER_ADDRESS": ("ULR_SURVEY_LIMIT_PER_ADDRESS", str),
+    "SURVEY_MAX_RESPONSES": ("ULR_SURVEY_MAX_RESPONSES", int),
     "TRUSTED_PROXIES": ("ULR_TRUSTED_PROXIES", int),
     "PER_PAGE": ("ULR_PER_PAGE", int),
     "TIME_OFF_NOTICE_DAYS": ("ULR_TIME_OFF_NOTICE_DAYS", int),
@@ -64,6 +66,10 @@ def defaults() -> dict[str, Any]:
         "SESSION_MAX_HOURS": 12,
         "LOGIN_LIMIT_PER_ADDRESS": "20 per 10 minutes",
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per 10 minutes",
+        #: learning needs surveys answered without signing in: answers sent from one address, and answers a
+        #: survey takes at most
+        "SURVEY_LIMIT_PER_ADDRESS": "10 per hour",
+        "SURVEY_MAX_RESPONSES": 2000,
         "TRUSTED_PROXIES": 0,
         "PER_PAGE": 25,
         #: notice expected for a time-off request, in days (training and learner release: the second)

@@ -80,7 +80,8 @@ def record(
         object_id=object_id,
         summary=summary[:500],
         changes=masked_changes(type(obj), changes) if (changes and obj is not None) else (dict(changes) if changes else None),
-        ip_address=request.remote_addr if has_request_context() else None,
+        # (none for a request that must keep no address, e.g. an anonymous survey answer: g.audit_no_address)
+        ip_address=request.remote_addr if has_request_context() and not g.get("audit_no_address") else None,
     )
     entry.covers = covers(entry.object_type, entry.object_id, entry.changes)
     session.add(entry)

@@ -65,6 +65,8 @@ def nav_section(endpoint: str | None) -> str:
         return "case"  # /cases: the case log, one case, its status, moving a caseload
     if blueprint in ("funding", "goaward"):
         return "funding"  # programmes, projects, their profiles; an employer's Go Award standards
+    if blueprint in ("surveys", "survey_results"):
+        return "survey"  # /surveys: the list, one survey, its results, its poster; "which schools have we surveyed"
     if blueprint == "dataprotection":
         return "sar"  # /subject-access-requests: the register, one request, its search, the bank holidays
     if blueprint in ("reports", "jobs"):
