@@ -49,7 +49,8 @@ def person(world):
          "membership": "member", "joined_union_on": "2026-05-02", "gender": "Female", "ethnicity": "White British",
          "disability": "No", "age_band": "35-44", "reference": "BAR-0042"},
         branch=world.branches.a1, actor=convenor)
-    learner_services.update_learner(learner, {"job_title": "Senior teaching assistant"}, actor=convenor)
+    learner_services.update_learner(learner, {"name": "Zoë Quinton"}, actor=convenor)  # a name they had before
+    learner_services.update_learner(learner, {"job_title": "Senior teaching assistant", "name": NAME}, actor=convenor)
     analysis = NeedsAssessment(learner_id=learner.id, assessed_on=date(2026, 4, 5), literacy_level="entry_3",
                                goals="Wants to become an HLTA like her sister Ann", barriers=["childcare"])
     c = h.course()
@@ -74,6 +75,8 @@ def person(world):
     db.session.add(Activity(case_id=case.id, kind="note", happened_on=date(2026, 4, 2), text="Met at the school gate"))
     timeline.add(db.session, case, "note", f"Case about {NAME}")
     timeline.add(db.session, world.workplaces.school_a1, "note", f"{NAME} asked about the library")
+    audit.record(db.session, "update", world.workplaces.school_a1, summary="Contact changed",
+                 changes={"contact_name": ("Office", "Zoë Quinton, TA")})
     audit.record(db.session, "update", enrolment, summary="Withdrew", changes={"withdrawal_reason": (None, "Her mother was ill"),
                                                                              "status": ("in_progress", "withdrawn")})
     sar = SubjectAccessRequest(branch_id=world.branches.a1.id, person_name=NAME, learner_id=learner.id,
@@ -123,7 +126,9 @@ def test_erase_clears_identifying_fields_and_free_text_and_keeps_the_learning_re
     assert db.session.scalar(select(func.count()).select_from(documents.StoredDocument)) == 0
     # the name, the free text and the equality values are nowhere in the audit trail or timelines
     stored = _everything(learner)
-    for secret in (NAME, "jo.qs@example.org", "Her mother was ill", "White British", "BAR-0042", "Teaching assistant",
+    assert "[erased], TA" in stored
+    for secret in (NAME, "Zoë Quinton", "Zo\\u00eb", "jo.qs@example.org", "Her mother was ill",
+                   "White British", "BAR-0042", "Teaching assistant",
                    "Senior teaching assistant", "Head says no cover"):
         assert secret not in stored, secret
     assert "[erased] asked about the library" in stored  # another record's timeline line named them
@@ -221,6 +226,10 @@ def test_a_rolled_back_erasure_keeps_the_documents(world, person):
     db.session.rollback()
     assert (Path(current_app.instance_path) / document.stored_as).exists()
     assert db.session.get(Learner, learner.id).name == NAME
+    db.session.get(Learner, learner.id).job_title = "Cook"  # a later commit does not delete them either
+    db.session.commit()
+    assert (Path(current_app.instance_path) / document.stored_as).exists()
+    assert db.session.scalar(select(func.count()).select_from(documents.StoredDocument)) == 1
 
 
 # --- ULR appointments ----------------------------------------------------------------------------

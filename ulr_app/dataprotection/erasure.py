@@ -51,11 +51,12 @@ These functions flush and never commit: the caller commits (or rolls back, and n
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from flask import current_app, g
-from sqlalchemy import event, exists, false, func, or_, select
+from sqlalchemy import Text, cast, event, exists, false, func, or_, select
 
 from ..accounts.models import User
 from ..cases.models import Case
@@ -178,12 +179,28 @@ def _redact_audit(object_type: str, ids: Iterable[int], *, everything: bool) -> 
     return n
 
 
+def _scrub(value: Any, names: list[str]) -> Any:
+    if isinstance(value, str):
+        return _without(value, names)
+    if isinstance(value, list):
+        return [_scrub(v, names) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, names) for k, v in value.items()}
+    return value
+
+
 def _redact_names(names: list[str]) -> None:
-    """Every audit summary and timeline line that names the person, anywhere: the name replaced."""
+    """Every audit summary, audit value and timeline line that names the person, anywhere: the name replaced."""
     if not names:
         return
     for entry in db.session.scalars(select(AuditEntry).where(_mentions(AuditEntry.summary, names))):
         entry.summary = _without(entry.summary, names)[:500]
+    # the stored JSON may hold a name with its non-ASCII letters escaped: look for both spellings
+    spellings = sorted({n for name in names for n in (name, json.dumps(name)[1:-1])}, key=len, reverse=True)
+    for entry in db.session.scalars(select(AuditEntry).where(_mentions(cast(AuditEntry.changes, Text), spellings))):
+        scrubbed = _scrub(entry.changes, names)
+        if scrubbed != entry.changes:
+            entry.changes = scrubbed
     for line in db.session.scalars(select(TimelineEntry).where(_mentions(TimelineEntry.text, names))):
         line.text = _without(line.text, names)
 
@@ -210,12 +227,20 @@ def _delete_documents(owners: Iterable[tuple[str, Iterable[int]]]) -> int:
             db.session.delete(document)
     if paths:
         session = db.session()
+        settled = {"done": False}
 
-        def remove(_session: Any) -> None:
-            for path in paths:
-                path.unlink(missing_ok=True)
+        def committed(_session: Any) -> None:
+            if not settled["done"]:
+                settled["done"] = True
+                for path in paths:
+                    path.unlink(missing_ok=True)
 
-        event.listen(session, "after_commit", remove, once=True)
+        def rolled_back(_session: Any, previous: Any) -> None:
+            if not getattr(previous, "nested", False):  # the rows are back: so are the files, for good
+                settled["done"] = True
+
+        event.listen(session, "after_commit", committed)
+        event.listen(session, "after_soft_rollback", rolled_back)
     return len(paths)
 
 
@@ -309,7 +334,8 @@ def erase_learner(learner: Learner, *, by: Optional[User], reason: str) -> None:
     _erase_cases(case_ids)
     for request in db.session.scalars(select(TimeOffRequest).where(TimeOffRequest.id.in_(request_ids))):
         _blank(request, ("reason", "refusal_details"))
-    for sar in db.session.scalars(select(SubjectAccessRequest).where(SubjectAccessRequest.learner_id == learner.id)):
+    sars = db.session.scalars(select(SubjectAccessRequest).where(SubjectAccessRequest.learner_id == learner.id)).all()
+    for sar in sars:
         sar.person_name = label
         for export in db.session.scalars(select(SubjectAccessExport).where(SubjectAccessExport.request_id == sar.id)):
             export.search = {k: (ERASED if k in ("name", "email") and v else v) for k, v in (export.search or {}).items()}
@@ -326,7 +352,7 @@ def erase_learner(learner: Learner, *, by: Optional[User], reason: str) -> None:
         select(FollowUp.id).where(FollowUp.case_id.in_(case_ids)))) if case_ids else [])
     for object_type, ids in (("needs_assessment", [a.id for a in analyses]), ("enrolment", [e.id for e in enrolments]),
                              ("activity", activity_ids), ("follow_up", follow_up_ids), ("case_record", case_ids),
-                             ("time_off_request", request_ids)):
+                             ("time_off_request", request_ids), ("subject_access_request", [r.id for r in sars])):
         _redact_audit(object_type, ids, everything=False)
     _redact_names(names)
     db.session.flush()
