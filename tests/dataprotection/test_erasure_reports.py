@@ -130,3 +130,12 @@ def test_the_erased_learners_are_no_longer_on_the_list_behind_new_members_but_st
     assert listed() == [] and figures.measure_actual(project, q2, "new_members", user) == 1
     # another branch's convenor sees neither the learner nor their anonymous figures
     assert figures.erased_new_members(project, q2, world.users.convenor_a2) == 0
+
+
+def test_the_list_behind_new_members_says_how_many_erased_learners_it_counts(world, scene, login_as):
+    project = scene["project"]
+    erasure.erase_learner(scene["learners"][1], by=None, reason="Asked")
+    db.session.commit()
+    page = login_as("convenor_a1").get(f"/projects/{project.id}/returns/FY2026-Q2/new_members").get_data(as_text=True)
+    assert "The records behind this figure that you can see: 0." in page
+    assert "The figure also counts 1 learner whose records were erased: they are counted, but not listed." in page

@@ -336,9 +336,12 @@ def funding_records(project_id: int, period: str, measure: str):
     cumulative = request.args.get("cumulative") == "1"
     stmt = figures.funding_records(project, quarter, measure, current_user, cumulative=cumulative)
     page = paginate(stmt)
+    # erased learners who joined the union in the range: counted (anonymously), never listed
+    erased = (figures.erased_new_members(project, quarter, current_user, cumulative=cumulative)
+              if measure == "new_members" else 0)
     return render_template("reports/records.html", page=page, rows=_record_rows(page.items), title=f"{MEASURES[measure]}: "
                            f"{'to date at ' if cumulative else ''}{quarter.code}",
-                           caption=project.name,
+                           caption=project.name, erased=erased,
                            back=url_for("reports.funding_return", project_id=project.id, period=quarter.code))
 
 
