@@ -51,6 +51,9 @@ API_MODULES = (
     "ulr_app.dataprotection.api",
 )
 
+#: pages a higher domain puts on a lower domain's blueprint, imported before the blueprints are registered
+PAGE_EXTENSIONS = ("ulr_app.dataprotection.erase_views",)
+
 
 
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
@@ -103,7 +106,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     _import_models()
     app.url_map.converters["int"] = _IdConverter  # before the routes are added
-    for module_name in API_MODULES:
+    for module_name in (*API_MODULES, *PAGE_EXTENSIONS):
         __import__(module_name)
     for module_name, attr in BLUEPRINTS:
         module = __import__(module_name, fromlist=[attr])

@@ -39,3 +39,22 @@ PAGES: dict = {
     "dataprotection.export": (("GET", "POST"), EDITORS, _sars, False),
     "dataprotection.download_export": (("GET",), EDITORS, _exports, False),
 }
+
+
+def _erasable_learners(w, role_key):
+    from tests.learners.permissions import _scoped
+
+    return _scoped("learner")(w, role_key)
+
+
+def _erasable_reps(w, role_key):
+    from tests.test_permissions import _reps
+
+    return _reps(w, role_key)
+
+
+# erasure (ulr_app/dataprotection/erase_views.py): convenors and above, in their scope; ULRs 403
+PAGES.update({
+    "learners.erase": (("GET", "POST"), READERS, _erasable_learners, False),
+    "reps.erase": (("GET", "POST"), READERS, _erasable_reps, False),
+})

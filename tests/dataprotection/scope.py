@@ -19,3 +19,16 @@ EXPECTED: dict = {
     "api.create_subject_access_request": (EDITORS, None),
     "api.update_subject_access_request": (EDITORS, _sar_ids),
 }
+
+
+def _erasable(w, key):
+    """A fresh learner in scope and one out of scope (the walk's POST erases the one in scope)."""
+    from tests.learners.permissions import _learners
+    from ulr_app.extensions import db
+
+    inside, outside = _learners(w, key)
+    db.session.commit()
+    return inside.id, (outside.id if outside else None)
+
+
+EXPECTED["api.erase_learner"] = (READERS, _erasable)

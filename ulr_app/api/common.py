@@ -193,6 +193,8 @@ class Operation:
     responses: dict[int, str] = field(default_factory=dict)
     #: for action="other": the JSON schema of the answer
     response_schema: Optional[dict[str, Any]] = None
+    #: for action="other": (components schema name, JSON schema) of an optional request body
+    request_schema: Optional[tuple[str, dict[str, Any]]] = None
 
 
 #: endpoint -> method -> Operation
@@ -212,6 +214,7 @@ def api_route(
     extra_response: Optional[dict[str, Field]] = None,
     responses: Optional[dict[int, str]] = None,
     response_schema: Optional[dict[str, Any]] = None,
+    request_schema: Optional[tuple[str, dict[str, Any]]] = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view on the API blueprint and describe it for the OpenAPI document.
 
@@ -240,7 +243,7 @@ def api_route(
             endpoint=f"{bp.name}.{endpoint}", method=method, summary=summary, resource=resource,
             action=action, roles=tuple(roles), public=public, description=description,
             extra_response=dict(extra_response or {}), responses=dict(responses or {}),
-            response_schema=response_schema,
+            response_schema=response_schema, request_schema=request_schema,
         )
         bp.add_url_rule(rule, endpoint=endpoint, view_func=wrapped, methods=[method])
         return wrapped

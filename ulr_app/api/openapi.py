@@ -13,7 +13,7 @@ from flask import Flask, current_app, jsonify
 
 from ..core.permissions import ALL_ROLES
 from . import bp
-from .common import MAX_ID, PAGE_PARAMS, RESOURCES, Operation, Resource, api_route, operation_for
+from .common import MAX_ID, OPERATIONS, PAGE_PARAMS, RESOURCES, Operation, Resource, api_route, operation_for
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 _VAR = re.compile(r"<(?:(?P<conv>[A-Za-z_][A-Za-z0-9_]*)(?:\((?P<args>[^)]*)\))?:)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)>")
@@ -111,6 +111,9 @@ def _operation(rule: Any, method: str, op: Operation | None, path_params: list[d
     if res is not None and action in ("create", "update"):
         schema_name = f"{res.title}{'Create' if action == 'create' else 'Update'}"
         out["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref("schemas", schema_name)}}}
+    elif op and op.request_schema is not None:
+        out["requestBody"] = {"required": False,
+                              "content": {"application/json": {"schema": _ref("schemas", op.request_schema[0])}}}
 
     responses: dict[str, Any] = {}
     if res is not None and action == "list":
@@ -176,6 +179,7 @@ def build_document(app: Flask) -> dict[str, Any]:
                     "properties": {
                         "code": {"type": "string", "enum": ["bad_request", "unauthorised", "forbidden", "not_found",
                                                              "method_not_allowed", "conflict", "possible_duplicate",
+                                                             "legal_hold",
                                                              "too_large", "validation_failed", "too_many_requests",
                                                              "unavailable", "server_error"]},
                         "message": {"type": "string"},
@@ -190,6 +194,10 @@ def build_document(app: Flask) -> dict[str, Any]:
     }
     for res in sorted(RESOURCES.values(), key=lambda r: r.name):
         schemas.update(_resource_schemas(res))
+    for by_method in OPERATIONS.values():  # the request bodies of actions other than create and update
+        for op in by_method.values():
+            if op.request_schema is not None:
+                schemas[op.request_schema[0]] = op.request_schema[1]
     responses = {name: _json(_ref("schemas", "Error"), text) for name, text in ERROR_RESPONSES.values()}
     return {
         "openapi": "3.1.0",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_login import current_user
 
 from ..api.common import (
@@ -14,16 +15,20 @@ from ..api.common import (
     change,
     envelope,
     get_or_404,
+    json_object,
     pagination,
     parse_body,
     plain,
     query_filters,
     resource,
 )
-from ..core.errors import NotAllowed, ValidationFailed
+from ..core.errors import Conflict, NotAllowed, ValidationFailed
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, REGIONAL_ORGANISER
+from ..core.validation import text_problem
+from ..learners import queries as learner_queries
+from ..learners.api import LEARNERS, learner_item
 from ..organisation.queries import branch_for_new_record
-from . import queries, rules, services
+from . import erasure, queries, rules, services
 from .models import SubjectAccessRequest
 
 READERS = (ADMIN, REGIONAL_ORGANISER, BRANCH_CONVENOR)
@@ -115,3 +120,57 @@ def update_subject_access_request(subject_access_request_id: int) -> Any:
     data.pop("branch_id", None)
     change(services.update_request, sar, data, version)
     return item(sar)
+
+
+# --- erasure ---------------------------------------------------------------------------------
+
+class LegalHoldConflict(Conflict):
+    """409 ``legal_hold``: the learner cannot be erased while a legal hold applies (the message says why)."""
+
+    code = "legal_hold"
+
+
+@api_route("/learners/<int:learner_id>/erase", "POST", summary="Erase a learner (anonymise)", resource=LEARNERS,
+           action="other", roles=READERS,
+           responses={409: "legal_hold: a legal hold applies (the recorded legal_hold_reason, an open time-off "
+                           "dispute case linked to the learner, or a live tribunal claim); the message gives the "
+                           "reason and nothing is changed. conflict: the learner was erased already, or merged into "
+                           "another record (erase that one).",
+                      400: "The body is not a JSON object.",
+                      422: "The reason is not text, or longer than 500 characters, or another field was sent."},
+           response_schema={"$ref": "#/components/schemas/Learner"},
+           request_schema=("LearnerErasure", {
+               "type": "object", "additionalProperties": False,
+               "description": "Optional: the body may be left out.",
+               "properties": {"reason": {"type": ["string", "null"], "maxLength": 500,
+                                         "description": "Why the learner is being erased (goes in the audit trail: "
+                                                        "do not write the person's name)."}}}),
+           description="Branch convenors (their branch), regional organisers (their region) and administrators: "
+                       "anonymises the learner as ulr_app/dataprotection/erasure.py describes (name -> 'Erased "
+                       "learner #<id>', identifying fields, equality monitoring, membership and free text cleared, "
+                       "documents deleted, earlier audit entries redacted) and answers 200 with the erased learner. "
+                       "Enrolments, outcomes and every report's figures (and every frozen report run) stay as they "
+                       "were. A body is optional: {\"reason\": \"...\"}. Out of scope: 404. ULRs: 403.")
+def erase_learner(learner_id: int) -> Any:
+    learner = get_or_404(LEARNERS, learner_id)
+    reason = None
+    if request.get_data(cache=True).strip():
+        body = json_object()
+        unknown = sorted(set(body) - {"reason"})
+        if unknown:
+            raise ValidationFailed("Check the erasure", {f: ["Only reason may be sent"] for f in unknown})
+        reason = body.get("reason")
+        if reason is not None and not isinstance(reason, str):
+            raise ValidationFailed("Check the erasure", {"reason": ["Enter the reason as text"]})
+        if reason is not None and len(reason.strip()) > 500:
+            raise ValidationFailed("Check the erasure", {"reason": ["Enter the reason in 500 characters or fewer"]})
+        if reason is not None and text_problem(reason):
+            raise ValidationFailed("Check the erasure", {"reason": [text_problem(reason)]})
+    if learner.merged_into_id is not None:
+        raise Conflict(f"This learner was merged into learner {learner.merged_into_id}: erase that record instead.")
+    try:
+        erasure.erase_learner(learner, by=current_user._get_current_object(),
+                              reason=(reason or "").strip() or "Erased through the API")
+    except erasure.LegalHold as exc:
+        raise LegalHoldConflict(f"This learner cannot be erased while a legal hold applies: {exc.reason}") from None
+    return learner_item(learner, learner_queries.can_see_equality(current_user))

@@ -6,13 +6,14 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 
 from ..core.forms import (
     DATE_HINT,
@@ -116,3 +117,13 @@ class ExportForm(Form):
                     "appear in notes and other free text. Each is replaced with [redacted] wherever it appears, in "
                     "any case. What you redact is recorded with the export.")
     submit = SubmitField("Make the export", widget=GovSubmitInput())
+
+
+class EraseForm(Form):
+    """Erasing a learner or a ULR: why, and a tick that the person understands it cannot be undone."""
+
+    reason = TextAreaField("Why is this record being erased?", widget=GovTextArea(),
+                           description="For example: the person asked us to erase their data, or we no longer need "
+                                       "it. This goes in the audit trail; do not write the person's name here.")
+    confirm = BooleanField("I understand that this cannot be undone", widget=GovCheckboxInput())
+    submit = SubmitField("Erase this record", widget=GovSubmitInput())

@@ -102,3 +102,31 @@ def urgency(due: Optional[date], status: str, today: date) -> Optional[str]:
     if (due - today).days <= DUE_SOON_DAYS:
         return "due_soon"
     return None
+
+
+# --- erasure: the legal hold ---------------------------------------------------------------------
+
+#: words that stand in for erased free text
+ERASED_TEXT = "[erased]"
+
+
+def legal_hold(recorded: Optional[str], open_dispute_cases: Collection[int] = (),
+               live_tribunal_claims: Collection[tuple[int, date]] = ()) -> Optional[str]:
+    """Why a person's record cannot be erased now, in plain words, or None when it can.
+
+    ``recorded``: the record's own ``legal_hold_reason`` (a live tribunal claim, a grievance...);
+    ``open_dispute_cases``: the ids of the time-off dispute cases linked to the person that are not
+    closed; ``live_tribunal_claims``: (time-off request id, date the claim was made) for the person's
+    time-off requests with a tribunal claim whose dispute is not closed. Every reason that applies is
+    named, the recorded one first."""
+    reasons = []
+    if recorded is not None and recorded.strip():
+        reasons.append(recorded.strip())
+    for request_id, claimed_on in sorted(live_tribunal_claims):
+        reasons.append(f"A tribunal claim made on {uk(claimed_on)} about time-off request {request_id} is still live")
+    cases = sorted(set(open_dispute_cases))
+    if len(cases) == 1:
+        reasons.append(f"Time-off dispute case {cases[0]} is still open")
+    elif cases:
+        reasons.append("Time-off dispute cases " + ", ".join(str(c) for c in cases[:-1]) + f" and {cases[-1]} are still open")
+    return "; ".join(reasons) or None

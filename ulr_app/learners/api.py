@@ -139,6 +139,14 @@ LEARNERS = resource(Resource(
                                            "learner to use instead. Merged learners are left out of the list, can "
                                            "still be read, and cannot be changed (409).", nullable=True),
         "created_by_id": Field("integer", "Who recorded the learner (users.id).", nullable=True),
+        "reference": _opt("string", "The branch's own reference for the person: unique within the branch (422 "
+                                    "naming the other learner otherwise); imports update by it.", max_length=60),
+        "legal_hold_reason": _opt("string", "While set (a live tribunal claim, a grievance, a dispute...), the "
+                                            "learner cannot be erased (POST /learners/{id}/erase answers 409 "
+                                            "legal_hold). Only branch convenors and above may set or lift it (422).",
+                                  max_length=2000),
+        "erased_at": Field("datetime", "When the learner was erased by anonymisation (then read-only: PATCH "
+                                       "answers 409), or null.", nullable=True),
         "not_duplicate": Field("boolean", "POST only: true to record the learner even though they match someone "
                                           "already recorded (the same name at the workplace, or the same e-mail). "
                                           "Without it such a learner answers 409 possible_duplicate naming the "
@@ -274,6 +282,8 @@ def update_learner(learner_id: int) -> Any:
     data.pop("branch_id", None)
     if learner.merged_into_id is not None:
         raise Conflict(f"This learner was merged into learner {learner.merged_into_id}: change that record instead.")
+    if learner.erased_at is not None:
+        raise Conflict(services.ERASED)
     change(services.update_learner, learner, data, version, actor=_actor())
     return _learner_answer(learner, "API")
 

@@ -65,7 +65,7 @@ def _with_current(choices: list, current: Optional[str]) -> list:
 # --- a learner ---------------------------------------------------------------------------------
 
 LEARNER_DATES = ("consent_on", "joined_union_on")
-LEARNER_TEXTS = ("name", "email", "job_title", "consent_scope", "gender", "ethnicity")
+LEARNER_TEXTS = ("name", "email", "job_title", "consent_scope", "gender", "ethnicity", "reference", "legal_hold_reason")
 LEARNER_CHOICES = ("staff_category", "contract", "hours", "membership", "prior_level", "disability", "age_band")
 LEARNER_IDS = ("workplace_id", "employer_id", "rep_id")
 
@@ -108,6 +108,14 @@ class LearnerForm(Form):
                              description="Do they consider themselves disabled?")
     age_band = SelectField("Age band (optional)", widget=GovSelect(), validate_choice=False,
                            choices=[("", "Not recorded")] + [(v, v) for v in AGE_BANDS])
+    reference = text_field("Branch reference (optional)", "The branch's own reference for this person, if it uses "
+                           "one. No two learners of the branch can have the same one", autocomplete="off",
+                           spellcheck="false")
+    # convenors and above only
+    legal_hold_reason = TextAreaField("Legal hold (optional)", widget=GovTextArea(),
+                                      description="While this is filled in, the record cannot be erased. Write why: for "
+                                                  "example, a live tribunal claim or a grievance. Clear it when the "
+                                                  "matter is over")
     not_duplicate = BooleanField("This is a different person: save a new record", widget=GovCheckboxInput())
     submit = SubmitField("Save learner", widget=GovSubmitInput())
 
@@ -115,6 +123,10 @@ class LearnerForm(Form):
         """Users who may not see equality monitoring never get its fields (nor can they post them)."""
         for name in EQUALITY_NAMES:
             delattr(self, name)
+
+    def drop_legal_hold(self) -> None:
+        """Only convenors and above set or lift a legal hold."""
+        delattr(self, "legal_hold_reason")
 
     def keep_current_choices(self, learner) -> None:
         for name in ("disability", "age_band"):

@@ -1,10 +1,10 @@
 """Learners, their needs analyses, the course catalogue and enrolments (domain.md section 5)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -43,6 +43,8 @@ class Learner(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "learner"
     __label__ = "learner"
     __special_category__ = frozenset({"gender", "ethnicity", "disability", "age_band"})
+    #: the branch's own reference is unique within the branch (imports update by it)
+    __table_args__ = (UniqueConstraint("branch_id", "reference", name="uq_learner_branch_reference"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
@@ -70,6 +72,13 @@ class Learner(VersionedMixin, TimestampMixin, Base):
     age_band: Mapped[Optional[str]] = mapped_column(String(20))
     #: set when this record was merged into another (a duplicate): its history moved there
     merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("learner.id", ondelete="SET NULL"), index=True)
+    #: the branch's own reference for the person (unique within the branch, used by imports)
+    reference: Mapped[Optional[str]] = mapped_column(String(60))
+    #: while set (a tribunal claim, a grievance...), the learner cannot be erased
+    legal_hold_reason: Mapped[Optional[str]] = mapped_column(Text)
+    #: set when the record was erased by anonymisation (ulr_app.dataprotection.erasure)
+    erased_at: Mapped[Optional[datetime]]
+    erased_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     branch: Mapped[Branch] = relationship()
     employer: Mapped[Optional[Employer]] = relationship()

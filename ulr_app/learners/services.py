@@ -28,12 +28,16 @@ from .models import (BARRIERS, CONTRACTS, COURSE_CATEGORIES, ENROLMENT_STATUSES,
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EQUALITY_FIELDS = ("gender", "ethnicity", "disability", "age_band")
 FIELDS = ("employer_id", "workplace_id", "rep_id", "name", "email", "staff_category", "job_title", "contract", "hours",
-          "membership", "joined_union_on", "consent_on", "consent_scope", "prior_level", *EQUALITY_FIELDS)
-#: what may be saved before the learner has consented
-BEFORE_CONSENT = frozenset({"name", "employer_id", "workplace_id"})
+          "membership", "joined_union_on", "consent_on", "consent_scope", "prior_level", *EQUALITY_FIELDS,
+          "reference", "legal_hold_reason")
+#: what may be saved before the learner has consented (the branch's reference and a legal hold are the
+#: branch's own records about the person, not what the person consents to)
+BEFORE_CONSENT = frozenset({"name", "employer_id", "workplace_id", "reference", "legal_hold_reason"})
+#: who may set or lift a legal hold
+LEGAL_HOLD_ROLES = EQUALITY_ROLES = ("admin", "regional_organiser", "branch_convenor")
+ERASED = "This record was erased: it cannot be changed"
 CONSENT_FIRST = ("Record the learner's consent (its date and what it covers) before saving anything "
                  "beyond their name and workplace")
-EQUALITY_ROLES = ("admin", "regional_organiser", "branch_convenor")
 
 
 def _empty(value: Any) -> bool:
@@ -56,6 +60,9 @@ def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[L
             if f in data and data[f] != (getattr(existing, f) if existing else None) and not (
                     existing is None and _empty(data[f])):
                 errors[f] = ["Only branch convenors and above may record equality monitoring"]
+        if "legal_hold_reason" in data and (data["legal_hold_reason"] or None) != (
+                getattr(existing, "legal_hold_reason", None) if existing else None):
+            errors["legal_hold_reason"] = ["Only branch convenors and above may set or lift a legal hold"]
     merged = {f: getattr(existing, f) for f in FIELDS} if existing else {}
     merged.update(data)
     c: dict[str, Any] = {
@@ -63,6 +70,8 @@ def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[L
         "email": v.text(merged, errors, "email", "the e-mail address", 254),
         "job_title": v.text(merged, errors, "job_title", "the job title", 120),
         "consent_scope": v.text(merged, errors, "consent_scope", "what the consent covers", 2000),
+        "reference": v.text(merged, errors, "reference", "the branch's reference", 60, multiline=False),
+        "legal_hold_reason": v.text(merged, errors, "legal_hold_reason", "the reason for the legal hold", 2000),
         "gender": v.text(merged, errors, "gender", "the gender", 60),
         "ethnicity": v.text(merged, errors, "ethnicity", "the ethnicity", 120),
         "disability": v.text(merged, errors, "disability", "the disability", 60),
@@ -121,6 +130,13 @@ def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[L
         elif (actor is not None and actor.role == LEARNING_REP and existing is not None and rep.user_id != actor.id
               and c["rep_id"] != existing.rep_id):  # a ULR may record a learner for a colleague, not hand one over
             errors["rep_id"] = ["Only the branch convenor moves a learner to another ULR"]
+    if c["reference"] and "reference" not in errors:
+        taken = db.session.scalar(select(Learner.id).where(
+            Learner.branch_id == branch_id, Learner.reference == c["reference"],
+            Learner.id != (existing.id if existing is not None else -1)))
+        if taken is not None:
+            errors["reference"] = [f"Another learner of this branch has the reference {c['reference']} "
+                                   f"(learner {taken}): enter a different one"]
     if errors:
         raise ValidationFailed("Check the learner's details", errors)
     keep = set(data) | ({"employer_id"} if "workplace_id" in data else set())
@@ -165,6 +181,8 @@ def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_d
 def update_learner(learner: Learner, data: Mapping[str, Any], *, version: Optional[int] = None, actor=None) -> dict:
     if version is not None and int(version) != learner.version:
         raise Conflict("This learner was changed by someone else. Reload it and try again.")
+    if learner.erased_at is not None:
+        raise Conflict(ERASED)
     clean = _clean_learner(data, learner.branch_id, learner, actor)
     changes = audit.apply_changes(learner, clean, FIELDS)
     if changes:
@@ -217,6 +235,8 @@ def audit_equality_read(learners, user, where: str) -> None:
 
 
 def _needs_consent(learner: Learner, what: str) -> None:
+    if learner.erased_at is not None:
+        raise Conflict(ERASED)
     if not learner.consent_on:
         raise ValidationFailed("The learner has not consented", {"learner_id": [
             f"Record the learner's consent (its date and what it covers) before {what}"]})
@@ -426,6 +446,8 @@ def change_enrolment_status(enrolment: Enrolment, status: str, data: Optional[Ma
     data = dict(data or {})
     if version is not None and int(version) != enrolment.version:
         raise Conflict("This enrolment was changed by someone else. Reload it and try again.")
+    if enrolment.learner.erased_at is not None:
+        raise Conflict(ERASED)
     errors: dict[str, list[str]] = {}
     unknown = set(data) - set(STATUS_FIELDS)
     if unknown:
@@ -546,6 +568,8 @@ def merge_problem(keep: Learner, duplicate: Learner) -> Optional[str]:
         return f"Learner {duplicate.id} was already merged into another record"
     if keep.merged_into_id is not None:
         return f"Learner {keep.id} was already merged into another record"
+    if keep.erased_at is not None or duplicate.erased_at is not None:
+        return "An erased record cannot be merged"
     if keep.branch_id != duplicate.branch_id:
         return "Only learners of the same branch can be merged"
     return None

@@ -120,6 +120,14 @@ def _merged_away(learner: Learner):
     return redirect(url_for(".learner", learner_id=learner.merged_into_id))
 
 
+def _erased(learner: Learner):
+    """An erased record is kept for the figures, never changed again: back to its page."""
+    if learner.erased_at is None:
+        return None
+    flash(f"This record was erased on {uk_date(learner.erased_at)}: it cannot be changed.", "error")
+    return redirect(_page_url(learner))
+
+
 def _no_consent(learner: Learner, what: str):
     if learner.consent_on:
         return None
@@ -227,6 +235,8 @@ def _setup_learner_form(form: LearnerForm, branch: Branch, existing: Optional[Le
             del form.rep_id  # no appointment: the learner is in their caseload as the person who recorded them
     else:
         form.rep_id.choices = [("", "No ULR yet")] + [(r.id, _rep_label(r)) for r in queries.branch_reps(branch.id, keep)]
+    if current_user.role not in services.LEGAL_HOLD_ROLES:
+        form.drop_legal_hold()
     if not queries.can_see_equality(current_user):
         form.drop_equality()
     elif existing is not None:
@@ -276,7 +286,7 @@ def _staff_hints() -> dict[str, str]:
 @roles_required(*WRITERS)
 def edit_learner(learner_id: int):
     learner = _load(learner_id)
-    away = _merged_away(learner)
+    away = _merged_away(learner) or _erased(learner)
     if away:
         return away
     form = LearnerForm(data=LearnerForm.initial(learner))
@@ -332,7 +342,7 @@ def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, sta
     see_equality = queries.can_see_equality(current_user)
     if see_equality:
         services.audit_equality_read([learner], current_user, "learner page")
-    can_write = current_user.role in WRITERS
+    can_write = current_user.role in WRITERS and learner.erased_at is None
     if contact_form is None and can_write:
         contact_form = ContactForm(data={"happened_on": uk(today)})
     cases = hooks.first("learner.cases", learner, current_user, default=[])
@@ -346,7 +356,8 @@ def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, sta
         on_track={e.id: rules.on_track(status=e.status, planned_end_on=e.planned_end_on, today=today) for e in lad.enrolments},
         assessments=list(reversed(by_date)), barrier_codes=barrier_codes, barrier_dates=by_date,
         see_equality=see_equality, recorded=queries.equality_recorded(learner), can_write=can_write,
-        can_merge=current_user.role in MERGERS, contact_form=contact_form, form=contact_form,
+        can_merge=current_user.role in MERGERS and learner.erased_at is None,
+        can_erase=learner.erased_at is None and endpoint_allows("learners.erase"), contact_form=contact_form, form=contact_form,
         contacts=_contacts(learner), updates=_updates(learner), enrolments=_newest_first(lad.enrolments),
         follow_ups=_follow_ups(learner, today), cases=cases,
         merged_from=merged_from, today=today, consents=consents,
@@ -429,7 +440,7 @@ def withdraw_consent(learner_id: int):
 @roles_required(*WRITERS)
 def log_contact(learner_id: int):
     learner = _load(learner_id)
-    away = _merged_away(learner)
+    away = _merged_away(learner) or _erased(learner)
     if away:
         return away
     form = ContactForm()
@@ -470,7 +481,7 @@ def follow_up_done(learner_id: int, follow_up_id: int):
 @roles_required(*WRITERS)
 def new_needs_assessment(learner_id: int):
     learner = _load(learner_id)
-    stop = _merged_away(learner) or _no_consent(learner, "recording a needs analysis")
+    stop = _merged_away(learner) or _erased(learner) or _no_consent(learner, "recording a needs analysis")
     if stop:
         return stop
     form = NeedsAssessmentForm(data={"assessed_on": uk(date.today())})
@@ -497,7 +508,7 @@ def _course_groups(courses: list[Course]) -> list[tuple[str, list[Course]]]:
 @roles_required(*WRITERS)
 def enrol(learner_id: int):
     learner = _load(learner_id)
-    stop = _merged_away(learner) or _no_consent(learner, "enrolling them")
+    stop = _merged_away(learner) or _erased(learner) or _no_consent(learner, "enrolling them")
     if stop:
         return stop
     form = EnrolForm(data={"status": "enquiry", "course_id": request.args.get("course_id", type=db_id)})
@@ -531,7 +542,7 @@ def enrolment_status(learner_id: int, enrolment_id: int):
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.learner_id != learner.id:
         abort(404)
-    away = _merged_away(learner)
+    away = _merged_away(learner) or _erased(learner)
     if away:
         return away
     nexts = [s for s in rules.STATUSES if s in rules.TRANSITIONS[enrolment.status]]

@@ -23,7 +23,7 @@ from ..core.query_shapes import in_subquery
 from ..core.dates import add_months
 from ..core.errors import NotAllowed, ValidationFailed
 from ..core.periods import Period
-from ..core.permissions import ADMIN, BRANCH_CONVENOR, REGIONAL_ORGANISER, visible
+from ..core.permissions import ADMIN, BRANCH_CONVENOR, REGIONAL_ORGANISER, visible, visible_ids
 from ..core.validation import MAX_ID
 from ..extensions import db
 from ..funding.models import GO_AWARD_STANDARDS, MEASURES, GoAwardEvidence, GoAwardStandard, Project, ProjectSpend, ProjectTarget
@@ -37,10 +37,13 @@ from ..timeoff import queries as timeoff_queries
 from ..timeoff import rules as timeoff_rules
 from ..timeoff.models import KINDS, PURPOSES, REFUSAL_REASONS, STATUSES, TimeOffRequest
 from . import rules
+from .models import ErasedLearnerCount, ErasedLearnerFigures
 
 NOT_RECORDED = "not_recorded"
 EQUALITY_DIMENSIONS = ("staff_category", "gender", "ethnicity", "disability", "age_band", "contract")
 EQUALITY_READERS = (ADMIN, REGIONAL_ORGANISER, BRANCH_CONVENOR)
+#: the equality dimensions an erasure takes off the learner's record (counted from ErasedLearnerFigures after)
+ERASED_DIMENSIONS = ("gender", "ethnicity", "disability", "age_band")
 GO_AWARD_SUBJECTS = ("literacy", "numeracy", "esol", "ict")
 GO_AWARD_CATEGORIES = ("skills_for_life", "esol", "ict")
 #: levels "below Level 2" for a needs analysis
@@ -204,6 +207,36 @@ def funding_records(project: Project, period: Period, measure: str, user, *, cum
     raise NotFound()
 
 
+def _erased(user) -> Any:
+    """The anonymous figures of erased learners (ulr_app.dataprotection.erasure) the viewer's scope
+    covers: those of the branches the viewer may see (report readers see a branch's learners whole)."""
+    return ErasedLearnerFigures.branch_id.in_(visible_ids(Branch, user))
+
+
+def _erased_counts(*conditions: Any) -> Any:
+    return exists(select(ErasedLearnerCount.id).where(ErasedLearnerCount.figures_id == ErasedLearnerFigures.id,
+                                                      *conditions))
+
+
+def erased_new_members(project: Project, period: Period, user, *, cumulative: bool = False) -> int:
+    """Erased learners counted by ``new_members``: their union join date left their record for the
+    anonymous figures, which add them back (no list: they are nobody now)."""
+    start, end = _funding_range(project, period, cumulative)
+    return db.session.scalar(select(func.count()).select_from(ErasedLearnerFigures).where(
+        _erased(user), _in_project_scope(ErasedLearnerFigures.branch_id, project),
+        _between(ErasedLearnerFigures.joined_union_on, start, end),
+        _erased_counts(ErasedLearnerCount.project_id == project.id))) or 0
+
+
+def measure_actual(project: Project, period: Period, measure: str, user, *, cumulative: bool = False) -> int:
+    """The actual figure of one measure: the count of its records (funding_records), and for
+    ``new_members`` the erased learners who joined in the range too."""
+    actual = _count(funding_records(project, period, measure, user, cumulative=cumulative))
+    if measure == "new_members":
+        actual += erased_new_members(project, period, user, cumulative=cumulative)
+    return actual
+
+
 def _outcome_split(project: Project, period: Period, user, cumulative: bool) -> dict[str, Any]:
     sub = funding_records(project, period, "learning_outcomes", user, cumulative=cumulative).order_by(None).subquery()
     rows = db.session.execute(select(Course.category, Course.level, func.count())
@@ -240,8 +273,8 @@ def funding_return(project: Project, period: Period, user) -> dict[str, Any]:
         target, cumulative_target = targets.get(code, (None, None))
         target = None if target is None else int(target)
         cumulative_target = None if cumulative_target is None else int(cumulative_target)
-        actual = _count(funding_records(project, period, code, user))
-        cumulative_actual = _count(funding_records(project, period, code, user, cumulative=True))
+        actual = measure_actual(project, period, code, user)
+        cumulative_actual = measure_actual(project, period, code, user, cumulative=True)
         variance = rules.variance_pct(actual, target)
         measures.append({
             "code": code, "label": MEASURES.get(code, code.replace("_", " ").capitalize()),
@@ -686,11 +719,23 @@ def equality_raw(user, *, region_id: Optional[int] = None, branch_id: Optional[i
         raise NotAllowed("Only branch convenors, regional organisers and administrators can see equality monitoring.")
     learners = equality_records(user, region_id=region_id, branch_id=branch_id, start=start, end=end).subquery()
     total = db.session.scalar(select(func.count()).select_from(learners)) or 0
+    # an erased learner's equality monitoring is in the anonymous figures, no longer on their record
+    erased = (select(ErasedLearnerFigures)
+              .where(_erased(user), _in_branches(ErasedLearnerFigures.branch_id, region_id, branch_id),
+                     _erased_counts(_between(ErasedLearnerCount.started_on, start, end)))).subquery()
     by: dict[str, dict[str, int]] = {}
     for dim in EQUALITY_DIMENSIONS:
         column = learners.c[dim]
         value = case((or_(column.is_(None), func.trim(column) == ""), NOT_RECORDED), else_=column)
-        found = dict(db.session.execute(select(value, func.count()).group_by(value)).all())
+        if dim not in ERASED_DIMENSIONS:
+            found = dict(db.session.execute(select(value, func.count()).group_by(value)).all())
+        else:
+            found = dict(db.session.execute(select(value, func.count()).where(learners.c.erased_at.is_(None))
+                                            .group_by(value)).all())
+            column = erased.c[dim]
+            value = case((or_(column.is_(None), func.trim(column) == ""), NOT_RECORDED), else_=column)
+            for key, n in db.session.execute(select(value, func.count()).group_by(value)).all():
+                found[key] = found.get(key, 0) + n
         known = {"staff_category": STAFF_CATEGORIES, "contract": CONTRACTS}.get(dim)
         cells = {k: found.pop(k, 0) for k in known} if known else {}
         recorded = found.pop(NOT_RECORDED, 0)

@@ -1,7 +1,7 @@
 """A funding return per project and period (explanations, its workflow) and frozen report runs."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Optional
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
@@ -66,3 +66,37 @@ class ReportRun(Base):
     xlsx_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     #: a reopened return's earlier run is kept, marked superseded
     superseded: Mapped[bool] = mapped_column(default=False)
+
+
+class ErasedLearnerFigures(Base):
+    """What an erased learner adds to the figures that counted values erased from their record
+    (ulr_app.dataprotection.erasure): the equality monitoring (equality report) and when they joined
+    the union (the ULF ``new_members`` measure). It has NO link back to the person: no learner id, no
+    name, no dates of its own; only the branch (the reports' scope) and, in
+    :class:`ErasedLearnerCount`, what decides whether they count in a report's range. Written only by
+    the erasure, read only by the report figures as aggregates; never shown row by row."""
+
+    __tablename__ = "erased_learner_figures"
+    __label__ = "erased learner's figures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
+    gender: Mapped[Optional[str]] = mapped_column(String(60))
+    ethnicity: Mapped[Optional[str]] = mapped_column(String(120))
+    disability: Mapped[Optional[str]] = mapped_column(String(60))
+    age_band: Mapped[Optional[str]] = mapped_column(String(20))
+    joined_union_on: Mapped[Optional[date]]
+
+
+class ErasedLearnerCount(Base):
+    """When an erased learner counts: one row per distinct start date of their enrolments (equality:
+    "an enrolment started in the range"), and one per funding project their enrolments were linked to
+    (new_members). Distinct values only, not one row per enrolment."""
+
+    __tablename__ = "erased_learner_count"
+    __label__ = "erased learner's figures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    figures_id: Mapped[int] = mapped_column(ForeignKey("erased_learner_figures.id", ondelete="CASCADE"), index=True)
+    started_on: Mapped[Optional[date]]
+    project_id: Mapped[Optional[int]] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)

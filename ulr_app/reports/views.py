@@ -345,8 +345,11 @@ def funding_records(project_id: int, period: str, measure: str):
         return list_exports.records(fmt, stmt, title=f"{project.name} {title}", rows_of=_record_rows,
                                     filters=list_exports.query_filters())
     page = paginate(stmt)
+    # erased learners who joined the union in the range: counted (anonymously), never listed
+    erased = (figures.erased_new_members(project, quarter, current_user, cumulative=cumulative)
+              if measure == "new_members" else 0)
     return render_template("reports/records.html", page=page, rows=_record_rows(page.items), title=title,
-                           caption=project.name,
+                           caption=project.name, erased=erased,
                            back=url_for("reports.funding_return", project_id=project.id, period=quarter.code))
 
 

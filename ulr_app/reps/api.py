@@ -60,6 +60,11 @@ REPS = resource(Resource(
         "training_completion_notified_on": _day("When the union told the employer the training was completed."),
         "stood_down_on": _day(),
         "notes": Field("string", max_length=5000, nullable=True, writable=True),
+        "reference": Field("string", "The branch's own reference for the person: unique within the branch (422 "
+                                     "naming the other appointment otherwise); imports update by it.", max_length=60,
+                           nullable=True, writable=True),
+        "legal_hold_reason": Field("string", "While set (a live tribunal claim, a grievance...), the appointment "
+                                             "cannot be erased.", max_length=2000, nullable=True, writable=True),
         "status": Field("string", "Worked out for today: appointed (no paid time off yet), active, training_due "
                                   "(within six months of the 'will be trained' notice), lapsed (the six months "
                                   "passed without training), stood_down.", enum=tuple(rules.STATUSES)),

@@ -17,9 +17,10 @@ def date_text(label: str, hint: str) -> StringField:
 
 DATE_NAMES = ("appointed_on", "notice_given_on", "will_train_notice_on", "trained_on", "training_completion_notified_on")
 ID_NAMES = ("employer_id", "workplace_id", "user_id")
-TEXT_NAMES = ("name", "email", "training_course", "notes")
+TEXT_NAMES = ("name", "email", "training_course", "notes", "reference", "legal_hold_reason")
 FIELDS = ("name", "email", "user_id", "employer_id", "workplace_id", "appointed_on", "notice_given_on", "training_route",
-          "will_train_notice_on", "training_course", "trained_on", "training_completion_notified_on", "notes")
+          "will_train_notice_on", "training_course", "trained_on", "training_completion_notified_on", "notes", "reference",
+          "legal_hold_reason")
 
 
 class RepForm(Form):
@@ -49,6 +50,14 @@ class RepForm(Form):
     training_completion_notified_on = date_text("Date the employer was told of the training (optional)",
                                                 date_hint("Paid time off needs this written notice too."))
     notes = TextAreaField("Notes (optional)", widget=GovTextArea())
+    reference = StringField("Branch reference (optional)", widget=GovTextInput(),
+                            description="The branch's own reference for this person, if it uses one. No two ULR "
+                                        "appointments of the branch can have the same one",
+                            render_kw={"spellcheck": "false", "autocomplete": "off"})
+    legal_hold_reason = TextAreaField("Legal hold (optional)", widget=GovTextArea(),
+                                      description="While this is filled in, the record cannot be erased. Write why: "
+                                                  "for example, a live tribunal claim or a grievance. Clear it when "
+                                                  "the matter is over")
     submit = SubmitField("Save ULR", widget=GovSubmitInput())
 
     def rep_data(self) -> dict[str, Any]:

@@ -1,10 +1,10 @@
 """ULR appointments: who, where, the union's notices and the training route."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import Base, TimestampMixin, VersionedMixin
@@ -17,6 +17,8 @@ TRAINING_ROUTES = {"already_trained": "Already trained (approved course or exper
 class Rep(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "rep"
     __label__ = "ULR appointment"
+    #: the branch's own reference is unique within the branch (imports update by it)
+    __table_args__ = (UniqueConstraint("branch_id", "reference", name="uq_rep_branch_reference"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
@@ -37,6 +39,13 @@ class Rep(VersionedMixin, TimestampMixin, Base):
     training_completion_notified_on: Mapped[Optional[date]]
     stood_down_on: Mapped[Optional[date]]
     notes: Mapped[Optional[str]] = mapped_column(Text)
+    #: the branch's own reference for the person (unique within the branch, used by imports)
+    reference: Mapped[Optional[str]] = mapped_column(String(60))
+    #: while set (a tribunal claim, a grievance...), the appointment cannot be erased
+    legal_hold_reason: Mapped[Optional[str]] = mapped_column(Text)
+    #: set when the record was erased by anonymisation (ulr_app.dataprotection.erasure)
+    erased_at: Mapped[Optional[datetime]]
+    erased_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     branch: Mapped[Branch] = relationship()
     employer: Mapped[Employer] = relationship()

@@ -17,7 +17,9 @@ from . import rules
 from .models import TRAINING_ROUTES, Rep
 
 FIELDS = ("employer_id", "workplace_id", "user_id", "name", "email", "appointed_on", "notice_given_on", "training_route",
-          "will_train_notice_on", "training_course", "trained_on", "training_completion_notified_on", "stood_down_on", "notes")
+          "will_train_notice_on", "training_course", "trained_on", "training_completion_notified_on", "stood_down_on", "notes",
+          "reference", "legal_hold_reason")
+ERASED = "This record was erased: it cannot be changed"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -33,6 +35,8 @@ def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[Rep]) -> 
         "email": v.text(merged, errors, "email", "the e-mail address", 254),
         "training_course": v.text(merged, errors, "training_course", "the training course", 200),
         "notes": v.text(merged, errors, "notes", "the notes", 5000),
+        "reference": v.text(merged, errors, "reference", "the branch's reference", 60, multiline=False),
+        "legal_hold_reason": v.text(merged, errors, "legal_hold_reason", "the reason for the legal hold", 2000),
         "training_route": v.choice(merged, errors, "training_route", TRAINING_ROUTES,
                                    "Choose whether the ULR is already trained or will be trained"),
         "employer_id": v.ident(merged, errors, "employer_id", "Choose the employer"),
@@ -91,6 +95,12 @@ def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[Rep]) -> 
         problem = rules.will_train_notice_problem(earlier, c["will_train_notice_on"])
         if problem:
             errors["will_train_notice_on"] = [problem]
+    if c["reference"] and "reference" not in errors:
+        taken = db.session.scalar(select(Rep.id).where(Rep.branch_id == branch_id, Rep.reference == c["reference"],
+                                                       Rep.id != (existing.id if existing is not None else -1)))
+        if taken is not None:
+            errors["reference"] = [f"Another ULR appointment of this branch has the reference {c['reference']} "
+                                   f"(appointment {taken}): enter a different one"]
     if errors:
         raise ValidationFailed("Check the ULR's details", errors)
     return {f: c[f] for f in FIELDS if f in data or existing is None}
@@ -109,6 +119,8 @@ def create_rep(data: Mapping[str, Any], *, branch: Branch) -> Rep:
 def update_rep(rep: Rep, data: Mapping[str, Any], *, version: Optional[int] = None, actor=None) -> dict:
     if version is not None and int(version) != rep.version:
         raise Conflict("This ULR appointment was changed by someone else. Reload it and try again.")
+    if rep.erased_at is not None:
+        raise Conflict(ERASED)
     new_notice = v.day(data, {}, "will_train_notice_on", "") if "will_train_notice_on" in data else rep.will_train_notice_on
     if (rep.will_train_notice_on and new_notice != rep.will_train_notice_on
             and not (actor is not None and actor.role == "admin")):

@@ -12,6 +12,7 @@ from typing import Any, Optional
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -63,6 +64,8 @@ def _load(rep_id: int, *, edit: bool = False) -> Rep:
     rep = get_visible_or_404(db.session, Rep, rep_id, current_user)
     if edit and not queries.can_edit(current_user, rep):
         abort(403)
+    if edit and rep.erased_at is not None:  # kept for the figures, never changed again
+        abort(409, description=f"This record was erased on {uk_date(rep.erased_at)}: it cannot be changed.")
     return rep
 
 
@@ -245,13 +248,16 @@ def rep(rep_id: int):
     rep = _load(rep_id)
     today = date.today()
     state = queries.state(rep, today)
-    can_edit = queries.can_edit(current_user, rep)
+    can_edit = queries.can_edit(current_user, rep) and rep.erased_at is None
+    view = current_app.view_functions.get("reps.erase")
+    can_erase = (rep.erased_at is None and view is not None
+                 and current_user.role in getattr(view, "allowed_roles", ()))
     # their time off and facility time: the time-off domain answers (core.hooks)
     time_off = hooks.first("rep.time_off", rep, current_user, today,
                            default={"facility_rows": [], "requests": [], "all_requests_url": None})
     return render_template(
         "reps/rep.html", rep=rep, state=state, words=state_words(rep, state, today), timeline=entries_for(db.session, rep),
-        documents=documents_of(db.session, rep), can_edit=can_edit, letter_form=LetterForm() if can_edit else None,
+        documents=documents_of(db.session, rep), can_edit=can_edit, can_erase=can_erase, letter_form=LetterForm() if can_edit else None,
         letter_case=letters.training_case(rep), **time_off)
 
 
