@@ -34,11 +34,24 @@ _ENV: dict[str, tuple[str, Any]] = {
     "TWO_FACTOR_FOR_ALL": ("ULR_TWO_FACTOR_FOR_ALL", lambda v: v.lower() in {"1", "true", "yes"}),
     "REAUTH_MINUTES": ("ULR_REAUTH_MINUTES", int),
     "API_TOKEN_DAYS": ("ULR_API_TOKEN_DAYS", int),
+    "RETENTION_YEARS": ("ULR_RETENTION_YEARS", lambda v: _retention_setting(v)),
 }
 
 
 class ConfigError(RuntimeError):
     """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def _retention_setting(value: str) -> dict[str, int]:
+    """``learners=7,audit_entries=10`` -> {"learners": 7, "audit_entries": 10} (checked in finalise)."""
+    out: dict[str, Any] = {}
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        key, sep, years = part.partition("=")
+        if not sep or not years.strip().isdigit():
+            raise ConfigError(f"ULR_RETENTION_YEARS: write each record type as name=years, like learners=6 "
+                              f"(not {part!r})")
+        out[key.strip()] = int(years)
+    return out
 
 
 def defaults() -> dict[str, Any]:
@@ -73,6 +86,8 @@ def defaults() -> dict[str, Any]:
         "REAUTH_MINUTES": 15,
         #: a new API token works for this many days
         "API_TOKEN_DAYS": 365,
+        #: retention, in years, per record type, over the defaults (dataprotection/rules.RETENTION_DEFAULTS)
+        "RETENTION_YEARS": {},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
