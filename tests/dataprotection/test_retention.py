@@ -342,3 +342,41 @@ def test_setting_from_the_environment():
         "learners": 7, "audit_entries": 10}
     with pytest.raises(ConfigError, match="name=years"):
         from_environment({"ULR_RETENTION_YEARS": "learners:7"})
+
+
+def test_two_runs_at_once_erase_each_record_once(world, app):
+    """Two `retention --apply` at the same moment (cron twice, or a slow run meeting the next day's):
+    every record is handled by exactly one of them, and nothing fails."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("real concurrency is tested on PostgreSQL (set ULR_TEST_DATABASE_URL)")
+    ids = [_learner(world, f"Olive Old{n}").id for n in range(12)]
+    cases = [_case(world, closed_on=date(2019, 3, 1)).id for _ in range(6)]
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+
+    def work(i: int) -> None:
+        try:
+            with app.app_context():
+                barrier.wait(timeout=30)
+                results[i] = retention.run(apply=True, today=TODAY)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            results[i] = exc
+        finally:
+            db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(isinstance(r, Exception) for r in results), results
+    assert sum(r.done.get("learners", 0) for r in results) == len(ids)
+    assert sum(r.done.get("closed_cases", 0) for r in results) == len(cases)
+    db.session.expire_all()
+    assert all(db.session.get(Learner, i).erased_at is not None for i in ids)
+    retention_entries = db.session.scalar(select(func.count()).select_from(AuditEntry)
+                                          .where(AuditEntry.action == "retention"))
+    assert retention_entries == len(cases)
