@@ -174,11 +174,10 @@ def _learners(result: Result, today: date, apply: bool) -> None:
 
 def _erase_learner(learner_id: int, cutoff: date, why: str) -> bool:
     # lock the row, then check again: another run may have erased it, or someone may have just used it
-    still = db.session.scalar(_quiet_learners(cutoff).where(Learner.id == learner_id))
-    if still is None:
-        return False
     learner = db.session.get(Learner, learner_id, with_for_update=True, populate_existing=True)
     if learner is None or learner.erased_at is not None:
+        return False
+    if db.session.scalar(_quiet_learners(cutoff).where(Learner.id == learner_id)) is None:
         return False
     erase_learner(learner, by=None, reason=f"Retention: {why}")
     return True
@@ -217,9 +216,9 @@ def _cases(result: Result, today: date, apply: bool) -> None:
 
 
 def _strip_case(case_id: int, cutoff: date, why: str) -> bool:
-    if db.session.scalar(_closed_cases(cutoff).where(Case.id == case_id)) is None:
-        return False
     case = db.session.get(Case, case_id, with_for_update=True, populate_existing=True)
+    if case is None or db.session.scalar(_closed_cases(cutoff).where(Case.id == case_id)) is None:
+        return False
     case.summary, case.details, case.outcome = REMOVED, None, None
     for activity in db.session.scalars(select(Activity).where(Activity.case_id == case_id, Activity.text != REMOVED)):
         activity.text = REMOVED
