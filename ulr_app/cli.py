@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
@@ -201,6 +201,42 @@ def _send_outbox() -> None:
                    + (" (see the outbox page)." if outcome["retry"] or outcome["failed"] else "."))
 
 
+@click.command("retention")
+@click.option("--dry-run", is_flag=True, help="List what is past its time and why; change nothing.")
+@click.option("--apply", is_flag=True, help="Anonymise or delete what is past its time (legal holds are kept).")
+@click.option("--date", "as_of", metavar="DATE", help="Run as of this day instead of today: 2026-03-31.")
+def retention_command(dry_run, apply, as_of) -> None:
+    """Anonymise or delete records kept longer than the retention periods (safe to run daily from cron,
+    and twice at once)."""
+    import re
+    from datetime import date
+
+    from .dataprotection import retention, rules as dp_rules
+
+    if dry_run == apply:
+        _fail("Choose one: --dry-run to list what would go, or --apply to anonymise or delete it.")
+    today = date.today()
+    if as_of is not None:
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of.strip()):
+                raise ValueError(as_of)
+            today = date.fromisoformat(as_of.strip())
+        except ValueError:
+            _fail(f"--date must be a real date as YYYY-MM-DD, like 2026-03-31 (not {as_of!r})")
+    try:
+        dp_rules.retention_years(current_app.config.get("RETENTION_YEARS"))
+    except ValueError as exc:
+        _fail(f"ULR_RETENTION_YEARS: {exc}")
+    result = retention.run(apply=apply, today=today, settings=current_app.config.get("RETENTION_YEARS"))
+    for line in result.lines:
+        click.echo(line)
+    if result.lines:
+        click.echo("")
+    click.echo(result.report())
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Do the jobs waiting now, then stop (instead of waiting for more).")
 def worker(burst) -> None:
@@ -279,3 +315,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(schools_cli)
     app.cli.add_command(reminders)
     app.cli.add_command(worker)
+    app.cli.add_command(retention_command)

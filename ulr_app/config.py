@@ -43,6 +43,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "SMTP_TLS": ("ULR_SMTP_TLS", lambda v: v.strip().lower()),
     "MAIL_FROM": ("ULR_MAIL_FROM", str),
     "BASE_URL": ("ULR_BASE_URL", lambda v: v.strip().rstrip("/")),
+    "RETENTION_YEARS": ("ULR_RETENTION_YEARS", lambda v: _retention_setting(v)),
 }
 
 #: how the app talks to the SMTP server (ULR_SMTP_TLS)
@@ -51,6 +52,18 @@ SMTP_TLS_MODES = ("starttls", "ssl", "none")
 
 class ConfigError(RuntimeError):
     """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def _retention_setting(value: str) -> dict[str, int]:
+    """``learners=7,audit_entries=10`` -> {"learners": 7, "audit_entries": 10} (checked in finalise)."""
+    out: dict[str, Any] = {}
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        key, sep, years = part.partition("=")
+        if not sep or not years.strip().isdigit():
+            raise ConfigError(f"ULR_RETENTION_YEARS: write each record type as name=years, like learners=6 "
+                              f"(not {part!r})")
+        out[key.strip()] = int(years)
+    return out
 
 
 def defaults() -> dict[str, Any]:
@@ -105,6 +118,8 @@ def defaults() -> dict[str, Any]:
         "MAIL_WAIT_SECONDS": 120,
         #: seconds to wait for the SMTP server to answer
         "SMTP_TIMEOUT": 30,
+        #: retention, in years, per record type, over the defaults (dataprotection/rules.RETENTION_DEFAULTS)
+        "RETENTION_YEARS": {},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,

@@ -130,3 +130,59 @@ def legal_hold(recorded: Optional[str], open_dispute_cases: Collection[int] = ()
     elif cases:
         reasons.append("Time-off dispute cases " + ", ".join(str(c) for c in cases[:-1]) + f" and {cases[-1]} are still open")
     return "; ".join(reasons) or None
+
+
+# --- retention (issue 14 item 4) ------------------------------------------------------------
+
+#: how long each kind of record is kept, in years, unless a setting (RETENTION_YEARS) says otherwise
+RETENTION_DEFAULTS = {
+    "learners": 6,          # after the learner's last activity
+    "closed_cases": 6,      # after the case was closed
+    "refused_time_off": 1,  # after the tribunal deadline of the refusal
+    "audit_entries": 7,     # after the entry was written
+    "sign_in_records": 1,   # sessions and sign-in entries, after they were made
+    "generated_files": 1,   # report files and other made files, after they were made
+}
+RETENTION_LABELS = {
+    "learners": "Learners with no activity",
+    "closed_cases": "Closed cases",
+    "refused_time_off": "Refused time-off requests",
+    "audit_entries": "Audit entries",
+    "sign_in_records": "Sign-in records",
+    "generated_files": "Generated files",
+}
+
+
+def retention_years(settings: Optional[dict] = None) -> dict[str, int]:
+    """The years each record type is kept: the defaults with the setting's values laid over them.
+
+    Raises ValueError naming the record type when a setting is unknown or not a whole number of at
+    least 1 (a retention of 0 years would delete everything at once)."""
+    years = dict(RETENTION_DEFAULTS)
+    for key, value in (settings or {}).items():
+        if key not in RETENTION_DEFAULTS:
+            raise ValueError(f"Unknown record type in the retention setting: {key!r} "
+                             f"(known: {', '.join(RETENTION_DEFAULTS)})")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"The retention of {key} must be a whole number of years, at least 1 (not {value!r})")
+        years[key] = value
+    return years
+
+
+def years_before(day: date, years: int) -> date:
+    """The same date ``years`` earlier (29 February becomes 28 February in a year with no 29th)."""
+    return add_months(day, -12 * years)
+
+
+def kept_until(start: Optional[date], years: int) -> Optional[date]:
+    """The last day a record whose retention clock started on ``start`` is kept; None when the clock
+    has not started (an open case, a refusal with no tribunal deadline yet)."""
+    if start is None:
+        return None
+    return add_months(start, 12 * years)
+
+
+def past_retention(start: Optional[date], years: int, today: date) -> bool:
+    """The record's time is up: ``today`` is after the last day it is kept."""
+    until = kept_until(start, years)
+    return until is not None and today > until
