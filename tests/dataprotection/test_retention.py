@@ -2,7 +2,7 @@
 deleting what is past its time, respecting legal holds, one record at a time, safe to repeat."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -19,8 +19,14 @@ from ulr_app.learners.models import Learner
 from ulr_app.timeoff.models import TimeOffRequest
 
 TODAY = date(2026, 12, 7)
-LONG_AGO = datetime(2019, 1, 10, 12, 0)
-LATELY = datetime(2026, 6, 1, 12, 0)
+
+
+def utc(*parts) -> datetime:
+    return datetime(*parts, tzinfo=timezone.utc)
+
+
+LONG_AGO = utc(2019, 1, 10, 12, 0)
+LATELY = utc(2026, 6, 1, 12, 0)
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -104,7 +110,7 @@ def _case(world, *, closed_on, learner=None, status="closed"):
 
 def _refusal(world, *, decided_on, kind="ulr_duties", claim_on=None, case=None):
     request = TimeOffRequest(branch_id=world.branches.a1.id, kind=kind, workplace_id=world.workplaces.school_a1.id,
-                             purpose="analysing_needs", starts_at=datetime.combine(decided_on, datetime.min.time()),
+                             purpose="analysing_needs", starts_at=datetime.combine(decided_on, datetime.min.time(), tzinfo=timezone.utc),
                              duration_hours=Decimal("2"), location="Staff room", reason="Meet Ann about her dyslexia",
                              status="refused", decided_on=decided_on, refusal_reason="cover",
                              refusal_details="Head said no cover for Ann", tribunal_claim_on=claim_on,
@@ -129,7 +135,7 @@ def test_dry_run_lists_what_would_go_and_why_and_changes_nothing(world):
     old = _learner(world, "Olive Old")
     recent = _learner(world, "Rita Recent", updated=LATELY)
     case = _case(world, closed_on=date(2019, 3, 1))
-    _audit(datetime(2018, 1, 1))
+    _audit(utc(2018, 1, 1))
     db.session.commit()
 
     result = _run(False)
@@ -141,7 +147,7 @@ def test_dry_run_lists_what_would_go_and_why_and_changes_nothing(world):
     db.session.expire_all()
     assert db.session.get(Learner, old.id).name == "Olive Old"
     assert db.session.get(Case, case.id).details == "Talked about her divorce"
-    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.at < datetime(2019, 1, 1))) == 1
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.at < utc(2019, 1, 1))) == 1
 
 
 def test_apply_erases_quiet_learners_and_keeps_active_ones(world):
@@ -226,24 +232,26 @@ def test_refused_time_off_loses_its_text_a_year_after_the_tribunal_deadline(worl
 
 
 def test_logs_are_deleted_by_their_own_periods(world):
-    _audit(datetime(2019, 12, 6))                       # over 7 years: deleted
-    _audit(datetime(2019, 12, 8))                       # under 7 years: kept
-    _audit(datetime(2025, 12, 1), action="sign_in")    # sign-in over 1 year: deleted
-    _audit(datetime(2026, 1, 1), action="sign_in_failed")  # under a year: kept
-    old_session = UserSession(token_hash="a" * 64, user_id=world.users.admin.id, created_at=datetime(2025, 1, 1),
-                              last_seen_at=datetime(2025, 11, 1), expires_at=datetime(2025, 11, 2))
-    new_session = UserSession(token_hash="b" * 64, user_id=world.users.admin.id, created_at=datetime(2025, 1, 1),
-                              last_seen_at=datetime(2026, 12, 1), expires_at=datetime(2026, 12, 2))
+    _audit(utc(2019, 12, 6))                       # over 7 years: deleted
+    _audit(utc(2019, 12, 8))                       # under 7 years: kept
+    _audit(utc(2025, 12, 1), action="sign_in")    # sign-in over 1 year: deleted
+    _audit(utc(2026, 1, 1), action="sign_in_failed")  # under a year: kept
+    old_session = UserSession(token_hash="a" * 64, user_id=world.users.admin.id, created_at=utc(2025, 1, 1),
+                              last_seen_at=utc(2025, 11, 1), expires_at=utc(2025, 11, 2))
+    new_session = UserSession(token_hash="b" * 64, user_id=world.users.admin.id, created_at=utc(2025, 1, 1),
+                              last_seen_at=utc(2026, 12, 1), expires_at=utc(2026, 12, 2))
     db.session.add_all([old_session, new_session])
     db.session.commit()
+    old_id, new_id = old_session.id, new_session.id
     before = {e.at for e in db.session.scalars(select(AuditEntry))}
 
     result = _run(True)
     assert result.done.get("audit_entries") == 1 and result.done.get("sign_in_records") == 2
     left = {e.at for e in db.session.scalars(select(AuditEntry))}
-    assert before - left == {datetime(2019, 12, 6), datetime(2025, 12, 1)}
-    assert db.session.get(UserSession, new_session.id) is not None
-    assert db.session.scalar(select(func.count()).select_from(UserSession).where(UserSession.id == old_session.id)) == 0
+    assert before - left == {utc(2019, 12, 6), utc(2025, 12, 1)}
+    db.session.expire_all()
+    assert db.session.get(UserSession, new_id) is not None
+    assert db.session.scalar(select(func.count()).select_from(UserSession).where(UserSession.id == old_id)) == 0
 
 
 def test_generated_files_older_than_a_year_are_deleted_from_disk(world, app):
@@ -253,7 +261,7 @@ def test_generated_files_older_than_a_year_are_deleted_from_disk(world, app):
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     jobs = []
-    for n, made in enumerate((datetime(2025, 12, 1), datetime(2026, 11, 1))):
+    for n, made in enumerate((utc(2025, 12, 1), utc(2026, 11, 1))):
         path = folder / f"retention-{n}.pdf"
         path.write_bytes(b"%PDF-1.7 test")
         paths.append(path)
@@ -274,7 +282,7 @@ def test_a_second_run_finds_nothing_left(world):
     _learner(world, "Olive Old")
     _case(world, closed_on=date(2019, 3, 1))
     _refusal(world, decided_on=date(2024, 6, 1))
-    _audit(datetime(2018, 1, 1))
+    _audit(utc(2018, 1, 1))
     db.session.commit()
     first = _run(True)
     assert sum(first.done.values()) >= 4
@@ -358,14 +366,14 @@ def test_two_runs_at_once_erase_each_record_once(world, app):
     results: list = [None, None]
 
     def work(i: int) -> None:
-        try:
-            with app.app_context():
+        with app.app_context():
+            try:
                 barrier.wait(timeout=30)
                 results[i] = retention.run(apply=True, today=TODAY)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            results[i] = exc
-        finally:
-            db.session.remove()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                results[i] = exc
+            finally:
+                db.session.remove()
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
     for t in threads:
@@ -380,3 +388,6 @@ def test_two_runs_at_once_erase_each_record_once(world, app):
     retention_entries = db.session.scalar(select(func.count()).select_from(AuditEntry)
                                           .where(AuditEntry.action == "retention"))
     assert retention_entries == len(cases)
+    erase_entries = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "erase", AuditEntry.object_type == "learner"))
+    assert erase_entries == len(ids)

@@ -92,7 +92,7 @@ class Result:
 
 def _start_of(day: date) -> datetime:
     """Midnight UTC at the start of ``day`` (timestamps are stored in UTC)."""
-    return datetime.combine(day, time.min, tzinfo=timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
 
 
 def _ids(stmt, after: int) -> list[int]:
