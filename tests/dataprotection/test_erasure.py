@@ -279,3 +279,22 @@ def test_a_ulr_under_legal_hold_is_not_erased(world, ulr):
     assert refused.value.reason == "Employment tribunal claim 2201234/2026"
     db.session.rollback()
     assert db.session.get(Rep, ulr.id).name == "Sam Okonkwo-Reid"
+
+
+def test_erasure_keeps_the_consents_without_their_notes_or_who_took_them_by_name(world, person):
+    from ulr_app.learners import consent
+    from ulr_app.learners.models import LearnerConsent
+
+    learner, _document = person
+    consent.give(learner, {"purpose": "sharing", "shared_with": "Barnet College", "given_on": "2026-05-01",
+                           "method": "verbal", "taken_by_name": "Ann Other", "note": f"{NAME} agreed on the phone"},
+                 actor=world.users.convenor_a1)
+    db.session.commit()
+    erasure.erase_learner(learner, by=world.users.convenor_a1, reason="Asked to be forgotten")
+    db.session.commit()
+    rows = db.session.scalars(select(LearnerConsent).where(LearnerConsent.learner_id == learner.id)).all()
+    assert {r.purpose for r in rows} >= {"records", "contact", "sharing"}
+    sharing = next(r for r in rows if r.purpose == "sharing")
+    assert (sharing.shared_with, sharing.given_on) == ("Barnet College", date(2026, 5, 1))
+    assert sharing.note == "[erased]" and sharing.taken_by_name == "[erased]"
+    assert all(NAME not in (r.note or "") for r in rows)

@@ -68,7 +68,7 @@ from ..core.errors import Conflict
 from ..core.models import utcnow
 from ..core.timeline import TimelineEntry
 from ..extensions import db
-from ..learners.models import Enrolment, Learner, NeedsAssessment
+from ..learners.models import Enrolment, Learner, LearnerConsent, NeedsAssessment
 from ..reports.models import ErasedLearnerCount, ErasedLearnerFigures
 from ..reps.models import Rep
 from ..timeoff.models import TimeOffRequest
@@ -322,6 +322,9 @@ def erase_learner(learner: Learner, *, by: Optional[User], reason: str) -> None:
     analyses = db.session.scalars(select(NeedsAssessment).where(NeedsAssessment.learner_id == learner.id)).all()
     for analysis in analyses:
         _blank(analysis, ("goals",))
+    # the consents stay (what was agreed, when, withdrawn when) without the notes or who took them by name
+    for consent in db.session.scalars(select(LearnerConsent).where(LearnerConsent.learner_id == learner.id)):
+        _blank(consent, ("note", "taken_by_name"))
     enrolments = db.session.scalars(select(Enrolment).where(Enrolment.learner_id == learner.id)).all()
     for enrolment in enrolments:
         _blank(enrolment, ("withdrawal_reason", "break_reason"))
