@@ -54,13 +54,19 @@ def test_convenor_lists_their_branch_with_equality_and_every_read_is_audited(api
 def test_ulr_sees_their_caseload_without_equality_and_no_read_is_audited(api_as, world):
     ls, reps = learners_of(world), reps_of(world)
     api = api_as("ulr_a1")
-    # recorded by the ULR but assigned to another ULR: still in their caseload
+    # recorded by the ULR and not assigned to anyone: in their caseload
     response = api.post("/learners", json={"name": "Eve Own", "workplace_id": world.workplaces.school_a1.id,
-                                           "rep_id": reps.a1_other.id, **CONSENT})
+                                           **CONSENT})
     assert response.status_code == 201, response.json
     mine = response.json["id"]
+    # recorded by the ULR but assigned to another ULR: handed over, so no longer theirs (issue 14 item 5)
+    response = api.post("/learners", json={"name": "Eve Passed", "workplace_id": world.workplaces.school_a1.id,
+                                           "rep_id": reps.a1_other.id, **CONSENT})
+    assert response.status_code == 201, response.json
+    handed_over = response.json["id"]
     listing = api.get("/learners")
     assert ids(listing) == sorted([ls.a1.id, mine])
+    assert_error(api.get(f"/learners/{handed_over}"), 404, "not_found")
     for item in listing.json["items"]:
         assert not EQUALITY_KEYS & set(item)
         assert set(item["equality_recorded"]) == EQUALITY_KEYS

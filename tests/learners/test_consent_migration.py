@@ -49,7 +49,8 @@ def test_existing_consents_become_records_with_a_history(tmp_path):
         # the learners' own consent fields are untouched (the API's consent_on / consent_scope)
         kept = run(text("SELECT consent_on, consent_scope FROM learner WHERE id = 2")).one()
         assert (str(kept[0]), kept[1]) == ("2026-02-10", "Everything")
-        # the app reads them as consents in force
+        # the app (at the newest revision, as its models are) reads them as consents in force
+        upgrade(revision="heads")
         from ulr_app.learners import consent
         from ulr_app.learners.models import Learner
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..core.reminders import Notice
@@ -25,45 +25,71 @@ def _uk(d: date) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
-def follow_up_reminders(today: date, branch_ids=None) -> list[Notice]:
+def _due(today: date, branch_ids=None):
+    """SQL: the follow-ups not done, overdue or due within DAYS days, on an open case or on a learner who
+    may be contacted (``branch_ids``: only those branches')."""
     open_cases = select(Case.id).where(Case.status != "closed")
-    # a learner's follow-up only while they may be contacted (consent to contact not withdrawn)
-    learners = (FollowUp.case_id.is_(None) & FollowUp.learner_id.is_not(None)
-                & FollowUp.learner_id.in_(select(Learner.id).where(learner_queries.contactable(today))))
+    # a learner's follow-up only while they may be contacted (consent to contact not withdrawn): asked of
+    # each candidate follow-up's own learner (an EXISTS by primary key), never of every learner in the
+    # country (the IN (...) form read the whole learner table: 2 s on the national data set; issue 13)
+    learner = select(Learner.id).where(Learner.id == FollowUp.learner_id, learner_queries.contactable(today))
     if branch_ids is not None:
         branch_ids = list(branch_ids)
         open_cases = open_cases.where(Case.branch_id.in_(branch_ids))
-        learners = learners & FollowUp.learner_id.in_(select(Learner.id).where(Learner.branch_id.in_(branch_ids)))
+        learner = learner.where(Learner.branch_id.in_(branch_ids))
+    learners = FollowUp.case_id.is_(None) & FollowUp.learner_id.is_not(None) & learner.exists()
+    return (FollowUp.done_on.is_(None), FollowUp.due_on <= today + timedelta(days=DAYS),
+            or_(FollowUp.case_id.in_(open_cases), learners))
+
+
+def _rows(today: date, conditions, limit=None) -> list[FollowUp]:
     # joined (many-to-one), not selectin: one statement however many follow-ups are due (selectin sent one more
     # per 500 cases, so the organiser's home page ran more statements as the region grew; issue 13)
-    rows = db.session.scalars(select(FollowUp).options(joinedload(FollowUp.case), joinedload(FollowUp.learner)).where(
-        FollowUp.done_on.is_(None), FollowUp.due_on <= today + timedelta(days=DAYS),
-        or_(FollowUp.case_id.in_(open_cases), learners))
-        .order_by(FollowUp.due_on, FollowUp.id)).all()
-    out = []
-    for f in rows:
-        if f.case is not None:
-            branch_id = f.case.branch_id
-            subject = f"{f.title}: {f.case.summary}"
-            subject_kind = f"{KINDS.get(f.case.kind, f.case.kind).lower()} case {f.case.id}"
-            record = ("case", f.case.id)
-            email_subject = None  # the summary and the follow-up's title are free text: not in e-mails
-        elif f.learner is not None:
-            branch_id = f.learner.branch_id
-            subject, subject_kind = f"{f.title}: {f.learner.name}", "learner"
-            record = ("learner", f.learner.id)
-            email_subject = f.learner.name
-        else:
-            continue
-        days = (f.due_on - today).days
-        if days < 0:
-            kind, label, stage = "follow_up_overdue", "Follow-up overdue", ":overdue"
-            message = f"It was due on {_uk(f.due_on)} ({-days} day{'s' if days != -1 else ''} ago) and is not marked done"
-        else:
-            kind, label, stage = "follow_up_due", "Follow-up due", ""
-            when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
-            message = f"It is due on {_uk(f.due_on)} ({when})"
-        out.append(Notice(key=f"follow-up:{f.id}:{f.due_on.isoformat()}{stage}", branch_id=branch_id, kind=kind, label=label,
-                          subject=subject[:300], subject_kind=subject_kind, due_on=f.due_on, message=message,
-                          record=record, email_subject=email_subject))
-    return out
+    stmt = (select(FollowUp).options(joinedload(FollowUp.case), joinedload(FollowUp.learner)).where(*conditions)
+            .order_by(FollowUp.due_on, FollowUp.id))
+    return db.session.scalars(stmt if limit is None else stmt.limit(limit)).all()
+
+
+def follow_up_reminders(today: date, branch_ids=None) -> list[Notice]:
+    return [n for n in (_notice(f, today) for f in _rows(today, _due(today, branch_ids))) if n is not None]
+
+
+def follow_up_reminders_page(today: date, branch_ids=None, limit: int = 20) -> tuple[list[Notice], dict[str, int]]:
+    """For a page: the first ``limit`` overdue and the first ``limit`` due follow-ups, and how many of each
+    there are (a national organiser's region has thousands: making a notice of each took seconds; issue 13)."""
+    conditions = _due(today, branch_ids)
+    overdue = FollowUp.due_on < today
+    rows = [*_rows(today, (*conditions, overdue), limit), *_rows(today, (*conditions, ~overdue), limit)]
+    kind = case((overdue, "follow_up_overdue"), else_="follow_up_due")
+    counts = {k: n for k, n in db.session.execute(select(kind, func.count()).where(*conditions).group_by(kind))}
+    return [n for n in (_notice(f, today) for f in rows) if n is not None], counts
+
+
+follow_up_reminders.page = follow_up_reminders_page  # type: ignore[attr-defined]  (core.reminders.due_for_page)
+
+
+def _notice(f: FollowUp, today: date) -> Notice | None:
+    if f.case is not None:
+        branch_id = f.case.branch_id
+        subject = f"{f.title}: {f.case.summary}"
+        subject_kind = f"{KINDS.get(f.case.kind, f.case.kind).lower()} case {f.case.id}"
+        record = ("case", f.case.id)
+        email_subject = None  # the summary and the follow-up's title are free text: not in e-mails
+    elif f.learner is not None:
+        branch_id = f.learner.branch_id
+        subject, subject_kind = f"{f.title}: {f.learner.name}", "learner"
+        record = ("learner", f.learner.id)
+        email_subject = f.learner.name
+    else:
+        return None
+    days = (f.due_on - today).days
+    if days < 0:
+        kind, label, stage = "follow_up_overdue", "Follow-up overdue", ":overdue"
+        message = f"It was due on {_uk(f.due_on)} ({-days} day{'s' if days != -1 else ''} ago) and is not marked done"
+    else:
+        kind, label, stage = "follow_up_due", "Follow-up due", ""
+        when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+        message = f"It is due on {_uk(f.due_on)} ({when})"
+    return Notice(key=f"follow-up:{f.id}:{f.due_on.isoformat()}{stage}", branch_id=branch_id, kind=kind, label=label,
+                  subject=subject[:300], subject_kind=subject_kind, due_on=f.due_on, message=message,
+                  record=record, email_subject=email_subject)

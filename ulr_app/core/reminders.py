@@ -80,6 +80,34 @@ def due(today: date, branch_ids: Optional[Iterable[int]] = None) -> list[Notice]
     return sorted(notices, key=lambda n: (n.due_on, n.branch_id, n.key))
 
 
+def due_for_page(today: date, branch_ids: Iterable[int], per_kind: int) -> tuple[list[Notice], dict[str, int]]:
+    """For a page that lists at most ``per_kind`` notices of each kind and says how many there are: those
+    notices (by due date) and the count of each kind. A source with many notices (follow-ups) answers
+    through its ``page`` function, which counts in SQL and makes only the notices shown (issue 13)."""
+    wanted = sorted(set(branch_ids))
+    shown: list[Notice] = []
+    counts: dict[str, int] = {}
+    for source in sources():
+        page = getattr(source, "page", None)
+        if page is not None:
+            found, found_counts = page(today, branch_ids=wanted, limit=per_kind)
+        else:
+            if "branch_ids" in inspect.signature(source).parameters:
+                every = list(source(today, branch_ids=wanted))
+            else:
+                every = [n for n in source(today) if n.branch_id in wanted]
+            every.sort(key=lambda n: (n.due_on, n.branch_id, n.key))
+            found_counts, found = {}, []
+            for n in every:
+                found_counts[n.kind] = found_counts.get(n.kind, 0) + 1
+                if found_counts[n.kind] <= per_kind:
+                    found.append(n)
+        shown.extend(found)
+        for kind, n in found_counts.items():
+            counts[kind] = counts.get(kind, 0) + n
+    return sorted(shown, key=lambda n: (n.due_on, n.branch_id, n.key)), counts
+
+
 def already_sent(session, keys: Iterable[str]) -> set[str]:
     keys = list(dict.fromkeys(keys))
     found: set[str] = set()

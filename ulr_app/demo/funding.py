@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -46,6 +47,8 @@ MISSED_MEASURE = "learners_engaged"
 MISSED_SHARE = 0.7
 #: where Go Award documents are kept in the instance folder (as ulr_app.funding.goaward keeps uploads)
 EVIDENCE_FOLDER = "goaward"
+#: the date stamped into the evidence PDFs' fonts (2026-01-01 00:00 UTC), so a build is byte for byte the same
+EVIDENCE_EPOCH = 1767225600
 #: at national scale, how many regions get a ULF project (the first, with the return, and the next ones)
 NATIONAL_PROJECT_REGIONS = 4
 QUARTERS = 4
@@ -353,7 +356,16 @@ def _evidence_pdf(title: str, employer_name: str, text: str) -> bytes:
             "body{{font-family:sans-serif;font-size:11pt;margin:2cm}} h1{{font-size:18pt}}</style></head><body>"
             "<h1>{t}</h1><p><strong>{e}</strong></p><p>{x}</p><p>Evidence for the Go (Get On) Award.</p>"
             "</body></html>").format(t=escape(title), e=escape(employer_name), x=escape(text))
-    return render_pdf(html)
+    # the same bytes on every build: where HarfBuzz's subsetter is missing, WeasyPrint subsets the fonts
+    # with fontTools, which stamps each font with the clock unless SOURCE_DATE_EPOCH is set
+    # (reproducible-builds.org); the demo is built in one process, so setting it for the call is safe
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = before or str(EVIDENCE_EPOCH)
+    try:
+        return render_pdf(html)
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
 
 
 def _go_award(world: "DemoWorld", employer, branch, actor) -> list[Any]:

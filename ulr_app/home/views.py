@@ -84,7 +84,8 @@ def _needs_doing(user, today: date) -> list[tuple[str, str, str, list]]:
         branch_ids = list(db.session.scalars(select(Branch.id).where(Branch.region_id == user.region_id)))
     if not branch_ids:
         return []
-    notices = reminders.due(today, branch_ids)
+    # the first NEEDS_DOING_SHOWN of each kind and how many there are: only those are made into notices
+    notices, counts = reminders.due_for_page(today, branch_ids, NEEDS_DOING_SHOWN)
 
     def href(notice):
         if notice.record is None or notice.record[0] not in RECORD_PAGES:
@@ -100,11 +101,12 @@ def _needs_doing(user, today: date) -> list[tuple[str, str, str, list]]:
         found = [n for n in notices if n.kind in kinds]
         placed.update(kinds)
         if found:
-            out.append((kinds[0], label, tag, [(n, href(n)) for n in found[:NEEDS_DOING_SHOWN]], len(found)))
+            out.append((kinds[0], label, tag, [(n, href(n)) for n in found[:NEEDS_DOING_SHOWN]],
+                        sum(counts.get(k, 0) for k in kinds)))
     rest = [n for n in notices if n.kind not in placed]
     if rest:
-        out.append(("other", "Other reminders", "govuk-tag--grey",
-                    [(n, href(n)) for n in rest[:NEEDS_DOING_SHOWN]], len(rest)))
+        out.append(("other", "Other reminders", "govuk-tag--grey", [(n, href(n)) for n in rest[:NEEDS_DOING_SHOWN]],
+                    sum(n for k, n in counts.items() if k not in placed)))
     return out
 
 

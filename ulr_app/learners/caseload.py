@@ -32,8 +32,9 @@ def overdue_follow_ups(user, today: Optional[date] = None) -> list[FollowUp]:
     """Follow-ups (on cases and on learners) the user can see, not done and due before today, oldest first.
     A learner's follow-up is left out once they may no longer be contacted (queries.contactable)."""
     today = today or date.today()
-    may_contact = FollowUp.learner_id.is_(None) | FollowUp.learner_id.in_(
-        select(Learner.id).where(queries.contactable(today)))
+    # asked of each follow-up's own learner (by primary key), not of every learner (issue 13)
+    may_contact = FollowUp.learner_id.is_(None) | select(Learner.id).where(
+        Learner.id == FollowUp.learner_id, queries.contactable(today)).exists()
     stmt = (visible(select(FollowUp), user).where(FollowUp.done_on.is_(None), FollowUp.due_on < today, may_contact)
             .options(selectinload(FollowUp.learner), selectinload(FollowUp.case))
             .order_by(FollowUp.due_on, FollowUp.id))

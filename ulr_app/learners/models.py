@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -92,6 +92,11 @@ class LearnerConsent(TimestampMixin, Base):
 
     __tablename__ = "learner_consent"
     __label__ = "consent"
+    #: the withdrawn consents of a learner, found by index when "may they be contacted?" is asked of the
+    #: learners on one page (queries.contactable); a partial index, as few consents are ever withdrawn
+    __table_args__ = (Index("ix_learner_consent_withdrawn", "learner_id", "purpose",
+                            postgresql_where=text("withdrawn_on IS NOT NULL"),
+                            sqlite_where=text("withdrawn_on IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
