@@ -726,6 +726,22 @@ def test_convenor_home_lists_open_refusals_nearest_deadline_first(login_as, worl
     assert "1 time-off request is waiting for the employer's decision" in _plain(response)
 
 
+def test_convenor_home_lists_the_nearest_open_refusals_and_counts_the_rest(login_as, world, old_regime, monkeypatch):
+    """Only the first REFUSALS_SHOWN are loaded and listed (nearest deadline first); the rest are counted."""
+    from ulr_app.home import views as home_views
+
+    monkeypatch.setattr(home_views, "REFUSALS_SHOWN", 3)
+    rep = _rep(world)
+    made = [_request(world, rep, status="refused", decided_on=TODAY - timedelta(days=days)) for days in (10, 80, 40, 60, 20)]
+    db.session.commit()
+    page = _text(login_as("convenor_a1").get("/"))
+    section = page[page.index('id="open-refusals"'):]
+    listed = [int(i) for i in re.findall(r'href="/time-off/(\d+)"', section[:section.index("</ul>")])]
+    assert listed == [made[1].id, made[3].id, made[2].id]  # decided 80, 60 and 40 days ago: the nearest deadlines
+    more = _plain(login_as("convenor_a1").get("/"))
+    assert "5 open refusals in all: the 3 with the nearest deadlines are listed here." in more
+
+
 def test_convenor_home_keeps_agreement_reminders(login_as, world):
     a = agreement_services.create_agreement({"title": "Forgotten draft", "employer_id": world.employers.a1.id},
                                             branch=world.branches.a1)

@@ -1,7 +1,7 @@
 """Tribunal deadlines (both regimes, month ends, leap years, early conciliation) and notice."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -107,3 +107,19 @@ def test_warnings():
     assert w == ["Paid time off is expected, but the learning agreement says members' access to a ULR is unpaid."]
     assert rules.warnings(kind="member_access", days=10, default_days=7, training_days=21, rep_eligible=True,
                           paid_expected=True, agreement_member_access_paid=True) == []
+
+
+@pytest.mark.parametrize("kind", ["ulr_duties", "ulr_training", "member_access", "learner_release"])
+@pytest.mark.parametrize("failure", [None, date(2026, 1, 31), date(2026, 8, 30), date(2026, 9, 30), date(2026, 10, 1),
+                                     date(2027, 2, 28)])
+@pytest.mark.parametrize("ec", [(None, None), (0, None), (10, 40), (20, 15), (85, 100), (200, 230), (5, 6)])
+def test_the_last_day_alone_is_the_deadline_worked_out_in_full(kind, failure, ec):
+    """tribunal_last_day (the home pages and reminders sort and count by it) is the full rule's last day, for
+    every kind, either side of the commencement, month ends, and each early conciliation case (none, not
+    yet certified, certified, certificate before the start, started after the last day, the one-month floor)."""
+    started = failure + timedelta(days=ec[0]) if failure and ec[0] is not None else None
+    certified = failure + timedelta(days=ec[1]) if failure and ec[1] is not None else None
+    args = dict(kind=kind, failure_on=failure, commencement_on=ERA_2025, ec_started_on=started,
+                ec_certificate_on=certified)
+    full = rules.tribunal_deadline(**args)
+    assert rules.tribunal_last_day(**args) == (full.last_day if full else None)

@@ -24,6 +24,8 @@ from ..timeoff.models import TimeOffRequest
 from ..timeoff.views import URGENT_DAYS
 
 bp = Blueprint("home", __name__)
+#: how many open refusals a convenor's home page lists, nearest deadline first (the rest: the time-off list)
+REFUSALS_SHOWN = 20
 
 
 @bp.route("/")
@@ -40,8 +42,12 @@ def index():
     time_off: dict = {}
     today = date.today()
     if current_user.role in (BRANCH_CONVENOR, REGIONAL_ORGANISER):
-        time_off["refusals"] = timeoff_queries.open_refusals(current_user, today)
-        time_off["urgent"] = sum(1 for _r, st in time_off["refusals"] if (st.tribunal_deadline - today).days <= URGENT_DAYS)
+        # every open refusal's deadline (five columns each) to count them; the records of those listed only
+        deadlines = timeoff_queries.open_refusal_deadlines(current_user, today)
+        time_off["refusal_count"] = len(deadlines)
+        time_off["urgent"] = sum(1 for last, _id in deadlines if (last - today).days <= URGENT_DAYS)
+        time_off["refusals"] = (timeoff_queries.open_refusals(current_user, today, limit=REFUSALS_SHOWN)
+                                if current_user.role == BRANCH_CONVENOR and deadlines else [])
         time_off["waiting"] = db.session.scalar(select(func.count()).select_from(
             visible(select(TimeOffRequest.id), current_user).where(TimeOffRequest.status == "submitted").subquery()))
     coverage = None

@@ -132,17 +132,49 @@ def deadline_may_be_ahead(today: date):
                TimeOffRequest.acas_ec_started_on.is_not(None))
 
 
-def open_refusals(user, today: date | None = None) -> list[tuple[TimeOffRequest, RequestState]]:
-    """Refusals of statutory kinds with no tribunal claim yet, nearest deadline first."""
+def _open_refusal_conditions(today: date) -> tuple:
+    """Refusals of statutory kinds, decided, with no tribunal claim yet, whose deadline may be ahead."""
+    return (TimeOffRequest.status.in_(tuple(rules.REFUSALS)), TimeOffRequest.kind.in_(tuple(rules.STATUTORY_KINDS)),
+            TimeOffRequest.tribunal_claim_on.is_(None), TimeOffRequest.decided_on.is_not(None),
+            deadline_may_be_ahead(today))
+
+
+def refusal_deadlines(stmt, today: date) -> list[tuple[date, int]]:
+    """(tribunal deadline, request id) of the open refusals ``stmt`` (a select of TimeOffRequest.id, possibly
+    narrowed) finds whose deadline is today or later, nearest first. Reads five columns of each, never the
+    records: the deadline is worked out in Python (rules.tribunal_last_day), where the rule lives."""
+    commencement_on = settings()["commencement_on"]
+    rows = db.session.execute(stmt.add_columns(
+        TimeOffRequest.kind, TimeOffRequest.decided_on, TimeOffRequest.acas_ec_started_on,
+        TimeOffRequest.acas_ec_certificate_on).where(*_open_refusal_conditions(today))).all()
+    out = []
+    for ident, kind, decided_on, ec_started_on, ec_certificate_on in rows:
+        last = rules.tribunal_last_day(kind=kind, failure_on=decided_on, commencement_on=commencement_on,
+                                       ec_started_on=ec_started_on, ec_certificate_on=ec_certificate_on)
+        if last is not None and last >= today:
+            out.append((last, ident))
+    return sorted(out)
+
+
+def open_refusal_deadlines(user, today: date | None = None) -> list[tuple[date, int]]:
+    """(tribunal deadline, request id) of every open refusal the user may see, nearest deadline first: enough
+    to count them and to pick the ones a page shows."""
+    return refusal_deadlines(visible(select(TimeOffRequest.id), user), today or date.today())
+
+
+def open_refusals(user, today: date | None = None, *, limit: int | None = None
+                  ) -> list[tuple[TimeOffRequest, RequestState]]:
+    """Refusals of statutory kinds with no tribunal claim yet, nearest deadline first (the first ``limit``
+    only, when given: only those are loaded)."""
     today = today or date.today()
+    chosen = [ident for _last, ident in open_refusal_deadlines(user, today)[:limit]]
+    if not chosen:
+        return []
     # The ULR's workplace is loaded with them (the ULR's state reads it): no query per refusal.
-    rows = db.session.scalars(visible(select(TimeOffRequest), user).options(
-        selectinload(TimeOffRequest.rep).selectinload(Rep.workplace), selectinload(TimeOffRequest.workplace)).where(
-        TimeOffRequest.status.in_(tuple(rules.REFUSALS)), TimeOffRequest.kind.in_(tuple(rules.STATUTORY_KINDS)),
-        TimeOffRequest.tribunal_claim_on.is_(None),
-        deadline_may_be_ahead(today))).all()
+    rows = db.session.scalars(select(TimeOffRequest).options(
+        selectinload(TimeOffRequest.rep).selectinload(Rep.workplace), selectinload(TimeOffRequest.workplace))
+        .where(TimeOffRequest.id.in_(chosen))).all()
     out = [(r, state(r, today=today)) for r in rows]
-    out = [(r, s) for r, s in out if s.deadline and s.deadline.last_day >= today]
     return sorted(out, key=lambda pair: (pair[1].deadline.last_day, pair[0].id))
 
 

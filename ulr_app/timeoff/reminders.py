@@ -22,14 +22,17 @@ DAYS = 14
 def tribunal_deadline_reminders(today: date, branch_ids=None) -> list[Notice]:
     """Every branch's (or ``branch_ids``') open refusals whose tribunal deadline falls within DAYS days
     of ``today``."""
-    stmt = select(TimeOffRequest).options(  # the ULR's workplace too: their state reads it (no query per row)
-        selectinload(TimeOffRequest.rep).selectinload(Rep.workplace), selectinload(TimeOffRequest.workplace)).where(
-        TimeOffRequest.status.in_(tuple(rules.REFUSALS)), TimeOffRequest.kind.in_(tuple(rules.STATUTORY_KINDS)),
-        TimeOffRequest.tribunal_claim_on.is_(None), TimeOffRequest.decided_on.is_not(None),
-        TimeOffRequest.decided_on <= today, queries.deadline_may_be_ahead(today))
+    ids = select(TimeOffRequest.id)
     if branch_ids is not None:
-        stmt = stmt.where(TimeOffRequest.branch_id.in_(list(branch_ids)))
-    rows = db.session.scalars(stmt).all()
+        ids = ids.where(TimeOffRequest.branch_id.in_(list(branch_ids)))
+    # every open refusal's deadline from five columns; only those within DAYS are loaded as records
+    near = {ident for last, ident in queries.refusal_deadlines(ids.where(TimeOffRequest.decided_on <= today), today)
+            if last <= today + timedelta(days=DAYS)}
+    if not near:
+        return []
+    rows = db.session.scalars(select(TimeOffRequest).options(  # the ULR's workplace too: their state reads it
+        selectinload(TimeOffRequest.rep).selectinload(Rep.workplace), selectinload(TimeOffRequest.workplace))
+        .where(TimeOffRequest.id.in_(near)).order_by(TimeOffRequest.id)).all()
     out = []
     for request in rows:
         deadline = queries.state(request, today=today).tribunal_deadline

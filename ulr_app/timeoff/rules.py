@@ -39,40 +39,62 @@ def tribunal_deadline(*, kind: str, failure_on: Optional[date], commencement_on:
 
     None for kinds with no statutory right (learner release) or without a failure date.
     """
+    steps: list[str] = []
+    worked = _work_out(kind, failure_on, commencement_on, ec_started_on, ec_certificate_on, steps)
+    return None if worked is None else Deadline(worked[0], worked[1], steps)
+
+
+def tribunal_last_day(*, kind: str, failure_on: Optional[date], commencement_on: Optional[date],
+                      ec_started_on: Optional[date] = None, ec_certificate_on: Optional[date] = None) -> Optional[date]:
+    """:func:`tribunal_deadline`'s last day alone, without the words of how it was worked out: for lists
+    that only sort and count refusals by their deadline (the home pages, the reminders)."""
+    worked = _work_out(kind, failure_on, commencement_on, ec_started_on, ec_certificate_on, None)
+    return None if worked is None else worked[0]
+
+
+def _work_out(kind: str, failure_on: Optional[date], commencement_on: Optional[date], ec_started_on: Optional[date],
+              ec_certificate_on: Optional[date], steps: Optional[list[str]]) -> Optional[tuple[date, int]]:
+    """(last day, months) of the tribunal deadline, with each step told in ``steps`` unless it is None."""
     if kind not in STATUTORY_KINDS or failure_on is None:
         return None
+    say = steps.append if steps is not None else None
     new_regime = commencement_on is not None and failure_on >= commencement_on
     months = 6 if new_regime else 3
     plus = add_months(failure_on, months)
     last = plus - timedelta(days=1)
-    steps = [
-        f"Refused on {uk(failure_on)}.",
-        (f"The failure is on or after {uk(commencement_on)}, when the Employment Rights Act 2025 limit began: "
-         f"6 months." if new_regime else
-         "Three months applies" + (f" (the failure was before {uk(commencement_on)})." if commencement_on else ".")),
-        f"{uk(failure_on)} + {months} months = {uk(plus)}"
-        + (" (clamped to the end of the month)" if plus.day != failure_on.day else "") + f"; less 1 day = {uk(last)}.",
-    ]
+    if say:
+        say(f"Refused on {uk(failure_on)}.")
+        say(f"The failure is on or after {uk(commencement_on)}, when the Employment Rights Act 2025 limit began: "
+            f"6 months." if new_regime else
+            "Three months applies" + (f" (the failure was before {uk(commencement_on)})." if commencement_on else "."))
+        say(f"{uk(failure_on)} + {months} months = {uk(plus)}"
+            + (" (clamped to the end of the month)" if plus.day != failure_on.day else "") + f"; less 1 day = {uk(last)}.")
     if ec_started_on:
         if ec_started_on > last:
-            steps.append(f"Acas early conciliation started on {uk(ec_started_on)}, after the last day, so it does not extend it.")
+            if say:
+                say(f"Acas early conciliation started on {uk(ec_started_on)}, after the last day, so it does not extend it.")
         elif ec_certificate_on is None:
-            steps.append(f"Acas early conciliation started on {uk(ec_started_on)}: the clock stops until the certificate; "
-                         "record its date to see the new last day.")
+            if say:
+                say(f"Acas early conciliation started on {uk(ec_started_on)}: the clock stops until the certificate; "
+                    "record its date to see the new last day.")
         elif ec_certificate_on < ec_started_on:
-            steps.append("The early conciliation certificate date is before it started: check the dates.")
+            if say:
+                say("The early conciliation certificate date is before it started: check the dates.")
         else:
             paused = (ec_certificate_on - ec_started_on).days
             extended = last + timedelta(days=paused)
-            steps.append(f"Acas early conciliation from {uk(ec_started_on)} to the certificate on {uk(ec_certificate_on)}: "
-                         f"{paused} day{'s' if paused != 1 else ''} do not count, so {uk(last)} becomes {uk(extended)}.")
+            if say:
+                say(f"Acas early conciliation from {uk(ec_started_on)} to the certificate on {uk(ec_certificate_on)}: "
+                    f"{paused} day{'s' if paused != 1 else ''} do not count, so {uk(last)} becomes {uk(extended)}.")
             floor = add_months(ec_certificate_on, 1)
             if extended < floor:
-                steps.append(f"That is less than a month after the certificate, so the last day is {uk(floor)}.")
+                if say:
+                    say(f"That is less than a month after the certificate, so the last day is {uk(floor)}.")
                 extended = floor
             last = extended
-    steps.append(f"Last day to present a claim: {uk(last)}.")
-    return Deadline(last, months, steps)
+    if say:
+        say(f"Last day to present a claim: {uk(last)}.")
+    return last, months
 
 
 def notice_days(requested_on: Optional[date], starts_on: Optional[date]) -> Optional[int]:
