@@ -614,9 +614,11 @@ def go_award(user, employer: Employer, *, start: Optional[date] = None, end: Opt
     side = case((Workplace.kind == "school", "school"), else_="rest")
     people = (visible(select(Learner.id.label("learner_id"), side.label("side")), user)
               .outerjoin(Workplace, Workplace.id == Learner.workplace_id)
-              .where(Learner.merged_into_id.is_(None),
-                     or_(Learner.workplace_id.in_(employer_workplaces),
-                         and_(Learner.workplace_id.is_(None), Learner.employer_id == employer.id)))).subquery()
+              # a learner's employer is their workplace's (the services refuse anything else), so the employer's
+              # learners are found by the employer_id index; the OR of the two columns alone read every learner
+              # in the viewer's scope (a region: 50,000 on the national data set; issue 13)
+              .where(Learner.merged_into_id.is_(None), Learner.employer_id == employer.id,
+                     or_(Learner.workplace_id.is_(None), Learner.workplace_id.in_(employer_workplaces)))).subquery()
 
     assessed = dict(db.session.execute(
         select(people.c.side, func.count(func.distinct(people.c.learner_id)))
@@ -627,7 +629,9 @@ def go_award(user, employer: Employer, *, start: Optional[date] = None, end: Opt
                      func.row_number().over(partition_by=NeedsAssessment.learner_id,
                                             order_by=(NeedsAssessment.assessed_on.desc(), NeedsAssessment.id.desc()))
                      .label("rn"))
-              .where(_between(NeedsAssessment.assessed_on, start, end))).subquery()
+              .where(_between(NeedsAssessment.assessed_on, start, end),
+                     # the latest of the employer's learners only, not of every learner in the country
+                     NeedsAssessment.learner_id.in_(select(people.c.learner_id)))).subquery()
 
     def below(column: Any) -> Any:
         return func.coalesce(func.sum(case((column.in_(BELOW_LEVEL_2), 1), else_=0)), 0)
