@@ -119,3 +119,17 @@ def test_statements_do_not_grow(world, count_queries):
         got = figures.go_award(world.users.convenor_a1, world.employers.a1, start=START, end=END, today=TODAY)
     assert got["skills_for_life"]["school"]["literacy"]["enrolled"] == 11
     assert small.count == big.count
+
+
+def test_a_learner_with_the_employer_but_no_workplace_counts_with_the_rest(world):
+    """Learners of the employer with no workplace recorded are on the "rest" side; those of another employer
+    with no workplace are not counted at all."""
+    mine = h.learner(world, workplace=None, employer_id=world.employers.a1.id)
+    h.needs(mine, "2026-05-01", literacy_level="entry_2")
+    h.enrolment(mine, h.course("skills_for_life", "literacy", "entry_3"), started_on="2026-05-10")
+    theirs = h.learner(world, "a2", workplace=None, employer_id=world.employers.a2.id)
+    h.needs(theirs, "2026-05-01", literacy_level="entry_1")
+    got = figures.go_award(world.users.admin, world.employers.a1, start=START, end=END, today=TODAY)
+    rest, school = got["skills_for_life"]["rest"]["literacy"], got["skills_for_life"]["school"]["literacy"]
+    assert (rest["assessed"], rest["needs_identified"], rest["enrolled"]) == (1, 1, 1)
+    assert (school["assessed"], school["needs_identified"], school["enrolled"]) == (0, 0, 0)
