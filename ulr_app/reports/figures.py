@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import Date, Select, and_, case, cast, exists, false, func, literal, or_, select, true
+from sqlalchemy import Date, Select, and_, case, cast, exists, false, func, literal, or_, select, true, union_all
 from werkzeug.exceptions import NotFound
 
 from ..agreements import rules as agreement_rules
@@ -721,25 +721,40 @@ def equality_raw(user, *, region_id: Optional[int] = None, branch_id: Optional[i
     """The counts before suppression: for tests and the frozen-run check only, never shown."""
     if getattr(user, "role", None) not in EQUALITY_READERS:
         raise NotAllowed("Only branch convenors, regional organisers and administrators can see equality monitoring.")
-    learners = equality_records(user, region_id=region_id, branch_id=branch_id, start=start, end=end).subquery()
-    total = db.session.scalar(select(func.count()).select_from(learners)) or 0
+    # One statement: the learners counted are found once (a CTE), then counted by each dimension and in all
+    # (UNION ALL of small GROUP BYs over it); a statement per dimension found them seven times (issue 13).
+    learners = (equality_records(user, region_id=region_id, branch_id=branch_id, start=start, end=end)
+                .with_only_columns(Learner.id, Learner.erased_at, *(Learner.__table__.c[d] for d in EQUALITY_DIMENSIONS))
+                .cte("counted"))
     # an erased learner's equality monitoring is in the anonymous figures, no longer on their record
     erased = (select(ErasedLearnerFigures)
               .where(_erased(user), _in_branches(ErasedLearnerFigures.branch_id, region_id, branch_id),
-                     _erased_counts(_between(ErasedLearnerCount.started_on, start, end)))).subquery()
+                     _erased_counts(_between(ErasedLearnerCount.started_on, start, end)))).cte("erased_counted")
+
+    def counts(source, dim: Optional[str], *where: Any):
+        if dim is None:
+            return select(literal("").label("dim"), literal("").label("value"), func.count()).select_from(source)
+        column = source.c[dim]
+        value = case((or_(column.is_(None), func.trim(column) == ""), NOT_RECORDED), else_=column)
+        return (select(literal(dim).label("dim"), value.label("value"), func.count()).select_from(source)
+                .where(*where).group_by(value))
+
+    parts = [counts(learners, None)]
+    for dim in EQUALITY_DIMENSIONS:
+        if dim not in ERASED_DIMENSIONS:
+            parts.append(counts(learners, dim))
+        else:
+            parts += [counts(learners, dim, learners.c.erased_at.is_(None)), counts(erased, dim)]
+    total = 0
+    found_by: dict[str, dict[str, int]] = {dim: {} for dim in EQUALITY_DIMENSIONS}
+    for dim, key, n in db.session.execute(union_all(*parts)).all():
+        if not dim:
+            total = int(n)
+        else:
+            found_by[dim][key] = found_by[dim].get(key, 0) + int(n)
     by: dict[str, dict[str, int]] = {}
     for dim in EQUALITY_DIMENSIONS:
-        column = learners.c[dim]
-        value = case((or_(column.is_(None), func.trim(column) == ""), NOT_RECORDED), else_=column)
-        if dim not in ERASED_DIMENSIONS:
-            found = dict(db.session.execute(select(value, func.count()).group_by(value)).all())
-        else:
-            found = dict(db.session.execute(select(value, func.count()).where(learners.c.erased_at.is_(None))
-                                            .group_by(value)).all())
-            column = erased.c[dim]
-            value = case((or_(column.is_(None), func.trim(column) == ""), NOT_RECORDED), else_=column)
-            for key, n in db.session.execute(select(value, func.count()).group_by(value)).all():
-                found[key] = found.get(key, 0) + n
+        found = found_by[dim]
         known = {"staff_category": STAFF_CATEGORIES, "contract": CONTRACTS}.get(dim)
         cells = {k: found.pop(k, 0) for k in known} if known else {}
         recorded = found.pop(NOT_RECORDED, 0)
