@@ -639,6 +639,13 @@ def test_list_columns_and_filters(login_as, world, old_regime):
     assert ids("status=refused") == {near.id, far.id}
     assert ids("kind=ulr_training") == {far.id}
     assert ids(f"rep_id={sam.id}") == {far.id, draft.id}
+    # the ULR is typed, not chosen from a list of every ULR (issue 13): part of their name, any case
+    listed = _text(c.get("/time-off"))
+    assert 'name="rep_id"' not in listed and 'id="rep" name="rep"' in listed and 'data-source="/reps/search.json"' in listed
+    assert ids(f"rep={sam.name.split()[0].lower()}") == {far.id, draft.id}
+    assert ids("rep=nobody-by-that-name") == set()
+    # a link by id shows the ULR's name in the box
+    assert f'value="{sam.name}"' in _text(c.get(f"/time-off?rep_id={sam.id}"))
     assert ids("workplace_kind=service") == {far.id, draft.id}
     assert ids("workplace_kind=school") == {near.id, learner.id}
     assert ids(f"employer_id={world.employers.a1.id}") == {near.id, far.id, draft.id, learner.id}

@@ -113,19 +113,24 @@ def _list_filters() -> dict[str, Any]:
         "status": status if status in STATUSES else "",
         "kind": kind if kind in KINDS else "",
         "rep_id": request.args.get("rep_id", type=db_id),
+        # the ULR is typed (part of a name; the box suggests names from /reps/search.json as you type): a
+        # national administrator can see 5,000 ULRs, too many for a drop-down (issue 13)
+        "rep": request.args.get("rep", "").strip()[:120],
     }
 
 
-def _filter_options() -> dict[str, list]:
-    """Branches, employers and ULRs of the requests the user can see (one query each)."""
-    seen = visible(select(TimeOffRequest.branch_id, TimeOffRequest.workplace_id, TimeOffRequest.rep_id),
-                   current_user).subquery()
-    branches = db.session.scalars(select(Branch).where(Branch.id.in_(select(seen.c.branch_id))).order_by(Branch.name)).all()
-    employers = db.session.scalars(select(Employer).where(Employer.id.in_(
+def _filter_options(filters: dict[str, Any]) -> dict[str, Any]:
+    """Branches and employers of the requests the user can see (one query each), and the name of the ULR a
+    link filters by (``?rep_id=``), if the user can see them."""
+    seen = visible(select(TimeOffRequest.branch_id, TimeOffRequest.workplace_id), current_user).subquery()
+    branches = db.session.execute(select(Branch.id, Branch.name).where(Branch.id.in_(select(seen.c.branch_id)))
+                                  .order_by(Branch.name)).all()
+    employers = db.session.execute(select(Employer.id, Employer.name).where(Employer.id.in_(
         select(Workplace.employer_id).where(Workplace.id.in_(select(seen.c.workplace_id))))).order_by(Employer.name)).all()
-    reps = db.session.scalars(select(Rep).where(Rep.id.in_(select(seen.c.rep_id))).order_by(Rep.name, Rep.id)).all()
-    return {"branches": [(b.id, b.name) for b in branches], "employers": [(e.id, e.name) for e in employers],
-            "reps": [(r.id, r.name) for r in reps]}
+    chosen_rep = (db.session.scalar(visible(select(Rep.name), current_user).where(Rep.id == filters["rep_id"]))
+                  if filters["rep_id"] else None)
+    return {"branches": [tuple(b) for b in branches], "employers": [tuple(e) for e in employers],
+            "chosen_rep": chosen_rep or "", "rep_box": current_user.role != LEARNING_REP}
 
 
 @bp.route("")
@@ -140,7 +145,7 @@ def requests():
     deadlines = {r.id: deadline_of(r) for r in page.items}
     return render_template("timeoff/list.html", page=page, filters=filters, deadlines=deadlines, today=date.today(),
                            can_add=current_user.role in REQUESTERS, filtered=any(filters.values()), my_rep_ids=mine,
-                           who_heading="Who for" if mine else "ULR or learner", **_filter_options())
+                           who_heading="Who for" if mine else "ULR or learner", **_filter_options(filters))
 
 
 # --- new and edit -------------------------------------------------------------------------
