@@ -488,6 +488,66 @@ def change_enrolment_status(enrolment: Enrolment, status: str, data: Optional[Ma
     return changes
 
 
+# --- enrolment history (imports) --------------------------------------------------------------------
+
+HISTORY_FIELDS = ("course_id", "status", "referred_on", "started_on", "completed_on", "achieved_on", "withdrawn_on",
+                  "withdrawal_reason")
+HISTORY_DATES = ("referred_on", "started_on", "completed_on", "achieved_on", "withdrawn_on")
+#: a break in learning needs a planned return, which is not history: record it on the learner's page
+HISTORY_STATUSES = tuple(s for s in rules.STATUSES if s != "break_in_learning")
+
+
+def record_enrolment_history(learner: Learner, data: Mapping[str, Any], *, existing: Optional[Enrolment] = None,
+                             actor=None) -> tuple[Optional[Enrolment], dict]:
+    """Record an enrolment as it already stands (an import of a branch's records): at any status but a break,
+    with the dates that status needs, in order (referred, started, then completed, achieved or withdrawn), none
+    in the future and none before the learner's consent. Unlike :func:`enrol` and
+    :func:`change_enrolment_status` it is not walked through today's status flow: a course completed in 2024
+    is recorded as completed. ``existing`` (the learner's enrolment on the same course) is brought up to date
+    instead of a new one being made. Returns (the enrolment, the changes: {} when nothing changed)."""
+    _needs_consent(learner, "recording their enrolments")
+    errors: dict[str, list[str]] = {}
+    unknown = set(data) - set(HISTORY_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown fields", {f: ["This field is not part of an enrolment"] for f in sorted(unknown)})
+    status = data.get("status")
+    if status not in HISTORY_STATUSES:
+        errors["status"] = ["Choose a status: " + ", ".join(HISTORY_STATUSES)]
+    course_id = v.ident(data, errors, "course_id", "Choose a course from the catalogue")
+    course = db.session.get(Course, course_id) if course_id and "course_id" not in errors else None
+    if course_id and "course_id" not in errors and course is None:
+        errors["course_id"] = ["Choose a course from the catalogue"]
+    dates = _dates(data, errors, HISTORY_DATES, learner)
+    reason = v.text(data, errors, "withdrawal_reason", "why the learner withdrew", 2000)
+    if "status" not in errors:
+        sent = [f for f in (*HISTORY_DATES, "withdrawal_reason")
+                if (dates.get(f) if f != "withdrawal_reason" else reason) is not None]
+        for f, message in rules.out_of_place(status, sent).items():
+            errors.setdefault(f, [message])
+        _raise("Check the enrolment", errors, rules.transition_problems(None, status, dates, withdrawal_reason=reason))
+    _raise("Check the enrolment", errors, {})
+    values = {"course_id": course.id, "status": status, "withdrawal_reason": reason,
+              **{f: dates.get(f) for f in HISTORY_DATES}}
+    if existing is not None:
+        if existing.learner_id != learner.id:
+            raise ValidationFailed("Check the enrolment", {"course_id": ["This enrolment is another learner's"]})
+        changes = audit.apply_changes(existing, values, HISTORY_FIELDS)
+        if changes:
+            db.session.flush()
+            audit.record(db.session, "update", existing, changes=changes,
+                         summary=f"Enrolment of {learner.name} on {course.title} brought up to date from an import")
+            timeline.add(db.session, learner, "enrolment",
+                         f"{course.title}: recorded as {ENROLMENT_STATUSES[status].lower()} (import)")
+        return existing, changes
+    e = Enrolment(learner_id=learner.id, **values)
+    db.session.add(e)
+    db.session.flush()
+    audit.record(db.session, "create", e, summary=f"Enrolment of {learner.name} on {course.title} (import)",
+                 changes=audit.snapshot(e, HISTORY_FIELDS))
+    timeline.add(db.session, learner, "enrolment", f"{course.title}: {ENROLMENT_STATUSES[status]} (import)")
+    return e, audit.snapshot(e, HISTORY_FIELDS)
+
+
 # --- contacts and follow-ups ----------------------------------------------------------------------
 
 CONTACT_FIELDS = ("kind", "happened_on", "text", "next_contact_on")
