@@ -186,28 +186,56 @@ def _check_whole(agreement_values: Mapping[str, Any], errors: dict) -> None:
         errors.setdefault("services_covered", ["Name the services or directorates the agreement covers"])
 
 
-def create_agreement(data: Mapping[str, Any], *, branch: Branch, status: str = "draft") -> Agreement:
-    """A new agreement: a draft, or (imports of agreements made before the app: ``status``) one recorded at
-    any status, which must then have what that status needs (signed: the date, both signatories, the review)."""
+def check_agreement(data: Mapping[str, Any], *, branch_id: int, existing: Optional[Agreement] = None,
+                    status: Optional[str] = None) -> dict[str, Any]:
+    """The checks :func:`create_agreement` (``existing`` None) or :func:`update_agreement` run, with the same
+    messages, saving nothing: the clean fields, or ValidationFailed. ``status``: for a new agreement the status it
+    is recorded at (default draft); for an existing one, the status it then moves to (the lifecycle's rules,
+    as :func:`change_status`: a forbidden move is a Conflict). (An import's preview checks every row with it.)"""
     errors: dict[str, list[str]] = {}
-    if status not in STATUSES:
-        errors["status"] = ["Choose a status: " + ", ".join(STATUSES)]
-        status = "draft"
+    if status is not None and status not in STATUSES:
+        raise ValidationFailed("Check the agreement details", {"status": ["Choose a status: " + ", ".join(STATUSES)]})
     unknown = set(data) - set(EDITABLE)
     if unknown:
-        raise ValidationFailed("Unknown fields", {f: ["This field is not part of an agreement"] for f in sorted(unknown)})
-    values = {"title": None, **dict(data)}
-    clean = _clean(values, errors)
-    if "employer_id" not in data:
-        errors["employer_id"] = ["Choose the employer"]
-    _check_employer(branch.id, clean.get("employer_id"), errors)
-    _check_reference(branch.id, clean.get("reference"), None, errors)
-    agreement = Agreement(branch_id=branch.id, status=status, ulr_facilities=[])
-    defaults = {c.key: c.default.arg for c in Agreement.__table__.columns if c.default is not None and not callable(c.default.arg)}
-    whole = {**defaults, **clean, "status": status}
+        raise ValidationFailed("Unknown fields", {f: [("This field is not part of an agreement" if existing is None
+                                                       else "This field cannot be changed here")] for f in sorted(unknown)})
+    if existing is None:
+        clean = _clean({"title": None, **dict(data)}, errors)
+        if "employer_id" not in data:
+            errors["employer_id"] = ["Choose the employer"]
+        _check_employer(branch_id, clean.get("employer_id"), errors)
+        _check_reference(branch_id, clean.get("reference"), None, errors)
+        defaults = {c.key: c.default.arg for c in Agreement.__table__.columns
+                    if c.default is not None and not callable(c.default.arg)}
+        whole = {**defaults, **clean, "status": status or "draft"}
+    else:
+        clean = _clean(dict(data), errors)
+        if "employer_id" in clean and clean["employer_id"] != existing.employer_id:
+            _check_employer(existing.branch_id, clean["employer_id"], errors)
+        if clean.get("reference") and clean["reference"] != existing.reference:
+            _check_reference(existing.branch_id, clean["reference"], existing.id, errors)
+        whole = {c.key: getattr(existing, c.key) for c in Agreement.__table__.columns} | clean
     _check_whole(whole, errors)
     if errors:
         raise ValidationFailed("Check the agreement details", errors)
+    if existing is not None and status is not None:
+        problems = rules.transition_problems(existing.status, status, signed_on=whole.get("signed_on"),
+                                             employer_signatory=whole.get("employer_signatory"),
+                                             union_signatory=whole.get("union_signatory"),
+                                             review_due_on=whole.get("review_due_on"))
+        if "status" in problems:
+            raise Conflict(problems["status"], {"status": [problems["status"]]})
+        if problems:
+            raise ValidationFailed("Before it can be marked " + STATUSES[status].lower() + ", record: "
+                                   + "; ".join(problems.values()), {k: [m] for k, m in problems.items()})
+    return clean
+
+
+def create_agreement(data: Mapping[str, Any], *, branch: Branch, status: str = "draft") -> Agreement:
+    """A new agreement: a draft, or (imports of agreements made before the app: ``status``) one recorded at
+    any status, which must then have what that status needs (signed: the date, both signatories, the review)."""
+    clean = check_agreement(data, branch_id=branch.id, status=status)
+    agreement = Agreement(branch_id=branch.id, status=status, ulr_facilities=[])
     for field, value in clean.items():
         setattr(agreement, field, value)
     agreement.last_activity_at = utcnow()
@@ -222,19 +250,7 @@ def create_agreement(data: Mapping[str, Any], *, branch: Branch, status: str = "
 
 def update_agreement(agreement: Agreement, data: Mapping[str, Any], *, version: Optional[int] = None) -> dict:
     _check_version(agreement, version)
-    errors: dict[str, list[str]] = {}
-    unknown = set(data) - set(EDITABLE)
-    if unknown:
-        raise ValidationFailed("Unknown fields", {f: ["This field cannot be changed here"] for f in sorted(unknown)})
-    clean = _clean(dict(data), errors)
-    if "employer_id" in clean and clean["employer_id"] != agreement.employer_id:
-        _check_employer(agreement.branch_id, clean["employer_id"], errors)
-    if clean.get("reference") and clean["reference"] != agreement.reference:
-        _check_reference(agreement.branch_id, clean["reference"], agreement.id, errors)
-    whole = {c.key: getattr(agreement, c.key) for c in Agreement.__table__.columns} | clean
-    _check_whole(whole, errors)
-    if errors:
-        raise ValidationFailed("Check the agreement details", errors)
+    clean = check_agreement(data, branch_id=agreement.branch_id, existing=agreement)
     changes = audit.apply_changes(agreement, clean, EDITABLE)
     if changes:
         if "employer_id" in changes:  # named schools belong to the old employer

@@ -98,6 +98,8 @@ class Outcome:
     counts: dict[str, int] = field(default_factory=lambda: {"new": 0, "updated": 0, "unchanged": 0})
     problems: list[Problem] = field(default_factory=list)
     applied: bool = False
+    #: the rows the check found would change nothing (the import then leaves them alone)
+    quiet: set[int] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -198,21 +200,55 @@ def _problems_of(exc: ServiceError, number: int, header: list[str]) -> list[Prob
 
 
 # --- one row of each kind --------------------------------------------------------------------------
+# ``check_*`` (the preview) runs the services' own checks and saves nothing; ``save_*`` (the import) calls the
+# services that save, which run the same checks again. Both answer what the row does: new, updated or unchanged.
+
+def _differs(existing: Any, clean: dict[str, Any]) -> bool:
+    return any(getattr(existing, f) != value for f, value in clean.items())
+
+
+def _merged(existing: Any) -> None:
+    if getattr(existing, "merged_into_id", None) is not None:
+        raise ServiceError(f"The learner with this reference was merged into learner {existing.merged_into_id}: "
+                           "give that record the reference instead")
+
+
+def _check_learner(record, branch, existing, actor):
+    if existing is not None:
+        _merged(existing)
+    clean = learner_services.check_learner(record, branch_id=branch.id, existing=existing, actor=actor)
+    what = "new" if existing is None else ("updated" if _differs(existing, clean) else "unchanged")
+    return existing, what, clean.get("consent_on") if existing is None else None
+
 
 def _save_learner(record, branch, existing, actor):
     if existing is not None:
-        if existing.merged_into_id is not None:
-            raise ServiceError(f"The learner with this reference was merged into learner {existing.merged_into_id}: "
-                               "give that record the reference instead")
-        return existing, ("updated" if learner_services.update_learner(existing, record, actor=actor) else "unchanged")
+        _merged(existing)
+        return existing, ("updated" if learner_services.update_learner(existing, record, actor=actor) else "unchanged"), None
     # the reference is the branch's own key: a different reference is a different person by the branch's records
-    return learner_services.create_learner(record, branch=branch, actor=actor, not_duplicate=True), "new"
+    return learner_services.create_learner(record, branch=branch, actor=actor, not_duplicate=True), "new", None
+
+
+def _check_rep(record, branch, existing, actor):
+    clean = rep_services.check_rep(record, branch_id=branch.id, existing=existing, actor=actor)
+    return existing, ("new" if existing is None else ("updated" if _differs(existing, clean) else "unchanged")), None
 
 
 def _save_rep(record, branch, existing, actor):
     if existing is not None:
-        return existing, ("updated" if rep_services.update_rep(existing, record, actor=actor) else "unchanged")
-    return rep_services.create_rep(record, branch=branch), "new"
+        return existing, ("updated" if rep_services.update_rep(existing, record, actor=actor) else "unchanged"), None
+    return rep_services.create_rep(record, branch=branch), "new", None
+
+
+def _check_agreement(record, branch, existing, actor):
+    status = record.pop("status", None)
+    if existing is None:
+        agreement_services.check_agreement(record, branch_id=branch.id, status=status or "draft")
+        return None, "new", None
+    moves = status is not None and status != existing.status
+    clean = agreement_services.check_agreement(record, branch_id=branch.id, existing=existing,
+                                               status=status if moves else None)
+    return existing, ("updated" if moves or _differs(existing, clean) else "unchanged"), None
 
 
 def _save_agreement(record, branch, existing, actor):
@@ -220,25 +256,28 @@ def _save_agreement(record, branch, existing, actor):
     if status is not None and status not in AGREEMENT_STATUSES:
         raise ValidationFailed("Check the agreement", {"status": ["Choose a status: " + ", ".join(AGREEMENT_STATUSES)]})
     if existing is not None:
-        changed = agreement_services.update_agreement(existing, record)
+        changed = bool(agreement_services.update_agreement(existing, record))
         if status is not None and status != existing.status:
             agreement_services.change_status(existing, status, note="import")
             changed = True
-        return existing, ("updated" if changed else "unchanged")
-    return agreement_services.create_agreement(record, branch=branch, status=status or "draft"), "new"
+        return existing, ("updated" if changed else "unchanged"), None
+    return agreement_services.create_agreement(record, branch=branch, status=status or "draft"), "new", None
 
 
-SAVERS: dict[str, Callable[..., tuple[Any, str]]] = {"learners": _save_learner, "reps": _save_rep,
-                                                    "agreements": _save_agreement}
+#: kind -> (check, save): each (record, branch, existing, actor) -> (the record or None, what, the consent date of a
+#: learner about to be recorded, for their enrolments' checks)
+ROW_WORK: dict[str, tuple[Callable[..., tuple[Any, str, Any]], Callable[..., tuple[Any, str, Any]]]] = {
+    "learners": (_check_learner, _save_learner), "reps": (_check_rep, _save_rep),
+    "agreements": (_check_agreement, _save_agreement)}
 
 
 # --- a whole run ---------------------------------------------------------------------------------------
 
 def run_import(kind_name: str, content: bytes, fmt: str, branch: Branch, *, actor=None, apply: bool = False,
                progress: Optional[Callable[[int], None]] = None) -> Outcome:
-    """Check (``apply`` False: the preview, rolled back) or import (``apply`` True) one file for ``branch``.
-    With any problem nothing is kept: the session is rolled back. An applied run leaves its changes flushed,
-    for the caller to commit (with its audit entry for the run)."""
+    """Check (``apply`` False: the preview, which saves nothing) or import (``apply`` True) one file for ``branch``.
+    With any problem nothing is kept: the session is rolled back. An applied run leaves its changes flushed, for
+    the caller to commit (with its audit entry for the run)."""
     kind = KINDS[kind_name]
     outcome = Outcome(kind=kind_name)
     try:
@@ -250,51 +289,35 @@ def run_import(kind_name: str, content: bytes, fmt: str, branch: Branch, *, acto
     outcome.problems = rules.header_problems(header, kind.all_columns, kind.required, STAND_INS)
     if outcome.problems:
         return outcome
+    if apply:
+        # every row is checked before anything is written: a file with any problem never starts importing
+        half = (lambda p: progress(p // 3)) if progress is not None else None
+        checked = _pass(kind, header, rows, branch, actor, Outcome(kind=kind_name, rows=len(rows)), half, apply=False)
+        if not checked.ok:
+            return checked
+        rest = (lambda p: progress(33 + p * 2 // 3)) if progress is not None else None
+        outcome.quiet = checked.quiet
+        return _pass(kind, header, rows, branch, actor, outcome, rest, apply=True)
+    return _pass(kind, header, rows, branch, actor, outcome, progress, apply=False)
+
+
+def _pass(kind: Kind, header: list[str], rows: list[tuple[int, list[Any]]], branch: Branch, actor, outcome: Outcome,
+          progress: Optional[Callable[[int], None]], *, apply: bool) -> Outcome:
+    """One pass over the rows: checking them (the services' checks, nothing saved) or saving them (the services
+    that save, which check again; rows the check found would change nothing are left alone). A save pass that
+    finds any problem is rolled back as a whole."""
     lookups = _Lookups(kind, branch)
-    save = SAVERS[kind_name]
-    seen: dict[str, tuple[int, dict[str, Any], Any]] = {}  # reference -> (first row, its fields, the record)
+    work = ROW_WORK[kind.name][1 if apply else 0]
+    # reference -> (its first row, that row's fields, the record or None, a new learner's consent date, whether
+    # the first row changes nothing)
+    seen: dict[str, tuple[int, dict[str, Any], Any, Any, bool]] = {}
     problems = outcome.problems
     try:
-        for done, (number, cells) in enumerate(rows, start=1):
-            if progress is not None and done % PROGRESS_EVERY == 0:
-                progress(rules.percent(done, len(rows)))
-            record, history = _row_data(kind, header, cells)
-            reference = record.get("reference")
-            if reference is None:
-                problems.append(Problem(number, "reference", "Enter the branch's reference for this row: imports "
-                                                             "find the record again by it"))
-                continue
-            before = len(problems)
-            _resolve(record, lookups, number, problems)
-            if kind.history:
-                _course(history, lookups, number, problems)
-            if len(problems) > before:
-                continue
-            again = seen.get(reference)
-            if again is not None:
-                first_row, first_fields, saved = again
-                if not kind.history:
-                    problems.append(Problem(number, "reference", f"The reference {reference} is on row {first_row} "
-                                                                 "too: each row needs its own reference"))
-                    continue
-                # a learner's later rows carry more of their enrolment history; their learner columns repeat
-                # the first row's or are left empty
-                for column in rules.conflicting_repeat(first_fields, record):
-                    problems.append(Problem(number, column, f"This says something else than row {first_row} of the "
-                                                            f"same learner ({reference}): leave it empty or make "
-                                                            "them the same"))
-                record_obj = saved
-            else:
-                try:
-                    record_obj, what = save(record, branch, lookups.existing.get(reference), actor)
-                except ServiceError as exc:
-                    problems += _problems_of(exc, number, header)
-                    seen[reference] = (number, record, None)
-                    continue
-                outcome.count(what)
-                seen[reference] = (number, record, record_obj)
-            if kind.history and any(value is not None for value in history.values()) and record_obj is not None:
-                _save_history(record_obj, history, lookups, number, header, outcome, actor)
+        with db.session.no_autoflush:
+            for done, (number, cells) in enumerate(rows, start=1):
+                if progress is not None and done % PROGRESS_EVERY == 0:
+                    progress(rules.percent(done, len(rows)))
+                _row(kind, header, number, cells, branch, actor, outcome, lookups, work, seen, apply)
     except (IntegrityError, StaleDataError):
         db.session.rollback()
         problems.append(Problem(0, "", "Someone changed these records while the file was being imported: nothing "
@@ -306,25 +329,87 @@ def run_import(kind_name: str, content: bytes, fmt: str, branch: Branch, *, acto
     if apply and not problems:
         db.session.flush()
         outcome.applied = True
-    else:
+    elif apply:
         db.session.rollback()
     return outcome
 
 
-def _save_history(learner: Learner, history: dict[str, Any], lookups: _Lookups, number: int, header: list[str],
-                  outcome: Outcome, actor) -> None:
+def _row(kind: Kind, header: list[str], number: int, cells: list[Any], branch: Branch, actor, outcome: Outcome,
+         lookups: _Lookups, work, seen: dict, apply: bool) -> None:
+    problems = outcome.problems
+    record, history = _row_data(kind, header, cells)
+    has_history = bool(kind.history) and any(value is not None for value in history.values())
+    reference = record.get("reference")
+    if reference is None:
+        problems.append(Problem(number, "reference", "Enter the branch's reference for this row: imports find the "
+                                                     "record again by it"))
+        return
+    before = len(problems)
+    _resolve(record, lookups, number, problems)
+    if kind.history:
+        _course(history, lookups, number, problems)
+    if len(problems) > before:
+        return
+    again = seen.get(reference)
+    if apply and number in outcome.quiet:  # the check found that saving it would change nothing
+        if again is None:
+            outcome.count("unchanged")
+            seen[reference] = (number, record, lookups.existing.get(reference), None, True)
+        if has_history:
+            outcome.count("unchanged", "enrolments_")
+        return
+    if again is not None:
+        first_row, first_fields, found, consent_on, quiet = again
+        if not kind.history:
+            problems.append(Problem(number, "reference", f"The reference {reference} is on row {first_row} too: each "
+                                                         "row needs its own reference"))
+            return
+        # a learner's later rows carry more of their enrolment history; their learner columns repeat the first
+        # row's or are left empty
+        for column in rules.conflicting_repeat(first_fields, record):
+            problems.append(Problem(number, column, f"This says something else than row {first_row} of the same "
+                                                    f"learner ({reference}): leave it empty or make them the same"))
+        if found is None and consent_on is None and first_fields.get("_failed"):
+            return
+    else:
+        try:
+            found, what, consent_on = work(dict(record), branch, lookups.existing.get(reference), actor)
+        except ServiceError as exc:
+            problems.extend(_problems_of(exc, number, header))
+            seen[reference] = (number, {**record, "_failed": True}, None, None, False)
+            return
+        outcome.count(what)
+        quiet = what == "unchanged"
+        seen[reference] = (number, record, found, consent_on, quiet)
+    if has_history:
+        quiet = _history(found, consent_on, history, lookups, number, header, outcome, actor, apply) == "unchanged" \
+            and quiet
+    if not apply and quiet and len(problems) == before:
+        outcome.quiet.add(number)
+
+
+def _history(learner: Optional[Learner], consent_on: Any, history: dict[str, Any], lookups: _Lookups, number: int,
+             header: list[str], outcome: Outcome, actor, apply: bool) -> Optional[str]:
+    """One enrolment of a learner's history: checked (preview) or recorded (import). Returns what it does (new,
+    updated, unchanged), or None for a problem."""
     course_id = history.get("course_id")
-    existing = lookups.enrolments.get((learner.id, course_id)) if isinstance(course_id, int) else None
+    existing = (lookups.enrolments.get((learner.id, course_id)) if learner is not None and learner.id is not None
+                and isinstance(course_id, int) else None)
     try:
-        enrolment, changes = learner_services.record_enrolment_history(learner, history, existing=existing, actor=actor)
+        if apply:
+            enrolment, changes = learner_services.record_enrolment_history(learner, history, existing=existing,
+                                                                           actor=actor)
+            if existing is None:
+                lookups.enrolments[(learner.id, enrolment.course_id)] = enrolment
+        else:
+            values, _course_row = learner_services.check_enrolment_history(learner, history, consent_on=consent_on)
+            changes = values if existing is None else _differs(existing, values)
     except ServiceError as exc:
         outcome.problems.extend(_problems_of(exc, number, header))
-        return
-    if existing is None and enrolment is not None:
-        lookups.enrolments[(learner.id, enrolment.course_id)] = enrolment
-        outcome.count("new", "enrolments_")
-    else:
-        outcome.count("updated" if changes else "unchanged", "enrolments_")
+        return None
+    what = "new" if existing is None else ("updated" if changes else "unchanged")
+    outcome.count(what, "enrolments_")
+    return what
 
 
 # --- import runs (the pages) ------------------------------------------------------------------------------
@@ -478,3 +563,4 @@ def analyse() -> None:
 
 __all__ = ["KINDS", "Kind", "Outcome", "analyse", "confirm_run", "do_run", "file_path", "imports_folder",
            "record_cli_run", "run_import", "start_run"]
+

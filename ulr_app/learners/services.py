@@ -178,6 +178,14 @@ def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_d
     return learner
 
 
+def check_learner(data: Mapping[str, Any], *, branch_id: int, existing: Optional[Learner] = None, actor=None) -> dict:
+    """The checks :func:`create_learner` (``existing`` None) or :func:`update_learner` run, with the same messages,
+    saving nothing: the clean fields, or ValidationFailed / Conflict. (An import's preview checks every row with it.)"""
+    if existing is not None and existing.erased_at is not None:
+        raise Conflict(ERASED)
+    return _clean_learner(data, branch_id, existing, actor)
+
+
 def update_learner(learner: Learner, data: Mapping[str, Any], *, version: Optional[int] = None, actor=None) -> dict:
     if version is not None and int(version) != learner.version:
         raise Conflict("This learner was changed by someone else. Reload it and try again.")
@@ -497,15 +505,17 @@ HISTORY_DATES = ("referred_on", "started_on", "completed_on", "achieved_on", "wi
 HISTORY_STATUSES = tuple(s for s in rules.STATUSES if s != "break_in_learning")
 
 
-def record_enrolment_history(learner: Learner, data: Mapping[str, Any], *, existing: Optional[Enrolment] = None,
-                             actor=None) -> tuple[Optional[Enrolment], dict]:
-    """Record an enrolment as it already stands (an import of a branch's records): at any status but a break,
-    with the dates that status needs, in order (referred, started, then completed, achieved or withdrawn), none
-    in the future and none before the learner's consent. Unlike :func:`enrol` and
-    :func:`change_enrolment_status` it is not walked through today's status flow: a course completed in 2024
-    is recorded as completed. ``existing`` (the learner's enrolment on the same course) is brought up to date
-    instead of a new one being made. Returns (the enrolment, the changes: {} when nothing changed)."""
-    _needs_consent(learner, "recording their enrolments")
+def check_enrolment_history(learner: Optional[Learner], data: Mapping[str, Any], *,
+                            consent_on: Optional[date] = None) -> tuple[dict[str, Any], Course]:
+    """The checks :func:`record_enrolment_history` runs, with the same messages, saving nothing: (the enrolment's
+    values, its course), or ValidationFailed. ``learner`` None is a learner about to be recorded, who consented
+    on ``consent_on`` (an import's preview)."""
+    if learner is not None:
+        _needs_consent(learner, "recording their enrolments")
+        consent_on = learner.consent_on
+    elif not consent_on:
+        raise ValidationFailed("The learner has not consented", {"learner_id": [
+            "Record the learner's consent (its date and what it covers) before recording their enrolments"]})
     errors: dict[str, list[str]] = {}
     unknown = set(data) - set(HISTORY_FIELDS)
     if unknown:
@@ -517,7 +527,7 @@ def record_enrolment_history(learner: Learner, data: Mapping[str, Any], *, exist
     course = db.session.get(Course, course_id) if course_id and "course_id" not in errors else None
     if course_id and "course_id" not in errors and course is None:
         errors["course_id"] = ["Choose a course from the catalogue"]
-    dates = _dates(data, errors, HISTORY_DATES, learner)
+    dates = _dates(data, errors, HISTORY_DATES, _Consented(consent_on))
     reason = v.text(data, errors, "withdrawal_reason", "why the learner withdrew", 2000)
     if "status" not in errors:
         sent = [f for f in (*HISTORY_DATES, "withdrawal_reason")
@@ -528,6 +538,25 @@ def record_enrolment_history(learner: Learner, data: Mapping[str, Any], *, exist
     _raise("Check the enrolment", errors, {})
     values = {"course_id": course.id, "status": status, "withdrawal_reason": reason,
               **{f: dates.get(f) for f in HISTORY_DATES}}
+    return values, course
+
+
+class _Consented:
+    """What the date checks read of a learner: when they consented."""
+
+    def __init__(self, consent_on: Optional[date]):
+        self.consent_on = consent_on
+
+
+def record_enrolment_history(learner: Learner, data: Mapping[str, Any], *, existing: Optional[Enrolment] = None,
+                             actor=None) -> tuple[Enrolment, dict]:
+    """Record an enrolment as it already stands (an import of a branch's records): at any status but a break,
+    with the dates that status needs, in order (referred, started, then completed, achieved or withdrawn), none
+    in the future and none before the learner's consent. Unlike :func:`enrol` and
+    :func:`change_enrolment_status` it is not walked through today's status flow: a course completed in 2024
+    is recorded as completed. ``existing`` (the learner's enrolment on the same course) is brought up to date
+    instead of a new one being made. Returns (the enrolment, the changes: {} when nothing changed)."""
+    values, course = check_enrolment_history(learner, data)
     if existing is not None:
         if existing.learner_id != learner.id:
             raise ValidationFailed("Check the enrolment", {"course_id": ["This enrolment is another learner's"]})
@@ -537,14 +566,14 @@ def record_enrolment_history(learner: Learner, data: Mapping[str, Any], *, exist
             audit.record(db.session, "update", existing, changes=changes,
                          summary=f"Enrolment of {learner.name} on {course.title} brought up to date from an import")
             timeline.add(db.session, learner, "enrolment",
-                         f"{course.title}: recorded as {ENROLMENT_STATUSES[status].lower()} (import)")
+                         f"{course.title}: recorded as {ENROLMENT_STATUSES[values['status']].lower()} (import)")
         return existing, changes
     e = Enrolment(learner_id=learner.id, **values)
     db.session.add(e)
     db.session.flush()
     audit.record(db.session, "create", e, summary=f"Enrolment of {learner.name} on {course.title} (import)",
                  changes=audit.snapshot(e, HISTORY_FIELDS))
-    timeline.add(db.session, learner, "enrolment", f"{course.title}: {ENROLMENT_STATUSES[status]} (import)")
+    timeline.add(db.session, learner, "enrolment", f"{course.title}: {ENROLMENT_STATUSES[values['status']]} (import)")
     return e, audit.snapshot(e, HISTORY_FIELDS)
 
 
