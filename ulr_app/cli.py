@@ -134,10 +134,10 @@ def import_command(kind, path, branch_id, dry_run) -> None:
         _fail(f"There is no branch {branch_id}")
     try:
         with open(path, "rb") as handle:
-            content = handle.read(imports.rules.MAX_BYTES + 1)
+            content = handle.read(imports.max_bytes() + 1)
     except OSError as exc:
         _fail(f"The file cannot be read: {exc.strerror or exc}")
-    fmt, problem = file_format(path, content)
+    fmt, problem = file_format(path, content, imports.max_bytes())
     if problem:
         _fail(problem)
     outcome = imports.run_import(kind, content, fmt, branch, apply=not dry_run,

@@ -58,7 +58,7 @@ class Problem:
 
 # --- the file -----------------------------------------------------------------------------------
 
-def file_format(filename: Any, content: bytes) -> tuple[Optional[str], Optional[str]]:
+def file_format(filename: Any, content: bytes, max_bytes: int = MAX_BYTES) -> tuple[Optional[str], Optional[str]]:
     """(csv | xlsx, None), or (None, what is wrong with the file as an import), from its name and first bytes:
     a NUL or other control character in the name, an empty file, a file too big, or a file of another type
     (a PDF renamed .csv, an old .xls)."""
@@ -68,8 +68,8 @@ def file_format(filename: Any, content: bytes) -> tuple[Optional[str], Optional[
         return None, "The file name must not contain control characters (such as NUL). Rename the file and try again"
     if len(content) == 0:
         return None, "The selected file is empty"
-    if len(content) > MAX_BYTES:
-        return None, f"The file must be smaller than {MAX_BYTES // (1024 * 1024)} MB: split it into smaller files"
+    if len(content) > max_bytes:
+        return None, too_large(max_bytes)
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     is_zip = content.startswith(b"PK\x03\x04")
     if extension == "xlsx":
@@ -82,6 +82,11 @@ def file_format(filename: Any, content: bytes) -> tuple[Optional[str], Optional[
     if extension == "xls":
         return None, "Old Excel files (.xls) cannot be read: save it as 'Excel Workbook (.xlsx)' or CSV and try again"
     return None, "The selected file must be a CSV or XLSX file"
+
+
+def too_large(max_bytes: int) -> str:
+    size = f"{max_bytes // (1024 * 1024)} MB" if max_bytes >= 1024 * 1024 else f"{max_bytes:,} bytes"
+    return f"The file must be smaller than {size}: split it into smaller files"
 
 
 def decode_csv(content: bytes) -> tuple[Optional[str], Optional[str]]:
@@ -224,5 +229,5 @@ def counts_text(counts: Mapping[str, int], kind: str) -> str:
 
 
 __all__ = ["BLANK", "COURSE_TITLE", "ENROLMENT_COLUMNS", "ENROLMENT_DATES", "FORMATS", "KINDS", "MAX_BYTES", "MAX_ROWS",
-           "MAX_UNPACKED_BYTES", "Problem", "WORKPLACE_URN", "cell_text", "cell_value", "conflicting_repeat",
+           "MAX_UNPACKED_BYTES", "Problem", "WORKPLACE_URN", "cell_text", "cell_value", "conflicting_repeat", "too_large",
            "counts_text", "decode_csv", "file_format", "header_and_rows", "header_problems", "percent"]

@@ -414,6 +414,11 @@ def _history(learner: Optional[Learner], consent_on: Any, history: dict[str, Any
 
 # --- import runs (the pages) ------------------------------------------------------------------------------
 
+def max_bytes() -> int:
+    """The largest file accepted (``IMPORT_MAX_BYTES``, default rules.MAX_BYTES)."""
+    return int(current_app.config.get("IMPORT_MAX_BYTES") or rules.MAX_BYTES)
+
+
 def imports_folder() -> Path:
     return Path(current_app.instance_path) / "imports"
 
@@ -431,13 +436,18 @@ def start_run(kind: str, filename: Any, content: bytes, branch: Branch, user) ->
     (ValidationFailed on ``file``), with nothing saved, a file that cannot be an import at all."""
     if kind not in KINDS:
         raise ValidationFailed("Choose what to import", {"kind": ["Choose what to import"]})
-    fmt, problem = rules.file_format(filename, content)
+    fmt, problem = rules.file_format(filename, content, max_bytes())
     if problem:
         raise ValidationFailed("Check the file", {"file": [problem]})
-    try:
-        read(content, fmt)  # a file that cannot be read is refused here, before anything is kept
+    try:  # a file that cannot be read, or whose columns are wrong, is refused here, before anything is kept
+        header, _rows, _header_row = read(content, fmt)
     except UnreadableFile as exc:
         raise ValidationFailed("Check the file", {"file": [p.message for p in exc.problems]}) from None
+    spec = KINDS[kind]
+    wrong = rules.header_problems(header, spec.all_columns, spec.required, STAND_INS)
+    if wrong:
+        raise ValidationFailed("Check the file", {"file": [f"Column {p.column}: {p.message}" if p.column else p.message
+                                                          for p in wrong]})
     name = Path(filename.replace("\\", "/")).name[:200] or f"import.{fmt}"
     digest = hashlib.sha256(content).hexdigest()
     run = ImportRun(branch_id=branch.id, kind=kind, status="checking", original_name=name, file_format=fmt,

@@ -48,7 +48,7 @@ def _run(branch: Branch, run_id: int) -> ImportRun:
 
 
 def _upload_limit() -> int:
-    return rules.MAX_BYTES + 256 * 1024  # room for the form around the file
+    return services.max_bytes() + 256 * 1024  # room for the form around the file
 
 
 @bp.url_value_preprocessor
@@ -70,8 +70,7 @@ def _too_large(exc):
         title, advice = ERROR_TITLES[413]
         return render_template("errors/error.html", code=413, title=title, advice=advice), 413
     form = UploadForm(formdata=None)
-    form.file.errors = [f"The file must be smaller than {rules.MAX_BYTES // (1024 * 1024)} MB: split it into "
-                        "smaller files"]
+    form.file.errors = [rules.too_large(services.max_bytes())]
     return _index_page(branch, form), 413
 
 
@@ -79,7 +78,7 @@ def _index_page(branch: Branch, form: UploadForm):
     runs = db.session.scalars(select(ImportRun).where(ImportRun.branch_id == branch.id)
                               .order_by(ImportRun.created_at.desc(), ImportRun.id.desc()).limit(20)).all()
     return render_template("imports/index.html", branch=branch, form=form, runs=runs, statuses=RUN_STATUSES,
-                           tags=STATUS_TAGS, kinds=rules.KINDS, max_mb=rules.MAX_BYTES // (1024 * 1024))
+                           tags=STATUS_TAGS, kinds=rules.KINDS)
 
 
 @bp.route("/branches/<int:branch_id>/imports", methods=["GET", "POST"])
@@ -92,7 +91,7 @@ def index(branch_id: int):
         if upload is None or not getattr(upload, "filename", ""):
             form.file.errors = ["Choose a CSV or XLSX file to import"]
         else:
-            content = upload.read(rules.MAX_BYTES + 1)
+            content = upload.read(services.max_bytes() + 1)
             try:
                 run = services.start_run(form.kind.data, upload.filename, content, branch, current_user)
             except ServiceError as exc:
