@@ -176,6 +176,8 @@ def cell_value(value: Any, kind: str) -> Any:
     if value in BLANK or (isinstance(value, str) and not value.strip()):
         return None
     if kind == "integer":
+        if isinstance(value, bool):
+            return value  # (the service refuses it with its own message)
         if isinstance(value, float) and value.is_integer():
             return int(value)
         if isinstance(value, int) and not isinstance(value, bool):

@@ -132,6 +132,8 @@ class _Lookups:
             select(Workplace.id, Workplace.urn).where(Workplace.employer_id.in_(employers), Workplace.urn.is_not(None)))}
         self.courses: dict[str, int] = {}
         self.enrolments: dict[tuple[int, int], Enrolment] = {}
+        #: what the learner checks need of the branch, loaded once (not once per row)
+        self.facts = learner_services.branch_facts(branch.id) if kind.name == "learners" else None
         if kind.history:
             self.courses = {title.strip().lower(): cid for cid, title in db.session.execute(select(Course.id, Course.title))}
             ids = [r.id for r in self.existing.values()]
@@ -213,34 +215,37 @@ def _merged(existing: Any) -> None:
                            "give that record the reference instead")
 
 
-def _check_learner(record, branch, existing, actor):
+def _check_learner(record, branch, existing, actor, lookups):
     if existing is not None:
         _merged(existing)
-    clean = learner_services.check_learner(record, branch_id=branch.id, existing=existing, actor=actor)
+    clean = learner_services.check_learner(record, branch_id=branch.id, existing=existing, actor=actor,
+                                           known=lookups.facts)
     what = "new" if existing is None else ("updated" if _differs(existing, clean) else "unchanged")
     return existing, what, clean.get("consent_on") if existing is None else None
 
 
-def _save_learner(record, branch, existing, actor):
+def _save_learner(record, branch, existing, actor, lookups):
     if existing is not None:
         _merged(existing)
-        return existing, ("updated" if learner_services.update_learner(existing, record, actor=actor) else "unchanged"), None
+        changed = learner_services.update_learner(existing, record, actor=actor, known=lookups.facts)
+        return existing, ("updated" if changed else "unchanged"), None
     # the reference is the branch's own key: a different reference is a different person by the branch's records
-    return learner_services.create_learner(record, branch=branch, actor=actor, not_duplicate=True), "new", None
+    return learner_services.create_learner(record, branch=branch, actor=actor, not_duplicate=True,
+                                           known=lookups.facts), "new", None
 
 
-def _check_rep(record, branch, existing, actor):
+def _check_rep(record, branch, existing, actor, lookups):
     clean = rep_services.check_rep(record, branch_id=branch.id, existing=existing, actor=actor)
     return existing, ("new" if existing is None else ("updated" if _differs(existing, clean) else "unchanged")), None
 
 
-def _save_rep(record, branch, existing, actor):
+def _save_rep(record, branch, existing, actor, lookups):
     if existing is not None:
         return existing, ("updated" if rep_services.update_rep(existing, record, actor=actor) else "unchanged"), None
     return rep_services.create_rep(record, branch=branch), "new", None
 
 
-def _check_agreement(record, branch, existing, actor):
+def _check_agreement(record, branch, existing, actor, lookups):
     status = record.pop("status", None)
     if existing is None:
         agreement_services.check_agreement(record, branch_id=branch.id, status=status or "draft")
@@ -251,7 +256,7 @@ def _check_agreement(record, branch, existing, actor):
     return existing, ("updated" if moves or _differs(existing, clean) else "unchanged"), None
 
 
-def _save_agreement(record, branch, existing, actor):
+def _save_agreement(record, branch, existing, actor, lookups):
     status = record.pop("status", None)
     if status is not None and status not in AGREEMENT_STATUSES:
         raise ValidationFailed("Check the agreement", {"status": ["Choose a status: " + ", ".join(AGREEMENT_STATUSES)]})
@@ -264,8 +269,8 @@ def _save_agreement(record, branch, existing, actor):
     return agreement_services.create_agreement(record, branch=branch, status=status or "draft"), "new", None
 
 
-#: kind -> (check, save): each (record, branch, existing, actor) -> (the record or None, what, the consent date of a
-#: learner about to be recorded, for their enrolments' checks)
+#: kind -> (check, save): each (record, branch, existing, actor, lookups) -> (the record or None, what, the consent
+#: date of a learner about to be recorded, for their enrolments' checks)
 ROW_WORK: dict[str, tuple[Callable[..., tuple[Any, str, Any]], Callable[..., tuple[Any, str, Any]]]] = {
     "learners": (_check_learner, _save_learner), "reps": (_check_rep, _save_rep),
     "agreements": (_check_agreement, _save_agreement)}
@@ -373,7 +378,7 @@ def _row(kind: Kind, header: list[str], number: int, cells: list[Any], branch: B
             return
     else:
         try:
-            found, what, consent_on = work(dict(record), branch, lookups.existing.get(reference), actor)
+            found, what, consent_on = work(dict(record), branch, lookups.existing.get(reference), actor, lookups)
         except ServiceError as exc:
             problems.extend(_problems_of(exc, number, header))
             seen[reference] = (number, {**record, "_failed": True}, None, None, False)

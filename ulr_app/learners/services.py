@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping, Optional
 
@@ -40,6 +41,32 @@ CONSENT_FIRST = ("Record the learner's consent (its date and what it covers) bef
                  "beyond their name and workplace")
 
 
+@dataclass
+class BranchFacts:
+    """What the learner checks would otherwise ask the database once per learner, loaded once for a branch by
+    :func:`branch_facts` (an import checks thousands of rows): the employers it deals with, its workplaces'
+    employers, its ULR appointments (branch, login) and its learners' references. Kept up to date as learners are
+    recorded through it."""
+
+    branch_id: int
+    employer_ids: set[int]
+    workplace_employers: dict[int, int]
+    reps: dict[int, tuple[int, Optional[int]]]
+    references: dict[str, int] = field(default_factory=dict)
+
+
+def branch_facts(branch_id: int) -> BranchFacts:
+    employers = set(db.session.scalars(select(branch_employer.c.employer_id).where(
+        branch_employer.c.branch_id == branch_id)))
+    workplaces = dict(db.session.execute(select(Workplace.id, Workplace.employer_id).where(
+        Workplace.employer_id.in_(employers))).all()) if employers else {}
+    reps = {rid: (bid, uid) for rid, bid, uid in db.session.execute(
+        select(Rep.id, Rep.branch_id, Rep.user_id).where(Rep.branch_id == branch_id))}
+    references = dict(db.session.execute(select(Learner.reference, Learner.id).where(
+        Learner.branch_id == branch_id, Learner.reference.is_not(None))).all())
+    return BranchFacts(branch_id, employers, workplaces, reps, references)
+
+
 def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -50,7 +77,8 @@ def _visible(model, ident: int, user) -> bool:
     return db.session.scalar(visible(select(model.id).where(model.id == ident), user)) is not None
 
 
-def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[Learner], actor) -> dict:
+def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[Learner], actor,
+                   known: Optional[BranchFacts] = None) -> dict:
     errors: dict[str, list[str]] = {}
     unknown = set(data) - set(FIELDS)
     if unknown:
@@ -107,33 +135,47 @@ def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[L
         if not EMAIL.match(c["email"]):
             errors.setdefault("email", ["Enter an e-mail address in the correct format, like name@example.org"])
     derived = False
+    known = known if known is not None and known.branch_id == branch_id else None
     if c["workplace_id"] and "workplace_id" not in errors:
-        w = db.session.get(Workplace, c["workplace_id"])
-        if w is None:
+        if known is not None and c["workplace_id"] in known.workplace_employers:
+            workplace_employer: Optional[int] = known.workplace_employers[c["workplace_id"]]
+        else:
+            w = db.session.get(Workplace, c["workplace_id"])
+            workplace_employer = w.employer_id if w is not None else None
+        if workplace_employer is None:
             errors["workplace_id"] = ["Choose a workplace of this employer"]
         elif c["employer_id"] is None and "employer_id" not in errors:
-            c["employer_id"], derived = w.employer_id, True
-        elif w.employer_id != c["employer_id"]:
+            c["employer_id"], derived = workplace_employer, True
+        elif workplace_employer != c["employer_id"]:
             errors["workplace_id"] = ["Choose a workplace of this employer"]
     if c["employer_id"] and "employer_id" not in errors:
-        linked = db.session.scalar(select(func.count()).select_from(branch_employer).where(
-            branch_employer.c.branch_id == branch_id, branch_employer.c.employer_id == c["employer_id"]))
+        linked = (c["employer_id"] in known.employer_ids if known is not None else db.session.scalar(
+            select(func.count()).select_from(branch_employer).where(
+                branch_employer.c.branch_id == branch_id, branch_employer.c.employer_id == c["employer_id"])))
         if not linked:
             if derived:
                 errors["workplace_id"] = ["Choose a workplace of an employer this branch deals with"]
             else:
                 errors["employer_id"] = ["Choose one of the employers this branch deals with"]
     if c["rep_id"] and "rep_id" not in errors:
-        rep = db.session.get(Rep, c["rep_id"])
-        if rep is None or rep.branch_id != branch_id:
+        if known is not None:
+            rep_branch, rep_user = known.reps.get(c["rep_id"], (None, None))
+        else:
+            rep = db.session.get(Rep, c["rep_id"])
+            rep_branch, rep_user = (rep.branch_id, rep.user_id) if rep is not None else (None, None)
+        if rep_branch != branch_id:
             errors["rep_id"] = ["Choose a ULR of this branch"]
-        elif (actor is not None and actor.role == LEARNING_REP and existing is not None and rep.user_id != actor.id
+        elif (actor is not None and actor.role == LEARNING_REP and existing is not None and rep_user != actor.id
               and c["rep_id"] != existing.rep_id):  # a ULR may record a learner for a colleague, not hand one over
             errors["rep_id"] = ["Only the branch convenor moves a learner to another ULR"]
     if c["reference"] and "reference" not in errors:
-        taken = db.session.scalar(select(Learner.id).where(
-            Learner.branch_id == branch_id, Learner.reference == c["reference"],
-            Learner.id != (existing.id if existing is not None else -1)))
+        if known is not None:
+            taken = known.references.get(c["reference"])
+            taken = None if existing is not None and taken == existing.id else taken
+        else:
+            taken = db.session.scalar(select(Learner.id).where(
+                Learner.branch_id == branch_id, Learner.reference == c["reference"],
+                Learner.id != (existing.id if existing is not None else -1)))
         if taken is not None:
             errors["reference"] = [f"Another learner of this branch has the reference {c['reference']} "
                                    f"(learner {taken}): enter a different one"]
@@ -157,10 +199,12 @@ class PossibleDuplicate(Conflict):
         self.matches = matches
 
 
-def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_duplicate: bool = False) -> Learner:
+def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_duplicate: bool = False,
+                   known: Optional[BranchFacts] = None) -> Learner:
     """Record a learner. Unless ``not_duplicate``, refuses (PossibleDuplicate) one who matches learners
-    the actor can see: same name at the same workplace, or the same e-mail (merged records aside)."""
-    clean = _clean_learner(data, branch.id, None, actor)
+    the actor can see: same name at the same workplace, or the same e-mail (merged records aside). ``known``: the
+    branch's facts loaded once (:func:`branch_facts`), for many learners in a row."""
+    clean = _clean_learner(data, branch.id, None, actor, known)
     if not not_duplicate:
         matches = [m for m in possible_duplicates(name=clean.get("name") or "", workplace_id=clean.get("workplace_id"),
                                                   email=clean.get("email"), user=actor) if m.merged_into_id is None]
@@ -170,6 +214,8 @@ def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_d
     learner = Learner(branch_id=branch.id, created_by_id=created_by_id, **clean)
     db.session.add(learner)
     db.session.flush()
+    if known is not None and learner.reference:
+        known.references[learner.reference] = learner.id
     audit.record(db.session, "create", learner, summary=f"Recorded learner {learner.name}",
                  changes=audit.snapshot(learner, FIELDS))
     consent.follow_learner(learner, audit.snapshot(learner, FIELDS), actor=actor, created=True)
@@ -178,20 +224,23 @@ def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_d
     return learner
 
 
-def check_learner(data: Mapping[str, Any], *, branch_id: int, existing: Optional[Learner] = None, actor=None) -> dict:
+def check_learner(data: Mapping[str, Any], *, branch_id: int, existing: Optional[Learner] = None, actor=None,
+                  known: Optional[BranchFacts] = None) -> dict:
     """The checks :func:`create_learner` (``existing`` None) or :func:`update_learner` run, with the same messages,
-    saving nothing: the clean fields, or ValidationFailed / Conflict. (An import's preview checks every row with it.)"""
+    saving nothing: the clean fields, or ValidationFailed / Conflict. (An import's preview checks every row with it,
+    with the branch's facts loaded once: ``known``.)"""
     if existing is not None and existing.erased_at is not None:
         raise Conflict(ERASED)
-    return _clean_learner(data, branch_id, existing, actor)
+    return _clean_learner(data, branch_id, existing, actor, known)
 
 
-def update_learner(learner: Learner, data: Mapping[str, Any], *, version: Optional[int] = None, actor=None) -> dict:
+def update_learner(learner: Learner, data: Mapping[str, Any], *, version: Optional[int] = None, actor=None,
+                   known: Optional[BranchFacts] = None) -> dict:
     if version is not None and int(version) != learner.version:
         raise Conflict("This learner was changed by someone else. Reload it and try again.")
     if learner.erased_at is not None:
         raise Conflict(ERASED)
-    clean = _clean_learner(data, learner.branch_id, learner, actor)
+    clean = _clean_learner(data, learner.branch_id, learner, actor, known)
     changes = audit.apply_changes(learner, clean, FIELDS)
     if changes:
         db.session.flush()
