@@ -86,11 +86,12 @@ def _index_page(branch: Branch, form: UploadForm):
 def index(branch_id: int):
     branch = _branch(branch_id)
     form = UploadForm()
-    if form.validate_on_submit():
+    if request.method == "POST":
+        valid = form.validate_on_submit()
         upload = form.file.data
-        if upload is None or not getattr(upload, "filename", ""):
-            form.file.errors = ["Choose a CSV or XLSX file to import"]
-        else:
+        if (upload is None or not getattr(upload, "filename", "")) and not form.file.errors:
+            form.file.errors = ["Choose a CSV or XLSX file to import"]  # (said with the other fields' problems)
+        if valid and not form.file.errors:
             content = upload.read(services.max_bytes() + 1)
             try:
                 run = services.start_run(form.kind.data, upload.filename, content, branch, current_user)
