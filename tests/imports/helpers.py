@@ -17,6 +17,10 @@ def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]], *, notes: Se
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+class Formula(str):
+    """A cell written as a real spreadsheet formula (not text that looks like one)."""
+
+
 def xlsx_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     import xlsxwriter
 
@@ -29,7 +33,9 @@ def xlsx_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
         for c, value in enumerate(row):
             if value is None:
                 continue
-            if isinstance(value, str):
+            if isinstance(value, Formula):
+                sheet.write_formula(r, c, str(value), None, 42)
+            elif isinstance(value, str):
                 sheet.write_string(r, c, value)
             else:
                 sheet.write(r, c, value)

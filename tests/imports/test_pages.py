@@ -188,7 +188,7 @@ def test_templates_list_the_allowed_values(app, world, login_as):
     lines = text.lstrip("\ufeff").splitlines()
     assert lines[0].startswith('"# Learners')
     header = lines[-1].split(",")
-    assert header[:2] == ["employer_id", "workplace_id"] and "reference" in header and "course_title" in header
+    assert header[:2] == ["reference", "name"] and "workplace_urn" in header and "course_title" in header
     assert "learning_support, pupil_welfare" in text and "Return to Learn" in text
     book = load_workbook(io.BytesIO(c.get("/imports/templates/agreements.xlsx").data), read_only=True)
     assert book.sheetnames == ["Import", "Allowed values"]
@@ -198,3 +198,19 @@ def test_templates_list_the_allowed_values(app, world, login_as):
     assert c.get("/imports/templates/learners.pdf").status_code == 404
     # a template, filled in and uploaded as it is, is read (its notes are skipped): only the empty rows are refused
     _refused(c, world.branches.a1.id, "learners", "learners.csv", text.encode("utf-8"), "no rows to import")
+
+
+def test_an_import_that_cannot_finish_keeps_nothing_and_says_so(app, world, login_as):
+    c = login_as("convenor_a1")
+    branch_id = world.branches.a1.id
+    run_id = _run_id(_upload(c, branch_id, "reps", "ulrs.csv", csv_bytes(REP_HEADER, _rep_rows(world))))
+    core_jobs.wait_for_threads(120)
+    for path in _kept_files():  # the kept file is lost before the import is confirmed
+        path.unlink()
+    c.post(f"/branches/{branch_id}/imports/{run_id}/confirm",
+           data={"csrf_token": c.token(f"/branches/{branch_id}/imports/{run_id}")})
+    core_jobs.wait_for_threads(120)
+    page = c.get(f"/branches/{branch_id}/imports/{run_id}").get_data(as_text=True)
+    assert "The uploaded file is no longer kept: upload it again." in page and "Nothing was imported" in page
+    db.session.expire_all()
+    assert db.session.get(ImportRun, run_id).status == "failed" and _count(Rep) == 0

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.imports.helpers import csv_bytes, xlsx_bytes
+from tests.imports.helpers import Formula, csv_bytes, xlsx_bytes
 from ulr_app.agreements.models import Agreement
 from ulr_app.extensions import db
 from ulr_app.imports import services
@@ -185,3 +185,13 @@ def test_a_ulr_cannot_record_equality_monitoring_but_a_convenor_can(app, world):
     refused = _run(world, "learners", header, rows, actor=world.users.ulr_a1)
     assert [(p.row, p.column) for p in refused.problems] == [(2, "ethnicity")]
     assert _run(world, "learners", header, rows, actor=world.users.convenor_a1, apply=True).ok
+
+
+def test_a_real_formula_in_a_spreadsheet_is_imported_as_its_text_never_worked_out(app, world):
+    header = ("reference", "name", "employer_id", "appointed_on", "training_route", "notes")
+    rows = [("R-1", Formula('=HYPERLINK("http://evil.example","x")'), world.employers.a1.id, "2025-01-06",
+             "already_trained", Formula("=1+41"))]
+    outcome = _run(world, "reps", header, rows, apply=True, fmt="xlsx")
+    assert outcome.ok, outcome.report()
+    rep = db.session.scalars(select(Rep)).one()
+    assert rep.name == '=HYPERLINK("http://evil.example","x")' and rep.notes == "=1+41"  # not the cached 42

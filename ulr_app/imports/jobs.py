@@ -40,6 +40,7 @@ def _work(params: dict[str, Any], job_progress, *, apply: bool) -> JobResult:
         run, outcome = services.do_run(run_id, user, apply=apply, progress=lambda p: live.set_progress(run_id, p))
         if outcome.applied:
             services.analyse()
+        live.set_progress(run_id, 100)  # (until the job commits, the run's row still says it is working)
         name = f"import-{'result' if apply else 'check'}-{run.id}.csv"
         return JobResult(_report(run, outcome), name, "text/csv")
 
@@ -48,8 +49,12 @@ def _work(params: dict[str, Any], job_progress, *, apply: bool) -> JobResult:
             return work()
         with current_app.test_request_context("/"):
             return work()
-    finally:
-        live.forget(run_id)
+    except Exception:
+        # nothing of the import is kept (core.jobs records the job's failure); the run says so and its file goes
+        db.session.rollback()
+        services.fail_run(run_id)
+        db.session.commit()
+        raise
 
 
 @job_kind("import_check")

@@ -524,6 +524,16 @@ def do_run(run_id: int, user, *, apply: bool, progress: Callable[[int], None]) -
     return run, outcome
 
 
+def fail_run(run_id: int) -> None:
+    """A check or import that could not finish (its job failed): nothing of it was kept; the run says so and its
+    file is deleted. Flushes, never commits."""
+    run = db.session.get(ImportRun, run_id)
+    if run is not None and run.status in ("checking", "importing"):
+        run.status = "failed"
+        _forget_file(run)
+        db.session.flush()
+
+
 def record_cli_run(kind: str, filename: str, branch: Branch, outcome: Outcome) -> None:
     """The one audit entry of an import from the command line (the records' own entries come from the services)."""
     audit.record(db.session, "import", None, object_type="branch", object_id=branch.id,
@@ -576,6 +586,6 @@ def analyse() -> None:
             db.session.execute(db.text(f"ANALYZE {table}"))
 
 
-__all__ = ["KINDS", "Kind", "Outcome", "analyse", "confirm_run", "do_run", "file_path", "imports_folder",
+__all__ = ["KINDS", "Kind", "Outcome", "analyse", "confirm_run", "do_run", "fail_run", "file_path", "imports_folder",
            "record_cli_run", "run_import", "start_run"]
 

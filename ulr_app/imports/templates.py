@@ -63,7 +63,10 @@ def rows_for(kind: str) -> list[tuple[str, bool, str, str]]:
     """(column, required, what it takes, allowed values) for every column of ``kind``."""
     spec = KINDS[kind]
     out = []
-    for name, type_ in [*spec.columns.items(), *spec.history.items()]:
+    columns = [*spec.columns.items(), *spec.history.items()]
+    # the required columns first (reference, name...), then the others in the API's order
+    columns.sort(key=lambda c: spec.required.index(c[0]) if c[0] in spec.required else len(spec.required))
+    for name, type_ in columns:
         what, allowed = _describe(kind, name, type_)
         out.append((name, name in spec.required, what, allowed))
     return out

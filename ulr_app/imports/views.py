@@ -111,7 +111,8 @@ def run(branch_id: int, run_id: int):
     branch = _branch(branch_id)
     run = _run(branch, run_id)
     job = db.session.get(Job, run.job_id) if run.job_id else None
-    failed = job is not None and job.status == "failed" and run.status in ("checking", "importing")
+    failed = run.status == "failed" or (job is not None and job.status == "failed"
+                                        and run.status in ("checking", "importing"))
     working = run.status in ("checking", "importing") and not failed
     progress = (live.get_progress(run.id) or (job.progress if job else 0)) if working else run.progress
     problems = list(run.problems or [])
