@@ -228,6 +228,7 @@ from tests.dataprotection.permissions import PAGES as _DP; EXPECTED.update(_DP) 
 from tests.accounts.permissions import PAGES as _ACCOUNTS; EXPECTED.update(_ACCOUNTS)  # noqa: E402,E702
 from tests.mail.permissions import PAGES as _MAIL; EXPECTED.update(_MAIL)  # noqa: E402,E702
 from tests.surveys.permissions import PAGES as _SURVEYS; EXPECTED.update(_SURVEYS)  # noqa: E402,E702
+from tests.imports.permissions import PAGES as _IMPORTS; EXPECTED.update(_IMPORTS)  # noqa: E402,E702
 
 
 def page_rules(app):

@@ -41,6 +41,7 @@ BLUEPRINTS = (
     ("ulr_app.mail.views", "bp"),
     ("ulr_app.surveys.views", "bp"),
     ("ulr_app.reports.survey_results", "bp"),
+    ("ulr_app.imports.views", "bp"),
     ("ulr_app.api", "bp"),
 )
 
@@ -158,6 +159,7 @@ def _import_models() -> None:
     from .mail import services as _ms  # noqa: F401  (the outbox's background task)
     from .surveys import models as _sm  # noqa: F401
     from .surveys import queries as _sq  # noqa: F401  (scope rules)
+    from .imports import models as _im  # noqa: F401
 
 
 def _is_api() -> bool:

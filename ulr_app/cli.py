@@ -16,6 +16,10 @@ from .core.errors import ServiceError
 from .extensions import db
 from .mail import services as mail
 from .organisation.models import Branch
+from .imports import services as imports
+from .imports.rules import FORMATS as IMPORT_FORMATS
+from .imports.rules import KINDS as IMPORT_KINDS
+from .imports.rules import file_format
 from .organisation.schools_import import ImportFailed, import_schools
 from .reference.loader import load_all
 
@@ -112,6 +116,45 @@ def schools_import(path, employer_id, match_la, skip_invalid, dry_run) -> None:
         return
     db.session.commit()
     click.echo(result.report())
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(list(IMPORT_KINDS)))
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--branch-id", type=int, required=True, help="The branch whose records these are.")
+@click.option("--dry-run", is_flag=True, help="Check every row and say what would happen, saving nothing.")
+def import_command(kind, path, branch_id, dry_run) -> None:
+    """Import learners (with their enrolment history), reps (ULR appointments) or agreements for a branch from a
+    CSV or XLSX file whose columns are the API's field names. All rows or none: any problem is listed by row and
+    column and nothing is saved (exit status 1). Rows update the branch's records with the same reference."""
+
+    g.audit_actor_label = "command line"
+    branch = db.session.get(Branch, branch_id)
+    if branch is None:
+        _fail(f"There is no branch {branch_id}")
+    try:
+        with open(path, "rb") as handle:
+            content = handle.read(imports.max_bytes() + 1)
+    except OSError as exc:
+        _fail(f"The file cannot be read: {exc.strerror or exc}")
+    fmt, problem = file_format(path, content, imports.max_bytes())
+    if problem:
+        _fail(problem)
+    outcome = imports.run_import(kind, content, fmt, branch, apply=not dry_run,
+                                 progress=lambda p: None)
+    if not outcome.ok:
+        db.session.rollback()
+        click.echo(f"{IMPORT_KINDS[kind]} from {path} ({IMPORT_FORMATS[fmt]}): nothing was imported.", err=True)
+        click.echo(outcome.report(), err=True)
+        sys.exit(1)
+    if dry_run:
+        db.session.rollback()
+        click.echo(outcome.report() + "\nDry run: nothing was saved.")
+        return
+    imports.record_cli_run(kind, path, db.session.get(Branch, branch_id), outcome)
+    imports.analyse()
+    db.session.commit()
+    click.echo(outcome.report() + "\nImported.")
 
 
 @click.command("reminders")
@@ -313,6 +356,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(reference_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(schools_cli)
+    app.cli.add_command(import_command)
     app.cli.add_command(reminders)
     app.cli.add_command(worker)
     app.cli.add_command(retention_command)

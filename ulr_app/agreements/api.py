@@ -140,6 +140,8 @@ AGREEMENTS = resource(Resource(
                       "(the agreement is silent).",
             shape={"properties": {k: {"type": "integer", "minimum": 0} for k in ("covered", "not_covered", "unclear")},
                    "required": ["covered", "not_covered", "unclear"]}),
+        "reference": _text("The branch's own reference for the agreement: unique within the branch (422 naming the "
+                           "other agreement otherwise); imports update by it.", 60),
         "clause_set": Field("string", "The clause set of the last generated document.", nullable=True, max_length=80),
         "last_activity_at": Field("datetime", "When someone last did something with it (drafts untouched for "
                                               f"{rules.STALE_DRAFT_DAYS} days get a reminder)."),

@@ -45,6 +45,8 @@ COURSE_CATEGORIES = {
 class Agreement(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "agreement"
     __label__ = "learning agreement"
+    #: the branch's own reference is unique within the branch (imports update by it)
+    __table_args__ = (UniqueConstraint("branch_id", "reference", name="uq_agreement_branch_reference"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
@@ -103,6 +105,8 @@ class Agreement(VersionedMixin, TimestampMixin, Base):
     expires_on: Mapped[Optional[date]]
 
     clause_set: Mapped[Optional[str]] = mapped_column(String(80))
+    #: the branch's own reference for the agreement (unique within the branch, used by imports)
+    reference: Mapped[Optional[str]] = mapped_column(String(60))
     #: when someone last did something with it (drafts untouched for 90 days are flagged)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
 

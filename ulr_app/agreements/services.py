@@ -45,6 +45,7 @@ TEXT_FIELDS = {  # field: (label, max length, required)
     "employer_signatory_role": ("the employer signatory's role", 120, False),
     "union_signatory": ("who signed for the union", 120, False),
     "union_signatory_role": ("the union signatory's role", 120, False),
+    "reference": ("the branch's reference", 60, False),
 }
 CHOICE_FIELDS = {"kind": KINDS, "schools_scope": SCHOOLS_SCOPES, "learner_time_off": LEARNER_TIME,
                  "partnership_meeting_frequency": MEETING_FREQUENCIES}
@@ -83,6 +84,8 @@ def _clean(data: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, A
                 errors[field] = [f"{label[0].upper()}{label[1:]} must be {max_len} characters or fewer"]
             elif value and "\x00" in value:
                 errors[field] = ["Remove the NUL character"]
+            elif value and field == "reference" and v.text_problem(value, multiline=False):
+                errors[field] = [v.text_problem(value, multiline=False)]
             clean[field] = value
         elif field in CHOICE_FIELDS:
             if value in (None, "") and field == "partnership_meeting_frequency":
@@ -157,6 +160,18 @@ def _check_employer(branch_id: int, employer_id: Optional[int], errors: dict) ->
         errors["employer_id"] = ["Choose one of the employers this branch deals with"]
 
 
+def _check_reference(branch_id: int, reference: Optional[str], existing_id: Optional[int], errors: dict) -> None:
+    """The branch's own reference is unique within the branch (imports update by it)."""
+    if not reference or "reference" in errors:
+        return
+    taken = db.session.scalar(select(Agreement.id).where(Agreement.branch_id == branch_id,
+                                                         Agreement.reference == reference,
+                                                         Agreement.id != (existing_id or -1)))
+    if taken is not None:
+        errors["reference"] = [f"Another learning agreement of this branch has the reference {reference} "
+                               f"(agreement {taken}): enter a different one"]
+
+
 def _check_whole(agreement_values: Mapping[str, Any], errors: dict) -> None:
     """Rules that need the whole agreement: dates, and what a signed one must have."""
     for field, message in rules.date_problems(**{f: agreement_values.get(f) for f in DATE_FIELDS}).items():
@@ -171,22 +186,56 @@ def _check_whole(agreement_values: Mapping[str, Any], errors: dict) -> None:
         errors.setdefault("services_covered", ["Name the services or directorates the agreement covers"])
 
 
-def create_agreement(data: Mapping[str, Any], *, branch: Branch) -> Agreement:
+def check_agreement(data: Mapping[str, Any], *, branch_id: int, existing: Optional[Agreement] = None,
+                    status: Optional[str] = None) -> dict[str, Any]:
+    """The checks :func:`create_agreement` (``existing`` None) or :func:`update_agreement` run, with the same
+    messages, saving nothing: the clean fields, or ValidationFailed. ``status``: for a new agreement the status it
+    is recorded at (default draft); for an existing one, the status it then moves to (the lifecycle's rules,
+    as :func:`change_status`: a forbidden move is a Conflict). (An import's preview checks every row with it.)"""
     errors: dict[str, list[str]] = {}
+    if status is not None and status not in STATUSES:
+        raise ValidationFailed("Check the agreement details", {"status": ["Choose a status: " + ", ".join(STATUSES)]})
     unknown = set(data) - set(EDITABLE)
     if unknown:
-        raise ValidationFailed("Unknown fields", {f: ["This field is not part of an agreement"] for f in sorted(unknown)})
-    values = {"title": None, **dict(data)}
-    clean = _clean(values, errors)
-    if "employer_id" not in data:
-        errors["employer_id"] = ["Choose the employer"]
-    _check_employer(branch.id, clean.get("employer_id"), errors)
-    agreement = Agreement(branch_id=branch.id, status="draft", ulr_facilities=[])
-    defaults = {c.key: c.default.arg for c in Agreement.__table__.columns if c.default is not None and not callable(c.default.arg)}
-    whole = {**defaults, **clean, "status": "draft"}
+        raise ValidationFailed("Unknown fields", {f: [("This field is not part of an agreement" if existing is None
+                                                       else "This field cannot be changed here")] for f in sorted(unknown)})
+    if existing is None:
+        clean = _clean({"title": None, **dict(data)}, errors)
+        if "employer_id" not in data:
+            errors["employer_id"] = ["Choose the employer"]
+        _check_employer(branch_id, clean.get("employer_id"), errors)
+        _check_reference(branch_id, clean.get("reference"), None, errors)
+        defaults = {c.key: c.default.arg for c in Agreement.__table__.columns
+                    if c.default is not None and not callable(c.default.arg)}
+        whole = {**defaults, **clean, "status": status or "draft"}
+    else:
+        clean = _clean(dict(data), errors)
+        if "employer_id" in clean and clean["employer_id"] != existing.employer_id:
+            _check_employer(existing.branch_id, clean["employer_id"], errors)
+        if clean.get("reference") and clean["reference"] != existing.reference:
+            _check_reference(existing.branch_id, clean["reference"], existing.id, errors)
+        whole = {c.key: getattr(existing, c.key) for c in Agreement.__table__.columns} | clean
     _check_whole(whole, errors)
     if errors:
         raise ValidationFailed("Check the agreement details", errors)
+    if existing is not None and status is not None:
+        problems = rules.transition_problems(existing.status, status, signed_on=whole.get("signed_on"),
+                                             employer_signatory=whole.get("employer_signatory"),
+                                             union_signatory=whole.get("union_signatory"),
+                                             review_due_on=whole.get("review_due_on"))
+        if "status" in problems:
+            raise Conflict(problems["status"], {"status": [problems["status"]]})
+        if problems:
+            raise ValidationFailed("Before it can be marked " + STATUSES[status].lower() + ", record: "
+                                   + "; ".join(problems.values()), {k: [m] for k, m in problems.items()})
+    return clean
+
+
+def create_agreement(data: Mapping[str, Any], *, branch: Branch, status: str = "draft") -> Agreement:
+    """A new agreement: a draft, or (imports of agreements made before the app: ``status``) one recorded at
+    any status, which must then have what that status needs (signed: the date, both signatories, the review)."""
+    clean = check_agreement(data, branch_id=branch.id, status=status)
+    agreement = Agreement(branch_id=branch.id, status=status, ulr_facilities=[])
     for field, value in clean.items():
         setattr(agreement, field, value)
     agreement.last_activity_at = utcnow()
@@ -194,23 +243,14 @@ def create_agreement(data: Mapping[str, Any], *, branch: Branch) -> Agreement:
     db.session.flush()
     audit.record(db.session, "create", agreement, summary=f"Created learning agreement '{agreement.title}'",
                  changes=audit.snapshot(agreement, AUDITED))
-    timeline.add(db.session, agreement, "created", "Agreement created as a draft")
+    timeline.add(db.session, agreement, "created", "Agreement created as a draft" if status == "draft"
+                 else f"Agreement recorded as {STATUSES[status].lower()}")
     return agreement
 
 
 def update_agreement(agreement: Agreement, data: Mapping[str, Any], *, version: Optional[int] = None) -> dict:
     _check_version(agreement, version)
-    errors: dict[str, list[str]] = {}
-    unknown = set(data) - set(EDITABLE)
-    if unknown:
-        raise ValidationFailed("Unknown fields", {f: ["This field cannot be changed here"] for f in sorted(unknown)})
-    clean = _clean(dict(data), errors)
-    if "employer_id" in clean and clean["employer_id"] != agreement.employer_id:
-        _check_employer(agreement.branch_id, clean["employer_id"], errors)
-    whole = {c.key: getattr(agreement, c.key) for c in Agreement.__table__.columns} | clean
-    _check_whole(whole, errors)
-    if errors:
-        raise ValidationFailed("Check the agreement details", errors)
+    clean = check_agreement(data, branch_id=agreement.branch_id, existing=agreement)
     changes = audit.apply_changes(agreement, clean, EDITABLE)
     if changes:
         if "employer_id" in changes:  # named schools belong to the old employer

@@ -91,7 +91,8 @@ def follow_learner(learner: Learner, changes: Mapping[str, tuple[Any, Any]], *, 
     for the first time records the consent to it."""
     if not changes and not created:
         return
-    current = {c.purpose: c for c in consents_of(learner) if c.withdrawn_on is None}
+    # (a learner recorded just now has no consents yet)
+    current = {} if created else {c.purpose: c for c in consents_of(learner) if c.withdrawn_on is None}
     if learner.consent_on and ("consent_on" in changes or "consent_scope" in changes or created):
         records = current.get("records")
         if records is None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping, Optional
 
@@ -40,6 +41,32 @@ CONSENT_FIRST = ("Record the learner's consent (its date and what it covers) bef
                  "beyond their name and workplace")
 
 
+@dataclass
+class BranchFacts:
+    """What the learner checks would otherwise ask the database once per learner, loaded once for a branch by
+    :func:`branch_facts` (an import checks thousands of rows): the employers it deals with, its workplaces'
+    employers, its ULR appointments (branch, login) and its learners' references. Kept up to date as learners are
+    recorded through it."""
+
+    branch_id: int
+    employer_ids: set[int]
+    workplace_employers: dict[int, int]
+    reps: dict[int, tuple[int, Optional[int]]]
+    references: dict[str, int] = field(default_factory=dict)
+
+
+def branch_facts(branch_id: int) -> BranchFacts:
+    employers = set(db.session.scalars(select(branch_employer.c.employer_id).where(
+        branch_employer.c.branch_id == branch_id)))
+    workplaces = dict(db.session.execute(select(Workplace.id, Workplace.employer_id).where(
+        Workplace.employer_id.in_(employers))).all()) if employers else {}
+    reps = {rid: (bid, uid) for rid, bid, uid in db.session.execute(
+        select(Rep.id, Rep.branch_id, Rep.user_id).where(Rep.branch_id == branch_id))}
+    references = dict(db.session.execute(select(Learner.reference, Learner.id).where(
+        Learner.branch_id == branch_id, Learner.reference.is_not(None))).all())
+    return BranchFacts(branch_id, employers, workplaces, reps, references)
+
+
 def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -50,7 +77,8 @@ def _visible(model, ident: int, user) -> bool:
     return db.session.scalar(visible(select(model.id).where(model.id == ident), user)) is not None
 
 
-def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[Learner], actor) -> dict:
+def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[Learner], actor,
+                   known: Optional[BranchFacts] = None) -> dict:
     errors: dict[str, list[str]] = {}
     unknown = set(data) - set(FIELDS)
     if unknown:
@@ -107,33 +135,47 @@ def _clean_learner(data: Mapping[str, Any], branch_id: int, existing: Optional[L
         if not EMAIL.match(c["email"]):
             errors.setdefault("email", ["Enter an e-mail address in the correct format, like name@example.org"])
     derived = False
+    known = known if known is not None and known.branch_id == branch_id else None
     if c["workplace_id"] and "workplace_id" not in errors:
-        w = db.session.get(Workplace, c["workplace_id"])
-        if w is None:
+        if known is not None and c["workplace_id"] in known.workplace_employers:
+            workplace_employer: Optional[int] = known.workplace_employers[c["workplace_id"]]
+        else:
+            w = db.session.get(Workplace, c["workplace_id"])
+            workplace_employer = w.employer_id if w is not None else None
+        if workplace_employer is None:
             errors["workplace_id"] = ["Choose a workplace of this employer"]
         elif c["employer_id"] is None and "employer_id" not in errors:
-            c["employer_id"], derived = w.employer_id, True
-        elif w.employer_id != c["employer_id"]:
+            c["employer_id"], derived = workplace_employer, True
+        elif workplace_employer != c["employer_id"]:
             errors["workplace_id"] = ["Choose a workplace of this employer"]
     if c["employer_id"] and "employer_id" not in errors:
-        linked = db.session.scalar(select(func.count()).select_from(branch_employer).where(
-            branch_employer.c.branch_id == branch_id, branch_employer.c.employer_id == c["employer_id"]))
+        linked = (c["employer_id"] in known.employer_ids if known is not None else db.session.scalar(
+            select(func.count()).select_from(branch_employer).where(
+                branch_employer.c.branch_id == branch_id, branch_employer.c.employer_id == c["employer_id"])))
         if not linked:
             if derived:
                 errors["workplace_id"] = ["Choose a workplace of an employer this branch deals with"]
             else:
                 errors["employer_id"] = ["Choose one of the employers this branch deals with"]
     if c["rep_id"] and "rep_id" not in errors:
-        rep = db.session.get(Rep, c["rep_id"])
-        if rep is None or rep.branch_id != branch_id:
+        if known is not None:
+            rep_branch, rep_user = known.reps.get(c["rep_id"], (None, None))
+        else:
+            rep = db.session.get(Rep, c["rep_id"])
+            rep_branch, rep_user = (rep.branch_id, rep.user_id) if rep is not None else (None, None)
+        if rep_branch != branch_id:
             errors["rep_id"] = ["Choose a ULR of this branch"]
-        elif (actor is not None and actor.role == LEARNING_REP and existing is not None and rep.user_id != actor.id
+        elif (actor is not None and actor.role == LEARNING_REP and existing is not None and rep_user != actor.id
               and c["rep_id"] != existing.rep_id):  # a ULR may record a learner for a colleague, not hand one over
             errors["rep_id"] = ["Only the branch convenor moves a learner to another ULR"]
     if c["reference"] and "reference" not in errors:
-        taken = db.session.scalar(select(Learner.id).where(
-            Learner.branch_id == branch_id, Learner.reference == c["reference"],
-            Learner.id != (existing.id if existing is not None else -1)))
+        if known is not None:
+            taken = known.references.get(c["reference"])
+            taken = None if existing is not None and taken == existing.id else taken
+        else:
+            taken = db.session.scalar(select(Learner.id).where(
+                Learner.branch_id == branch_id, Learner.reference == c["reference"],
+                Learner.id != (existing.id if existing is not None else -1)))
         if taken is not None:
             errors["reference"] = [f"Another learner of this branch has the reference {c['reference']} "
                                    f"(learner {taken}): enter a different one"]
@@ -157,10 +199,12 @@ class PossibleDuplicate(Conflict):
         self.matches = matches
 
 
-def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_duplicate: bool = False) -> Learner:
+def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_duplicate: bool = False,
+                   known: Optional[BranchFacts] = None) -> Learner:
     """Record a learner. Unless ``not_duplicate``, refuses (PossibleDuplicate) one who matches learners
-    the actor can see: same name at the same workplace, or the same e-mail (merged records aside)."""
-    clean = _clean_learner(data, branch.id, None, actor)
+    the actor can see: same name at the same workplace, or the same e-mail (merged records aside). ``known``: the
+    branch's facts loaded once (:func:`branch_facts`), for many learners in a row."""
+    clean = _clean_learner(data, branch.id, None, actor, known)
     if not not_duplicate:
         matches = [m for m in possible_duplicates(name=clean.get("name") or "", workplace_id=clean.get("workplace_id"),
                                                   email=clean.get("email"), user=actor) if m.merged_into_id is None]
@@ -170,6 +214,8 @@ def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_d
     learner = Learner(branch_id=branch.id, created_by_id=created_by_id, **clean)
     db.session.add(learner)
     db.session.flush()
+    if known is not None and learner.reference:
+        known.references[learner.reference] = learner.id
     audit.record(db.session, "create", learner, summary=f"Recorded learner {learner.name}",
                  changes=audit.snapshot(learner, FIELDS))
     consent.follow_learner(learner, audit.snapshot(learner, FIELDS), actor=actor, created=True)
@@ -178,12 +224,23 @@ def create_learner(data: Mapping[str, Any], *, branch: Branch, actor=None, not_d
     return learner
 
 
-def update_learner(learner: Learner, data: Mapping[str, Any], *, version: Optional[int] = None, actor=None) -> dict:
+def check_learner(data: Mapping[str, Any], *, branch_id: int, existing: Optional[Learner] = None, actor=None,
+                  known: Optional[BranchFacts] = None) -> dict:
+    """The checks :func:`create_learner` (``existing`` None) or :func:`update_learner` run, with the same messages,
+    saving nothing: the clean fields, or ValidationFailed / Conflict. (An import's preview checks every row with it,
+    with the branch's facts loaded once: ``known``.)"""
+    if existing is not None and existing.erased_at is not None:
+        raise Conflict(ERASED)
+    return _clean_learner(data, branch_id, existing, actor, known)
+
+
+def update_learner(learner: Learner, data: Mapping[str, Any], *, version: Optional[int] = None, actor=None,
+                   known: Optional[BranchFacts] = None) -> dict:
     if version is not None and int(version) != learner.version:
         raise Conflict("This learner was changed by someone else. Reload it and try again.")
     if learner.erased_at is not None:
         raise Conflict(ERASED)
-    clean = _clean_learner(data, learner.branch_id, learner, actor)
+    clean = _clean_learner(data, learner.branch_id, learner, actor, known)
     changes = audit.apply_changes(learner, clean, FIELDS)
     if changes:
         db.session.flush()
@@ -486,6 +543,87 @@ def change_enrolment_status(enrolment: Enrolment, status: str, data: Optional[Ma
         else:
             timeline.add(db.session, learner, "edited", f"{enrolment.course.title}: dates changed")
     return changes
+
+
+# --- enrolment history (imports) --------------------------------------------------------------------
+
+HISTORY_FIELDS = ("course_id", "status", "referred_on", "started_on", "completed_on", "achieved_on", "withdrawn_on",
+                  "withdrawal_reason")
+HISTORY_DATES = ("referred_on", "started_on", "completed_on", "achieved_on", "withdrawn_on")
+#: a break in learning needs a planned return, which is not history: record it on the learner's page
+HISTORY_STATUSES = tuple(s for s in rules.STATUSES if s != "break_in_learning")
+
+
+def check_enrolment_history(learner: Optional[Learner], data: Mapping[str, Any], *,
+                            consent_on: Optional[date] = None) -> tuple[dict[str, Any], Course]:
+    """The checks :func:`record_enrolment_history` runs, with the same messages, saving nothing: (the enrolment's
+    values, its course), or ValidationFailed. ``learner`` None is a learner about to be recorded, who consented
+    on ``consent_on`` (an import's preview)."""
+    if learner is not None:
+        _needs_consent(learner, "recording their enrolments")
+        consent_on = learner.consent_on
+    elif not consent_on:
+        raise ValidationFailed("The learner has not consented", {"learner_id": [
+            "Record the learner's consent (its date and what it covers) before recording their enrolments"]})
+    errors: dict[str, list[str]] = {}
+    unknown = set(data) - set(HISTORY_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown fields", {f: ["This field is not part of an enrolment"] for f in sorted(unknown)})
+    status = data.get("status")
+    if status not in HISTORY_STATUSES:
+        errors["status"] = ["Choose a status: " + ", ".join(HISTORY_STATUSES)]
+    course_id = v.ident(data, errors, "course_id", "Choose a course from the catalogue")
+    course = db.session.get(Course, course_id) if course_id and "course_id" not in errors else None
+    if course_id and "course_id" not in errors and course is None:
+        errors["course_id"] = ["Choose a course from the catalogue"]
+    dates = _dates(data, errors, HISTORY_DATES, _Consented(consent_on))
+    reason = v.text(data, errors, "withdrawal_reason", "why the learner withdrew", 2000)
+    if "status" not in errors:
+        sent = [f for f in (*HISTORY_DATES, "withdrawal_reason")
+                if (dates.get(f) if f != "withdrawal_reason" else reason) is not None]
+        for f, message in rules.out_of_place(status, sent).items():
+            errors.setdefault(f, [message])
+        _raise("Check the enrolment", errors, rules.transition_problems(None, status, dates, withdrawal_reason=reason))
+    _raise("Check the enrolment", errors, {})
+    values = {"course_id": course.id, "status": status, "withdrawal_reason": reason,
+              **{f: dates.get(f) for f in HISTORY_DATES}}
+    return values, course
+
+
+class _Consented:
+    """What the date checks read of a learner: when they consented."""
+
+    def __init__(self, consent_on: Optional[date]):
+        self.consent_on = consent_on
+
+
+def record_enrolment_history(learner: Learner, data: Mapping[str, Any], *, existing: Optional[Enrolment] = None,
+                             actor=None) -> tuple[Enrolment, dict]:
+    """Record an enrolment as it already stands (an import of a branch's records): at any status but a break,
+    with the dates that status needs, in order (referred, started, then completed, achieved or withdrawn), none
+    in the future and none before the learner's consent. Unlike :func:`enrol` and
+    :func:`change_enrolment_status` it is not walked through today's status flow: a course completed in 2024
+    is recorded as completed. ``existing`` (the learner's enrolment on the same course) is brought up to date
+    instead of a new one being made. Returns (the enrolment, the changes: {} when nothing changed)."""
+    values, course = check_enrolment_history(learner, data)
+    if existing is not None:
+        if existing.learner_id != learner.id:
+            raise ValidationFailed("Check the enrolment", {"course_id": ["This enrolment is another learner's"]})
+        changes = audit.apply_changes(existing, values, HISTORY_FIELDS)
+        if changes:
+            db.session.flush()
+            audit.record(db.session, "update", existing, changes=changes,
+                         summary=f"Enrolment of {learner.name} on {course.title} brought up to date from an import")
+            timeline.add(db.session, learner, "enrolment",
+                         f"{course.title}: recorded as {ENROLMENT_STATUSES[values['status']].lower()} (import)")
+        return existing, changes
+    e = Enrolment(learner_id=learner.id, **values)
+    db.session.add(e)
+    db.session.flush()
+    audit.record(db.session, "create", e, summary=f"Enrolment of {learner.name} on {course.title} (import)",
+                 changes=audit.snapshot(e, HISTORY_FIELDS))
+    timeline.add(db.session, learner, "enrolment", f"{course.title}: {ENROLMENT_STATUSES[values['status']]} (import)")
+    return e, audit.snapshot(e, HISTORY_FIELDS)
 
 
 # --- contacts and follow-ups ----------------------------------------------------------------------

@@ -107,7 +107,7 @@ def _clean(data: Mapping[str, Any], branch_id: int, existing: Optional[Rep]) -> 
 
 
 def create_rep(data: Mapping[str, Any], *, branch: Branch) -> Rep:
-    clean = _clean(data, branch.id, None)
+    clean = check_rep(data, branch_id=branch.id)
     rep = Rep(branch_id=branch.id, **clean)
     db.session.add(rep)
     db.session.flush()
@@ -116,17 +116,26 @@ def create_rep(data: Mapping[str, Any], *, branch: Branch) -> Rep:
     return rep
 
 
-def update_rep(rep: Rep, data: Mapping[str, Any], *, version: Optional[int] = None, actor=None) -> dict:
-    if version is not None and int(version) != rep.version:
-        raise Conflict("This ULR appointment was changed by someone else. Reload it and try again.")
-    if rep.erased_at is not None:
+def check_rep(data: Mapping[str, Any], *, branch_id: int, existing: Optional[Rep] = None, actor=None) -> dict:
+    """The checks :func:`create_rep` (``existing`` None) or :func:`update_rep` run, with the same messages, saving
+    nothing: the clean fields, or ValidationFailed / Conflict. (An import's preview checks every row with it.)"""
+    if existing is None:
+        return _clean(data, branch_id, None)
+    if existing.erased_at is not None:
         raise Conflict(ERASED)
-    new_notice = v.day(data, {}, "will_train_notice_on", "") if "will_train_notice_on" in data else rep.will_train_notice_on
-    if (rep.will_train_notice_on and new_notice != rep.will_train_notice_on
+    new_notice = (v.day(data, {}, "will_train_notice_on", "") if "will_train_notice_on" in data
+                  else existing.will_train_notice_on)
+    if (existing.will_train_notice_on and new_notice != existing.will_train_notice_on
             and not (actor is not None and actor.role == "admin")):
         raise ValidationFailed("Check the ULR's details", {"will_train_notice_on": [
             rules.ONE_NOTICE_RULE + " If the date was entered wrongly, ask an administrator to correct it."]})
-    clean = _clean(data, rep.branch_id, rep)
+    return _clean(data, existing.branch_id, existing)
+
+
+def update_rep(rep: Rep, data: Mapping[str, Any], *, version: Optional[int] = None, actor=None) -> dict:
+    if version is not None and int(version) != rep.version:
+        raise Conflict("This ULR appointment was changed by someone else. Reload it and try again.")
+    clean = check_rep(data, branch_id=rep.branch_id, existing=rep, actor=actor)
     changes = audit.apply_changes(rep, clean, FIELDS)
     if changes:
         db.session.flush()
