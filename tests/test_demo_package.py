@@ -68,7 +68,7 @@ EXPECTED_COUNTS = {
     "user_account": 15,
     "workplace": 380,
 }
-EXPECTED_SHA256 = "e9f9bce98d2f7c3f4252dc101a80a44b0fcc0aa81a41c28ba8f4e30d8ed1f346"  # issues 14 and 15: consents, surveys, imports
+EXPECTED_SHA256 = "a99e2a2f1e579f8a2851bfb7e2826b9a439150642f934b0779b088d503337d33"  # issues 14 and 15: consents, surveys, imports
 
 #: the national path, on the national-style file of tests/test_demo.py (write_fake_national)
 EXPECTED_NATIONAL_COUNTS = {
@@ -104,7 +104,7 @@ EXPECTED_NATIONAL_COUNTS = {
     "user_account": 12,
     "workplace": 58,
 }
-EXPECTED_NATIONAL_SHA256 = "df2a638762e348b8c9de21ab8b8ff74b0d751bc7ecb5c2da0bebf88c11b932b1"  # issues 14 and 15: consents, surveys, imports
+EXPECTED_NATIONAL_SHA256 = "28282c2ec26d322a07d93698a631634c72d7d609f8b6ebd1cbe60651aa45059c"  # issues 14 and 15: consents, surveys, imports
 
 
 def _plain(value):

@@ -276,6 +276,14 @@ def retention_command(dry_run, apply, as_of) -> None:
     if result.lines:
         click.echo("")
     click.echo(result.report())
+    # uploaded spreadsheets never imported (personal data in the instance folder): deleted after 30 days
+    from .imports import services as import_services
+
+    stale = import_services.forget_unimported_files(today, apply=apply)
+    db.session.commit() if apply else db.session.rollback()
+    if stale:
+        click.echo(f"Uploaded import files not imported within {import_services.UNIMPORTED_FILE_DAYS} days: {len(stale)} "
+                   + ("deleted." if apply else "would be deleted (" + ", ".join(f"import {r.id}" for r in stale) + ")."))
     if dry_run:
         click.echo("Dry run: nothing was changed.")
 

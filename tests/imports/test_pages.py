@@ -214,3 +214,42 @@ def test_an_import_that_cannot_finish_keeps_nothing_and_says_so(app, world, logi
     assert "The uploaded file is no longer kept: upload it again." in page and "Nothing was imported" in page
     db.session.expire_all()
     assert db.session.get(ImportRun, run_id).status == "failed" and _count(Rep) == 0
+
+
+def test_a_file_checked_but_never_imported_is_deleted_by_retention_after_30_days(app, world, login_as, runner):
+    """The uploaded spreadsheet (personal data) stays in the instance folder only until it is imported; one checked
+    and left is deleted by `flask retention --apply` 30 days after its upload, and its run can no longer be
+    imported. A newer one is kept; --dry-run lists and keeps."""
+    from datetime import date, datetime, timedelta, timezone
+
+    c = login_as("convenor_a1")
+    branch_id = world.branches.a1.id
+    old_id = _run_id(_upload(c, branch_id, "reps", "old.csv", csv_bytes(REP_HEADER, _rep_rows(world))))
+    core_jobs.wait_for_threads(120)
+    new_id = _run_id(_upload(c, branch_id, "reps", "new.csv", csv_bytes(REP_HEADER, _rep_rows(world, 3))))
+    core_jobs.wait_for_threads(120)
+    db.session.expire_all()
+    old, new = db.session.get(ImportRun, old_id), db.session.get(ImportRun, new_id)
+    assert old.status == "checked" and new.status == "checked" and len(_kept_files()) == 2
+    today = date(2026, 12, 7)
+    old.created_at = datetime(2026, 11, 6, 23, 0, tzinfo=timezone.utc)   # 31 days before
+    new.created_at = datetime(2026, 11, 8, 9, 0, tzinfo=timezone.utc)    # 29 days before
+    db.session.commit()
+    out = runner.invoke(args=["retention", "--dry-run", "--date", today.isoformat()])
+    assert out.exit_code == 0, out.output
+    assert f"not imported within 30 days: 1 would be deleted (import {old_id})" in out.output
+    assert len(_kept_files()) == 2
+    out = runner.invoke(args=["retention", "--apply", "--date", today.isoformat()])
+    assert out.exit_code == 0, out.output
+    assert "not imported within 30 days: 1 deleted." in out.output
+    db.session.expire_all()
+    old, new = db.session.get(ImportRun, old_id), db.session.get(ImportRun, new_id)
+    assert (old.status, old.stored_as) == ("expired", None) and new.status == "checked" and new.stored_as
+    assert len(_kept_files()) == 1
+    page = c.get(f"/branches/{branch_id}/imports/{old_id}").get_data(as_text=True)
+    assert "Not imported within 30 days: the file was deleted" in page
+    response = c.post(f"/branches/{branch_id}/imports/{old_id}/confirm",
+                      data={"csrf_token": c.token(f"/branches/{branch_id}/imports/{old_id}")})
+    assert response.status_code in (302, 409)
+    db.session.expire_all()
+    assert db.session.get(ImportRun, old_id).status == "expired" and _count(Rep) == 0

@@ -20,6 +20,7 @@ RUN_STATUSES = {
     "done": "Imported",
     "refused": "Not imported: problems found",
     "failed": "Failed",
+    "expired": "Not imported within 30 days: the file was deleted",
 }
 #: a run whose file may still be imported
 OPEN_STATUSES = frozenset({"checking", "checked", "importing"})

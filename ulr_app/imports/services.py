@@ -542,6 +542,30 @@ def record_cli_run(kind: str, filename: str, branch: Branch, outcome: Outcome) -
                  changes={"rows": (None, outcome.rows), **{k: (None, n) for k, n in outcome.counts.items()}})
 
 
+#: an uploaded file not imported is deleted this many days after its upload (``flask retention``)
+UNIMPORTED_FILE_DAYS = 30
+
+
+def forget_unimported_files(today, *, apply: bool) -> list[ImportRun]:
+    """The import runs whose uploaded file (personal data, kept in the instance folder until it is imported)
+    is still on disk :data:`UNIMPORTED_FILE_DAYS` days after the upload; with ``apply``, each file is deleted
+    and a run still waiting to be imported is marked ``expired`` (it can no longer be imported). Flushes,
+    never commits."""
+    from datetime import datetime, time, timedelta, timezone
+
+    before = datetime.combine(today - timedelta(days=UNIMPORTED_FILE_DAYS), time.min, tzinfo=timezone.utc)
+    runs = list(db.session.scalars(select(ImportRun).where(
+        ImportRun.stored_as.is_not(None), ImportRun.created_at < before,
+        ImportRun.status.not_in(("checking", "importing"))).order_by(ImportRun.id)))
+    if apply:
+        for run in runs:
+            _forget_file(run)
+            if run.status == "checked":
+                run.status = "expired"
+        db.session.flush()
+    return runs
+
+
 def _forget_file(run: ImportRun) -> None:
     if run.stored_as:
         try:

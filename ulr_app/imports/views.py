@@ -31,7 +31,7 @@ bp = Blueprint("imports", __name__)
 IMPORTERS = (ADMIN, REGIONAL_ORGANISER, BRANCH_CONVENOR)
 STATUS_TAGS = {"checking": "govuk-tag--blue", "checked": "govuk-tag--green", "problems": "govuk-tag--red",
                "importing": "govuk-tag--blue", "done": "govuk-tag--green", "refused": "govuk-tag--red",
-               "failed": "govuk-tag--red"}
+               "failed": "govuk-tag--red", "expired": "govuk-tag--grey"}
 #: problems shown on the page (all of them are in the report file)
 SHOWN_PROBLEMS = 500
 
