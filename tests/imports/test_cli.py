@@ -70,3 +70,34 @@ def test_bad_file_lists_every_problem_and_saves_nothing(app, world, runner, tmp_
     assert "Row 4, column employer_id: Choose one of the employers this branch deals with" in out
     assert "Row 4, column signed_on: This date cannot be in the future" in out
     assert _count(Agreement) == 0
+
+
+def test_an_import_stopped_half_way_leaves_the_database_as_it_was(app, world, runner, tmp_path, monkeypatch):
+    """Issue 13 item 7: the import is one transaction; a run that dies after some learners (and their consents,
+    enrolments, audit and timeline entries) were written leaves every table as it was."""
+    from ulr_app.learners import services as learner_services
+
+    load_courses()
+    db.session.commit()
+    rows = [(f"K-{i}", f"Kim Number {i}", "101309", "", "site", "member", "2024-02-01", "records and contact",
+             "Return to Learn", "completed", "2024-03-01", "2024-05-01", "") for i in range(1, 41)]
+    path = tmp_path / "learners.csv"
+    path.write_bytes(csv_bytes(LEARNER_HEADER, rows))
+    tables = list(db.metadata.sorted_tables)
+    before = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in tables}
+    made = []
+    real = learner_services.create_learner
+
+    def create_then_die(*args, **kwargs):
+        made.append(1)
+        if len(made) > 25:  # 25 learners, their consents, enrolments, audit and timeline entries are written
+            raise RuntimeError("killed half-way")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(learner_services, "create_learner", create_then_die)
+    result = runner.invoke(args=["import", "learners", str(path), "--branch-id", str(world.branches.a1.id)])
+    assert result.exit_code != 0 and isinstance(result.exception, RuntimeError)
+    assert len(made) == 26
+    db.session.rollback()
+    after = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in tables}
+    assert after == before
