@@ -477,7 +477,7 @@ def enrolment_item(e: Enrolment, today: Optional[date] = None, progressions: Opt
 def list_enrolments() -> Any:
     filters = query_filters(ENROLMENTS.filters)
     page, per_page = pagination()
-    stmt = visible(select(Enrolment), _actor())
+    stmt = queries.visible_enrolments(_actor())
     for name in ("learner_id", "status", "course_id"):
         if filters.get(name):
             stmt = stmt.where(getattr(Enrolment, name) == filters[name])

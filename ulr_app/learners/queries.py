@@ -68,6 +68,16 @@ def _enrolments(user):
     return Enrolment.learner_id.in_(_learner_ids(user))
 
 
+def visible_enrolments(user):
+    """``visible(select(Enrolment), user)`` written for a list ordered by id: the learner ids of the scope are
+    found once and become an index condition on ``enrolment.learner_id`` (core/query_shapes.py). The
+    semi-join ``visible`` writes walked the enrolments in id order probing each one's learner: 194,000 probes
+    for a national region's first 500 (280 ms -> 110 ms; issue 13)."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.role == ADMIN:
+        return visible(select(Enrolment), user)
+    return select(Enrolment).where(in_subquery(Enrolment.learner_id, _learner_ids(user)))
+
+
 @scope_rule(Course)
 def _courses(user):
     return true()  # the catalogue is reference data every signed-in user may read
