@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
 from flask import current_app
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from ..core import audit, timeline
 from ..core import validation as v
+from ..core.files import remove_on_rollback
 from ..core.errors import Conflict, ValidationFailed
 from ..core.models import utcnow
 from ..extensions import db
@@ -390,7 +390,7 @@ def _store(agreement: Agreement, kind: str, content: bytes, *, original_name: Op
     relative = Path("agreements") / str(agreement.id) / f"{kind}-{number}-{digest[:12]}.pdf"
     target = Path(current_app.instance_path) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_on_rollback(target)  # a failure from here on (or a later one in the request) leaves no file behind
+    remove_on_rollback(target)  # a failure from here on (or a later one in the request) leaves no file behind
     target.write_bytes(content)
     from flask_login import current_user
 
@@ -401,28 +401,6 @@ def _store(agreement: Agreement, kind: str, content: bytes, *, original_name: Op
     agreement.last_activity_at = utcnow()
     db.session.flush()
     return document
-
-
-_WRITTEN = "agreements_written_files"
-
-
-def _remove_on_rollback(path: Path) -> None:
-    """Delete ``path`` if the transaction that wrote it rolls back (kept once it commits)."""
-    db.session().info.setdefault(_WRITTEN, []).append(path)
-
-
-@event.listens_for(Session, "after_commit")
-def _keep_written_files(session: Session) -> None:
-    session.info.pop(_WRITTEN, None)
-
-
-@event.listens_for(Session, "after_rollback")
-def _remove_written_files(session: Session) -> None:
-    for path in session.info.pop(_WRITTEN, []):
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:  # pragma: no cover - logged, not fatal
-            current_app.logger.warning("Could not delete the agreement file %s", path)
 
 
 def record_generated(agreement: Agreement, pdf: bytes, *, clause_set: str, flagged: list,

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from flask import current_app
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from ..agreements.models import Agreement
 from ..core import audit
+from ..core.files import remove_on_commit, remove_on_rollback
 from ..core.errors import Conflict, ValidationFailed
 from ..core.permissions import ADMIN, BRANCH_CONVENOR, REGIONAL_ORGANISER, visible
 from ..core.validation import db_id
@@ -321,7 +321,7 @@ def add_document(employer: Employer, code: str, content: bytes, filename: Any, *
     relative = Path(FOLDER) / str(employer.id) / f"{code}-{secrets.token_hex(8)}-{digest[:12]}.{extension}"
     target = Path(current_app.instance_path) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    _on_rollback(target)  # registered first, so a failure from here on leaves nothing behind
+    remove_on_rollback(target)  # registered first, so a failure from here on leaves nothing behind
     try:
         target.write_bytes(content)
     except OSError:
@@ -387,7 +387,7 @@ def remove_evidence(evidence: GoAwardEvidence) -> None:
     if evidence.kind == "document":
         changes.update({"original_name": (evidence.original_name, None), "sha256": (evidence.sha256, None)})
         try:
-            _on_commit(evidence_path(evidence))
+            remove_on_commit(evidence_path(evidence))
         except FileNotFoundError:
             pass
     else:
@@ -398,37 +398,3 @@ def remove_evidence(evidence: GoAwardEvidence) -> None:
                  changes=changes)
     db.session.delete(evidence)
     db.session.flush()
-
-
-# --- files follow the transaction ------------------------------------------------------------
-
-_ON_COMMIT = "goaward_delete_on_commit"
-_ON_ROLLBACK = "goaward_delete_on_rollback"
-
-
-def _on_commit(path: Path) -> None:
-    db.session().info.setdefault(_ON_COMMIT, []).append(path)
-
-
-def _on_rollback(path: Path) -> None:
-    db.session().info.setdefault(_ON_ROLLBACK, []).append(path)
-
-
-def _unlink(paths: list[Path]) -> None:
-    for path in paths:
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:  # pragma: no cover - a file we cannot delete is logged, not fatal
-            current_app.logger.warning("Could not delete Go Award evidence file %s", path)
-
-
-@event.listens_for(Session, "after_commit")
-def _files_follow_transaction(session: Session) -> None:
-    session.info.pop(_ON_ROLLBACK, None)  # the new files are kept with their rows
-    _unlink(session.info.pop(_ON_COMMIT, []))
-
-
-@event.listens_for(Session, "after_rollback")
-def _files_roll_back(session: Session) -> None:
-    session.info.pop(_ON_COMMIT, None)  # the removed rows are back: keep their files
-    _unlink(session.info.pop(_ON_ROLLBACK, []))

@@ -25,6 +25,7 @@ from ..agreements.api import AGREEMENTS, NESTED
 from ..agreements.models import STATUSES as AGREEMENT_STATUSES
 from ..agreements.models import Agreement
 from ..core import audit
+from ..core.files import remove_on_rollback
 from ..core.errors import Conflict, ServiceError, ValidationFailed
 from ..core.jobs import enqueue
 from ..core.models import utcnow
@@ -462,7 +463,7 @@ def start_run(kind: str, filename: Any, content: bytes, branch: Branch, user) ->
     relative = Path("imports") / f"{run.id}-{digest[:16]}.{fmt}"
     target = Path(current_app.instance_path) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_on_rollback(target)
+    remove_on_rollback(target)
     target.write_bytes(content)
     run.stored_as = str(relative)
     job = enqueue(db.session, "import_check", {"run_id": run.id, "user_id": user.id},
@@ -573,34 +574,6 @@ def _forget_file(run: ImportRun) -> None:
         except (FileNotFoundError, OSError):
             pass
         run.stored_as = None
-
-
-_WRITTEN = "imports_written_files"
-
-
-def _remove_on_rollback(path: Path) -> None:
-    """Delete ``path`` if the transaction that kept it rolls back: a refused upload leaves no file behind."""
-    db.session().info.setdefault(_WRITTEN, []).append(path)
-
-
-def _install_file_cleanup() -> None:
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
-    @event.listens_for(Session, "after_commit")
-    def _keep(session: Session) -> None:
-        session.info.pop(_WRITTEN, None)
-
-    @event.listens_for(Session, "after_rollback")
-    def _remove(session: Session) -> None:
-        for path in session.info.pop(_WRITTEN, []):
-            try:
-                path.unlink(missing_ok=True)
-            except OSError:  # pragma: no cover - logged, not fatal
-                current_app.logger.warning("Could not delete the uploaded file %s", path)
-
-
-_install_file_cleanup()
 
 
 def analyse() -> None:

@@ -161,6 +161,14 @@ def refusal_deadlines(stmt, today: date) -> list[tuple[date, int]]:
     return sorted(out)
 
 
+def requests_by_id(ids) -> list[TimeOffRequest]:
+    """The requests of ``ids`` by id, with their ULR, the ULR's workplace and their own workplace loaded
+    (``state`` and the lists read them): no query per request."""
+    return list(db.session.scalars(select(TimeOffRequest).options(
+        selectinload(TimeOffRequest.rep).selectinload(Rep.workplace), selectinload(TimeOffRequest.workplace))
+        .where(TimeOffRequest.id.in_(list(ids))).order_by(TimeOffRequest.id)))
+
+
 def open_refusal_deadlines(user, today: date | None = None) -> list[tuple[date, int]]:
     """(tribunal deadline, request id) of every open refusal the user may see, nearest deadline first: enough
     to count them and to pick the ones a page shows."""
@@ -175,11 +183,7 @@ def open_refusals(user, today: date | None = None, *, limit: int | None = None
     chosen = [ident for _last, ident in open_refusal_deadlines(user, today)[:limit]]
     if not chosen:
         return []
-    # The ULR's workplace is loaded with them (the ULR's state reads it): no query per refusal.
-    rows = db.session.scalars(select(TimeOffRequest).options(
-        selectinload(TimeOffRequest.rep).selectinload(Rep.workplace), selectinload(TimeOffRequest.workplace))
-        .where(TimeOffRequest.id.in_(chosen))).all()
-    out = [(r, state(r, today=today)) for r in rows]
+    out = [(r, state(r, today=today)) for r in requests_by_id(chosen)]
     return sorted(out, key=lambda pair: (pair[1].deadline.last_day, pair[0].id))
 
 

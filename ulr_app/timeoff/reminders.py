@@ -7,11 +7,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..core.reminders import Notice
-from ..extensions import db
-from ..reps.models import Rep
 from . import queries, rules
 from .models import KINDS, TimeOffRequest
 
@@ -30,11 +27,8 @@ def tribunal_deadline_reminders(today: date, branch_ids=None) -> list[Notice]:
             if last <= today + timedelta(days=DAYS)}
     if not near:
         return []
-    rows = db.session.scalars(select(TimeOffRequest).options(  # the ULR's workplace too: their state reads it
-        selectinload(TimeOffRequest.rep).selectinload(Rep.workplace), selectinload(TimeOffRequest.workplace))
-        .where(TimeOffRequest.id.in_(near)).order_by(TimeOffRequest.id)).all()
     out = []
-    for request in rows:
+    for request in queries.requests_by_id(near):
         deadline = queries.state(request, today=today).tribunal_deadline
         if deadline is None or not today <= deadline <= today + timedelta(days=DAYS):
             continue
