@@ -134,3 +134,39 @@ def test_statements_do_not_grow(world, count_queries):
         got = cover(world.users.convenor_a1)
     assert got["agreements"]["silent"] == 11 and got["schools"] == 11
     assert small.count == big.count
+
+
+@pytest.mark.parametrize("key, scope, as_of", [
+    ("organiser_a", "region_a", "2026-12-07"),
+    ("organiser_a", "region_a", "2026-05-31"),
+    ("organiser_b", "region_b", "2026-12-07"),
+    ("convenor_a2", "branch_a2", "2026-12-07"),
+    ("convenor_a1", None, "2026-12-07"),
+    ("admin", None, "2026-12-07"),
+])
+def test_the_home_page_headline_counts_as_the_report_does(world, scene, count_queries, key, scope, as_of):
+    """The organiser's home page shows a few coverage figures from one statement: each is the report's."""
+    where = {"region_a": {"region_id": world.regions.a.id}, "region_b": {"region_id": world.regions.b.id},
+             "branch_a2": {"region_id": world.regions.a.id, "branch_id": world.branches.a2.id}}.get(scope, {})
+    user = getattr(world.users, key)
+    user.role  # the user's row, loaded before counting
+    with count_queries() as counted:
+        headline = figures.schools_coverage_headline(user, as_of=h.d(as_of), **where)
+    full = cover(user, as_of=h.d(as_of), **where)
+    assert headline == {"as_of": full["as_of"], "agreements": full["agreements"], "schools": full["schools"],
+                        "schools_with_ulr": full["schools_with_ulr"]}
+    assert counted.count == 1
+
+
+def test_the_organisers_home_page_shows_the_reports_figures(world, scene, login_as):
+    from datetime import date
+    import re
+
+    full = figures.schools_coverage(world.users.organiser_a, region_id=world.regions.a.id, as_of=date.today())
+    page = login_as("organiser_a").get("/").get_data(as_text=True)
+    section = page[page.index('id="schools-coverage-headline"'):]
+    numbers = re.findall(r'app-card__number">([^<]+)<', section)[:3]
+    a = full["agreements"]
+    assert numbers == [str(a["silent_without_school_activity"]), str(full["schools"] - full["schools_with_ulr"]),
+                       f'{a["included"]} / {a["excluded"]} / {a["silent"]}']
+    assert f'of {full["schools"]} schools with no ULR in post' in section

@@ -52,8 +52,9 @@ def index():
             visible(select(TimeOffRequest.id), current_user).where(TimeOffRequest.status == "submitted").subquery()))
     coverage = None
     if current_user.role == REGIONAL_ORGANISER and current_user.region_id:
-
-        coverage = report_figures.schools_coverage(current_user, region_id=current_user.region_id, as_of=today)
+        # only the figures the page shows (the report has the rest): 13 statements and ~150 ms -> one
+        coverage = report_figures.schools_coverage_headline(current_user, region_id=current_user.region_id,
+                                                            as_of=today)
     learners: dict = {}
     if current_user.role == LEARNING_REP:
         time_off["caseload"] = timeoff_queries.caseload(current_user, today)

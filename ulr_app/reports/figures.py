@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import Date, Select, and_, case, cast, exists, false, func, literal, or_, select, true, union_all
+from sqlalchemy import Date, Select, String, and_, case, cast, exists, false, func, literal, or_, select, true, union_all
 from werkzeug.exceptions import NotFound
 
 from ..agreements import rules as agreement_rules
@@ -466,6 +466,30 @@ def schools_coverage(user, *, region_id: Optional[int] = None, branch_id: Option
     }
 
 
+def schools_coverage_headline(user, *, region_id: Optional[int] = None, branch_id: Optional[int] = None,
+                              as_of: date) -> dict[str, Any]:
+    """The few schools-coverage figures an organiser's home page shows, each counted exactly as
+    :func:`schools_coverage` counts it, in one statement: agreements in force by schools scope (and
+    those silent with no school activity), the counted schools and those with a ULR in post. The
+    home page left out the report's costliest figures (learners from schools, covered schools,
+    time off) and still ran all 13 of its statements (issue 13)."""
+    args = (user, region_id, branch_id, as_of)
+
+    def count_of(stmt: Select) -> Any:
+        return select(func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
+
+    with_ulr = exists(select(Rep.id).where(Rep.workplace_id == Workplace.id, _in_post(as_of)))
+    columns = {scope: count_of(_agreements_in_force(*args).with_only_columns(Agreement.id)
+                               .where(Agreement.schools_scope == scope)) for scope in SCHOOLS_SCOPES}
+    columns["silent_without_school_activity"] = count_of(_silent_without_activity(*args).with_only_columns(Agreement.id))
+    columns["schools"] = count_of(_counted_schools(*args).with_only_columns(Workplace.id))
+    columns["schools_with_ulr"] = count_of(_counted_schools(*args).with_only_columns(Workplace.id).where(with_ulr))
+    row = db.session.execute(select(*(c.label(name) for name, c in columns.items()))).one()._mapping
+    agreements = {name: int(row[name]) for name in (*SCHOOLS_SCOPES, "silent_without_school_activity")}
+    return {"as_of": as_of.isoformat(), "agreements": agreements, "schools": int(row["schools"]),
+            "schools_with_ulr": int(row["schools_with_ulr"])}
+
+
 # --- time-off monitoring ----------------------------------------------------------------------
 
 def _last_sunday(year: int, month: int) -> date:
@@ -508,53 +532,64 @@ def time_off(user, *, region_id: Optional[int] = None, branch_id: Optional[int] 
     (enough, short, not known: timeoff.rules.notice_ok with the app's notice settings); and the
     refusals still open (no tribunal claim, deadline not passed on ``today``), nearest deadline first."""
     today = today or date.today()
-    r = _time_off_requests(user, region_id, branch_id, start, end).order_by(None).subquery()
-
-    def grouped(column: Any, labels: dict[str, str], *where: Any) -> dict[str, int]:
-        found = dict(db.session.execute(select(column, func.count()).where(*where).group_by(column)).all())
-        return {k: found.get(k, 0) for k in labels}
-
+    # One statement for every count: the requests are found once (a CTE), then counted by each grouping
+    # (UNION ALL of small GROUP BYs over it, the shape of the equality report); a statement per grouping
+    # found them eight times (issue 13). Each part's row: (part, key, employer name, count, decided, refused).
+    r = _time_off_requests(user, region_id, branch_id, start, end).order_by(None).cte("counted")
     decided = func.coalesce(func.sum(case((r.c.status.in_(DECIDED), 1), else_=0)), 0)
     refused = func.coalesce(func.sum(case((r.c.status == "refused", 1), else_=0)), 0)
-    by_employer = [{"employer_id": i, "employer_name": name, **_rates(int(d), int(x))}
-                   for i, name, d, x in db.session.execute(
-                       select(Employer.id, Employer.name, decided, refused)
-                       .join_from(r, Workplace, Workplace.id == r.c.workplace_id)
-                       .join(Employer, Employer.id == Workplace.employer_id)
-                       .group_by(Employer.id, Employer.name).order_by(Employer.name, Employer.id))]
-    kinds = {k: (int(d), int(x)) for k, d, x in db.session.execute(
-        select(Workplace.kind, decided, refused).join_from(r, Workplace, Workplace.id == r.c.workplace_id)
-        .group_by(Workplace.kind))}
+    none = literal(0)
+
+    def part(name: str, key: Any, *where: Any, by: Any = None, label: Any = None, rates: bool = False) -> Select:
+        by = key if by is None else by
+        return (select(literal(name).label("part"), cast(key, String).label("key"),
+                       (label if label is not None else literal("")).label("label"), func.count().label("n"),
+                       (decided if rates else none).label("decided"), (refused if rates else none).label("refused"))
+                .select_from(r).where(*where).group_by(*(by if isinstance(by, tuple) else (by,))))
+
     s = timeoff_queries.settings()
     training = ("ulr_training", "learner_release")
     required = case((r.c.kind.in_(training), _plus_days(r.c.requested_on, s["training_days"])),
                     else_=_plus_days(r.c.requested_on, s["default_days"]))
     starts = _uk_date(r.c.starts_at, range(start.year - 1, end.year + 3))
-    unknown, ok, total = db.session.execute(select(
-        func.coalesce(func.sum(case((r.c.requested_on.is_(None), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(r.c.requested_on.is_not(None), starts >= required), 1), else_=0)), 0),
-        func.count())).one()
-    rows = db.session.execute(select(r.c.id, r.c.kind, r.c.decided_on, r.c.acas_ec_started_on, r.c.acas_ec_certificate_on)
-                              .where(r.c.status.in_(tuple(timeoff_rules.REFUSALS)),
-                                     r.c.kind.in_(tuple(timeoff_rules.STATUTORY_KINDS)),
-                                     r.c.tribunal_claim_on.is_(None))).all()
-    open_refusals = []
-    for ident, kind, decided_on, ec_start, ec_cert in rows:  # the page's rows: deadlines, not counts
-        deadline = timeoff_rules.tribunal_deadline(kind=kind, failure_on=decided_on, commencement_on=s["commencement_on"],
-                                                   ec_started_on=ec_start, ec_certificate_on=ec_cert)
-        if deadline is not None and deadline.last_day >= today:
-            open_refusals.append((deadline.last_day, ident))
+    notice = case((r.c.requested_on.is_(None), "unknown"), (starts >= required, "given_ok"), else_="short")
+    parts = [
+        part("kind", r.c.kind), part("purpose", r.c.purpose), part("status", r.c.status),
+        part("refusal_reason", r.c.refusal_reason, r.c.refusal_reason.is_not(None)),
+        part("notice", notice),
+        part("employer", Employer.id, by=(Employer.id, Employer.name), label=Employer.name, rates=True)
+        .join(Workplace, Workplace.id == r.c.workplace_id).join(Employer, Employer.id == Workplace.employer_id),
+        part("workplace_kind", Workplace.kind, rates=True).join(Workplace, Workplace.id == r.c.workplace_id),
+    ]
+    found: dict[str, dict[str, tuple[str, int, int, int]]] = {}
+    for name, key, label, n, d, x in db.session.execute(union_all(*parts)).all():
+        found.setdefault(name, {})[key] = (label, int(n), int(d), int(x))
+
+    def grouped(name: str, labels: dict[str, str]) -> dict[str, int]:
+        return {k: found.get(name, {}).get(k, ("", 0))[1] for k in labels}
+
+    by_employer = sorted(({"employer_id": int(i), "employer_name": label, **_rates(d, x)}
+                          for i, (label, _n, d, x) in found.get("employer", {}).items()),
+                         key=lambda row: (row["employer_name"], row["employer_id"]))
+    kinds = {k: (d, x) for k, (_label, _n, d, x) in found.get("workplace_kind", {}).items()}
+    notices = grouped("notice", {"given_ok": "", "short": "", "unknown": ""})
+    total = sum(notices.values())
+    # the open refusals: five columns of those whose deadline may be ahead, the rule applied in Python
+    # (timeoff.queries.refusal_deadlines, as the home pages do), not every refusal's worked-out steps
+    open_refusals = timeoff_queries.refusal_deadlines(
+        _time_off_requests(user, region_id, branch_id, start, end).with_only_columns(TimeOffRequest.id).order_by(None),
+        today)
     return {
         "from": start.isoformat(), "to": end.isoformat(),
-        "requests": int(total),
-        "by_kind": grouped(r.c.kind, KINDS),
-        "by_purpose": grouped(r.c.purpose, PURPOSES),
-        "by_status": grouped(r.c.status, STATUSES),
-        "by_refusal_reason": grouped(r.c.refusal_reason, REFUSAL_REASONS, r.c.refusal_reason.is_not(None)),
+        "requests": total,
+        "by_kind": grouped("kind", KINDS),
+        "by_purpose": grouped("purpose", PURPOSES),
+        "by_status": grouped("status", STATUSES),
+        "by_refusal_reason": grouped("refusal_reason", REFUSAL_REASONS),
         "refusal_rate_by_employer": by_employer,
         "refusal_rate_by_workplace_kind": {k: _rates(*kinds.get(k, (0, 0))) for k in ("school", "service", "other")},
-        "notice": {"given_ok": int(ok), "short": int(total) - int(ok) - int(unknown), "unknown": int(unknown)},
-        "open_refusals": [{"id": i, "tribunal_deadline": d.isoformat()} for d, i in sorted(open_refusals)],
+        "notice": notices,
+        "open_refusals": [{"id": i, "tribunal_deadline": d.isoformat()} for d, i in open_refusals],
     }
 
 
