@@ -68,7 +68,7 @@ EXPECTED_COUNTS = {
     "user_account": 15,
     "workplace": 380,
 }
-EXPECTED_SHA256 = "a99e2a2f1e579f8a2851bfb7e2826b9a439150642f934b0779b088d503337d33"  # issues 14 and 15: consents, surveys, imports
+EXPECTED_SHA256 = "e1677a5b09b91820b955c17ead04fbc189275390b6f5725bc69c5b95cb0832dc"  # issues 14 and 15: consents, surveys, imports; issue 13: follow_up.branch_id
 
 #: the national path, on the national-style file of tests/test_demo.py (write_fake_national)
 EXPECTED_NATIONAL_COUNTS = {
@@ -104,7 +104,7 @@ EXPECTED_NATIONAL_COUNTS = {
     "user_account": 12,
     "workplace": 58,
 }
-EXPECTED_NATIONAL_SHA256 = "28282c2ec26d322a07d93698a631634c72d7d609f8b6ebd1cbe60651aa45059c"  # issues 14 and 15: consents, surveys, imports
+EXPECTED_NATIONAL_SHA256 = "c2c5a45920301cf911586f1c8e3af0ee61311eab20e1e3813ff7d2c13ccb5969"  # issues 14 and 15: consents, surveys, imports; issue 13: follow_up.branch_id
 
 
 def _plain(value):

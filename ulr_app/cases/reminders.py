@@ -38,8 +38,14 @@ def _due(today: date, branch_ids=None):
         open_cases = open_cases.where(Case.branch_id.in_(branch_ids))
         learner = learner.where(Learner.branch_id.in_(branch_ids))
     learners = FollowUp.case_id.is_(None) & FollowUp.learner_id.is_not(None) & learner.exists()
-    return (FollowUp.done_on.is_(None), FollowUp.due_on <= today + timedelta(days=DAYS),
-            or_(FollowUp.case_id.in_(open_cases), learners))
+    conditions = (FollowUp.done_on.is_(None), FollowUp.due_on <= today + timedelta(days=DAYS),
+                  or_(FollowUp.case_id.in_(open_cases), learners))
+    if branch_ids is not None:
+        # the follow-up's copy of its branch: an index condition (ix_follow_up_open_branch_due_on), so only the
+        # branches' own open follow-ups are read, not every one in the country (issue 13); the conditions
+        # above still check the case's or learner's own branch
+        conditions = (FollowUp.branch_id.in_(branch_ids), *conditions)
+    return conditions
 
 
 def _rows(today: date, conditions, limit=None) -> list[FollowUp]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, column, event, select, table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import Base, TimestampMixin
@@ -48,12 +48,20 @@ class FollowUp(TimestampMixin, Base):
     __tablename__ = "follow_up"
     # follow-ups not yet done, by due date: reminders and "What needs doing" (migration b8e1d4f7a2c9)
     __table_args__ = (Index("ix_follow_up_open_due_on", "due_on", "id", postgresql_where=text("done_on IS NULL"),
-                            sqlite_where=text("done_on IS NULL")),)
+                            sqlite_where=text("done_on IS NULL")),
+                      # a branch's (or a region's branches') follow-ups not yet done, by due date: the home pages'
+                      # "What needs doing" reads only its own branches' entries (migration d3e4f5a6b7c8, issue 13)
+                      Index("ix_follow_up_open_branch_due_on", "branch_id", "due_on", "id",
+                            postgresql_where=text("done_on IS NULL"), sqlite_where=text("done_on IS NULL")))
     __label__ = "follow-up"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
     learner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    #: a copy of the branch of its case or learner (set on insert by the listener below; neither ever moves
+    #: branch), so that a branch's follow-ups are found by an index instead of through every open follow-up
+    #: in the country. Reads still check the case's or learner's own branch: the copy only narrows.
+    branch_id: Mapped[Optional[int]] = mapped_column()
     title: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date] = mapped_column(index=True)
     done_on: Mapped[Optional[date]]
@@ -61,3 +69,15 @@ class FollowUp(TimestampMixin, Base):
 
     case: Mapped[Optional["Case"]] = relationship("Case")
     learner: Mapped[Optional["Learner"]] = relationship("Learner")
+
+
+@event.listens_for(FollowUp, "before_insert")
+def _copy_branch(_mapper, connection, target: FollowUp) -> None:
+    """A new follow-up takes the branch of its case, or else of its learner (their tables named, not
+    imported: cases and learners sit above this package)."""
+    if target.branch_id is not None:
+        return
+    owner, ident = ("case_record", target.case_id) if target.case_id is not None else ("learner", target.learner_id)
+    if ident is not None:
+        rows = table(owner, column("id"), column("branch_id"))
+        target.branch_id = connection.scalar(select(rows.c.branch_id).where(rows.c.id == ident))

@@ -845,7 +845,8 @@ class _Context:
                 for title, due in [(t, opened + timedelta(days=d)) for t, d in TEMPLATES.get(kind, ())]:
                     done = due < self.today and rng.random() < 0.7
                     self.w.add("follow_up", {
-                        "id": self.w.next_id("follow_up"), "case_id": cid, "learner_id": None, "title": title,
+                        "id": self.w.next_id("follow_up"), "case_id": cid, "learner_id": None, "branch_id": b.id,
+                        "title": title,
                         "due_on": due, "done_on": min(due, self.today) if done else None,
                         "done_by_id": owner_id if done else None, "created_at": _at(opened), "updated_at": _at(opened)})
 
