@@ -176,11 +176,24 @@ class Scale:
             .order_by(func.count().desc(), Enrolment.learner_id).limit(1))
         surname = db.session.scalar(select(Learner.name).where(Learner.branch_id == self.branch_id)
                                     .order_by(Learner.id).limit(1)) or "Smith"
-        project = db.session.scalars(select(Project).where(Project.region_id == self.region_id)
+        from ulr_app.organisation.models import Branch
+
+        region_branches = select(Branch.id).where(Branch.region_id == self.region_id)
+        # the organiser's own records: their region's busiest learner and a surname there (the biggest branch
+        # need not be in the region with the most learners: on the small demo it is not)
+        org_learner_id = db.session.scalar(
+            select(Enrolment.learner_id).join(Learner, Learner.id == Enrolment.learner_id)
+            .where(Learner.branch_id.in_(region_branches), Learner.merged_into_id.is_(None))
+            .group_by(Enrolment.learner_id).order_by(func.count().desc(), Enrolment.learner_id).limit(1))
+        org_surname = db.session.scalar(select(Learner.name).where(Learner.branch_id.in_(region_branches))
+                                        .order_by(Learner.id).limit(1)) or "Smith"
+        project = db.session.scalars(select(Project).where((Project.region_id == self.region_id)
+                                                           | Project.branch_id.in_(region_branches))
                                      .order_by(Project.id).limit(1)).first()
         employer_id = db.session.scalar(select(Employer.id).where(Employer.region_id == self.region_id)
                                         .where(Employer.kind == "local_authority").order_by(Employer.id).limit(1))
         return {"learner_id": learner_id, "surname": surname.split()[-1], "project_id": project.id if project else None,
+                "organiser_learner_id": org_learner_id, "organiser_surname": org_surname.split()[-1],
                 "employer_id": employer_id}
 
     def _sign_in(self, email: str):
@@ -210,15 +223,16 @@ class Scale:
         r = self.records
         rows = []
         for role in self.users:
+            own = "organiser_" if role == "organiser" else ""
             rows += [(role, "home page", "/"),
                      (role, "learner list", "/learners"),
-                     (role, "learner name search", f"/learners?q={r['surname']}"),
+                     (role, "learner name search", f"/learners?q={r[own + 'surname']}"),
                      (role, "agreement list", "/agreements"),
                      (role, "time-off list", "/time-off"),
                      (role, "case list", "/cases"),
                      (role, "workplace search", "/workplaces?q=primary")]
             if role in ("admin", "organiser", "convenor"):
-                rows.append((role, "learner page", f"/learners/{r['learner_id']}"))
+                rows.append((role, "learner page", f"/learners/{r[own + 'learner_id']}"))
             for api in ("learners", "cases", "time_off_requests", "agreements", "enrolments"):
                 rows.append((role, f"API {api} (500 a page)", f"/api/v1/{api}?per_page=500"))
         if "organiser" in self.users:

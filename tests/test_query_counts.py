@@ -293,3 +293,44 @@ def test_the_agreement_list_filters_by_typed_employer(login_as, world):
     page = c.get(f"/agreements?employer_id={world.employers.a1.id}").get_data(as_text=True)
     assert f'/agreements/{made.a1.id}"' in page and f'/agreements/{made.a2.id}"' not in page
     assert 'value="London Borough of Barnet"' in page
+
+
+# --- the same statements whether a page's lists are empty or full ---------------------------------
+
+def test_a_learner_page_runs_the_same_statements_whatever_the_record_holds(login_as, world, grown, count_queries):
+    """A learner with no workplace, ULR, consent, contact, case or follow-up, and one with all of them:
+    the page's places, ULR, consents' takers and contacts' cases are joined, never loaded one by one
+    only when present (the national bench counted 20 statements for one learner and 19 for another)."""
+    g.audit_actor_label = "test set-up"
+    bare = learner_services.create_learner({"name": "Bare Record"}, branch=world.branches.a1, not_duplicate=True)
+    db.session.commit()
+    full_page, bare_page = f"/learners/{grown.learner_id}", f"/learners/{bare.id}"
+    for role in ("admin", "organiser_a", "convenor_a1"):
+        client = login_as(role)
+        client.get(full_page)
+        with count_queries() as full:
+            assert client.get(full_page).status_code == 200
+        with count_queries() as empty:
+            assert client.get(bare_page).status_code == 200
+        assert full.count == empty.count, (role, full.statements, empty.statements)
+
+
+def test_a_ulrs_home_page_runs_the_same_statements_with_an_empty_caseload(login_as, world, count_queries):
+    """A new ULR (no learners, requests or follow-ups yet) and the same ULR with a caseload: the lists'
+    ULRs, workplaces, learners and cases are joined (selectin loads ran only when there were rows)."""
+    from tests.learners.helpers import course
+
+    g.audit_actor_label = "test set-up"
+    state = SimpleNamespace(rounds=0)
+    state.own_rep = _rep(world, "a1", world.workplaces.service_a1, "Ulr Barnet", user=world.users.ulr_a1)
+    db.session.commit()
+    state.course = course("Query count literacy Entry 3")
+    client = login_as("ulr_a1")
+    client.get("/")
+    with count_queries() as empty:
+        assert client.get("/").status_code == 200
+    grow(world, state, 2)
+    with count_queries() as busy:
+        page = client.get("/")
+    assert page.status_code == 200 and "Learner a1 1 0" in page.get_data(as_text=True)
+    assert empty.count == busy.count, (empty.statements, busy.statements)

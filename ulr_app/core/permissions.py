@@ -88,14 +88,15 @@ def visible_ids(model: type, user: Any) -> Select:
     return stmt.where(false()) if rule is None else stmt.where(rule(user))
 
 
-def get_visible_or_404(session, model: type, ident: Any, user: Any) -> Any:
-    """Load one record the user may see, or answer 404 (missing and out of scope look the same)."""
+def get_visible_or_404(session, model: type, ident: Any, user: Any, *, options: tuple = ()) -> Any:
+    """Load one record the user may see, or answer 404 (missing and out of scope look the same).
+    ``options``: loader options (e.g. the relationships the page shows, joined)."""
 
     try:
         ident = db_id(ident)
     except (TypeError, ValueError):
         abort(404)
-    obj = session.scalars(visible(select(model).where(model.id == ident), user)).first()
+    obj = session.scalars(visible(select(model).where(model.id == ident).options(*options), user)).first()
     if obj is None:
         abort(404)
     return obj

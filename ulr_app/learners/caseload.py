@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Optional
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..contacts.models import Activity, FollowUp
 from ..core.permissions import visible
@@ -36,7 +36,7 @@ def overdue_follow_ups(user, today: Optional[date] = None) -> list[FollowUp]:
     may_contact = FollowUp.learner_id.is_(None) | select(Learner.id).where(
         Learner.id == FollowUp.learner_id, queries.contactable(today)).exists()
     stmt = (visible(select(FollowUp), user).where(FollowUp.done_on.is_(None), FollowUp.due_on < today, may_contact)
-            .options(selectinload(FollowUp.learner), selectinload(FollowUp.case))
+            .options(joinedload(FollowUp.learner), joinedload(FollowUp.case))  # same statements with none or many
             .order_by(FollowUp.due_on, FollowUp.id))
     return list(db.session.scalars(stmt))
 
@@ -70,6 +70,6 @@ def no_recent_contact(user, today: Optional[date] = None, *, days: int = NO_CONT
     base = queries.current_learners(visible(select(Learner), user)).where(not_contacted_since(today, days))
     total = db.session.scalar(select(func.count()).select_from(base.with_only_columns(Learner.id).subquery()))
     rows = db.session.execute(
-        base.add_columns(last_on.label("last_on")).options(selectinload(Learner.workplace))
+        base.add_columns(last_on.label("last_on")).options(joinedload(Learner.workplace))
         .order_by(last_on.is_not(None), last_on, Learner.name, Learner.id).limit(limit)).all()
     return [Quiet(learner=learner, last_contact_on=last_on) for learner, last_on in rows], total

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, Iterable, Mapping, Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..core import audit, timeline
 from ..core import validation as v
@@ -29,7 +30,9 @@ AUDITED = ("purpose", "shared_with", "given_on", "method", "taken_by_id", "taken
 
 def consents_of(learner: Learner) -> list[LearnerConsent]:
     """The learner's consents, oldest first."""
+    # who took and who withdrew each, joined: the learner page shows them, in one statement however many
     return list(db.session.scalars(select(LearnerConsent).where(LearnerConsent.learner_id == learner.id)
+                                   .options(joinedload(LearnerConsent.taken_by), joinedload(LearnerConsent.withdrawn_by))
                                    .order_by(LearnerConsent.given_on, LearnerConsent.id)))
 
 

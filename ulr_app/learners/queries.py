@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, exists, func, literal, or_, select, true
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..core import hooks
 from ..core.permissions import (
@@ -178,7 +178,7 @@ def learner_list(user, *, name: str = "", workplace_id: int | None = None, rep_i
 
 def enrolments_of(learner: Learner) -> list[Enrolment]:
     return list(db.session.scalars(select(Enrolment).where(Enrolment.learner_id == learner.id)
-                                   .options(selectinload(Enrolment.course))
+                                   .options(joinedload(Enrolment.course))
                                    .order_by(Enrolment.started_on.is_(None), Enrolment.started_on, Enrolment.id)))
 
 
@@ -200,7 +200,7 @@ def progressions_for(enrolments: list[Enrolment]) -> dict[int, int]:
         return {}
     by_learner: dict[int, list[rules.EnrolmentFacts]] = {}
     for e in db.session.scalars(select(Enrolment).where(Enrolment.learner_id.in_(learner_ids))
-                                .options(selectinload(Enrolment.course)).order_by(Enrolment.id)):
+                                .options(joinedload(Enrolment.course)).order_by(Enrolment.id)):
         by_learner.setdefault(e.learner_id, []).append(facts(e))
     return {a: b for items in by_learner.values() for a, b in rules.progressions(items)}
 

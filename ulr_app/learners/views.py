@@ -23,7 +23,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..contacts import rules as contact_rules
 from ..contacts.models import Activity, FollowUp
@@ -313,7 +313,7 @@ def edit_learner(learner_id: int):
 def _contacts(learner: Learner) -> list[Activity]:
     """What people wrote about the learner (contacts, and notes logged on their cases), newest first."""
     return list(db.session.scalars(visible(select(Activity), current_user).where(Activity.learner_id == learner.id)
-                                   .options(selectinload(Activity.case))
+                                   .options(joinedload(Activity.case))
                                    .order_by(Activity.happened_on.desc(), Activity.id.desc())))
 
 
@@ -371,7 +371,10 @@ def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, sta
 
 @bp.route("/<int:learner_id>")
 def learner(learner_id: int):
-    learner = _load(learner_id)
+    # the places and ULR the page names, joined: the same statements whatever the record holds (issue 13)
+    learner = get_visible_or_404(db.session, Learner, learner_id, current_user,
+                                 options=(joinedload(Learner.branch), joinedload(Learner.employer),
+                                          joinedload(Learner.workplace), joinedload(Learner.rep)))
     if learner.merged_into_id is not None:
         return redirect(url_for(".learner", learner_id=learner.merged_into_id))
     return _detail(learner)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..agreements import rules as agreement_rules
 from ..agreements.models import Agreement
@@ -225,8 +225,9 @@ def caseload(user, today: date | None = None, *, recent_days: int = 90) -> dict[
     from datetime import timedelta
 
     today = today or date.today()
+    # joined, not selectin: the same statements whether the ULR has requests or not (issue 13)
     rows = db.session.scalars(visible(select(TimeOffRequest), user).options(
-        selectinload(TimeOffRequest.rep), selectinload(TimeOffRequest.workplace)).where(
+        joinedload(TimeOffRequest.rep), joinedload(TimeOffRequest.workplace)).where(
         or_(TimeOffRequest.status.in_(("draft", "submitted")), TimeOffRequest.decided_on >= today - timedelta(days=recent_days)))
         .order_by(TimeOffRequest.starts_at, TimeOffRequest.id)).all()
     return {"drafts": [r for r in rows if r.status == "draft"],
