@@ -1,6 +1,8 @@
 """The migrations and the models agree, and there is one head."""
 from __future__ import annotations
 
+import warnings
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -17,7 +19,10 @@ def test_single_head(app):
 
 def test_models_match_migrations(app):
     """The equivalent of `flask db check`, on the database the suite built by migrating."""
-    with db.engine.connect() as connection:
+    with db.engine.connect() as connection, warnings.catch_warnings():
+        # SQLite's reflection skips expression indexes, with a warning: the list-order ones (*_sort) are
+        # made by migrations only and left out of the comparison (core.models.known_to_models)
+        warnings.filterwarnings("ignore", r"Skipped unsupported reflection of expression-based index \w+_sort")
         include = app.extensions["migrate"].configure_args["include_object"]  # not the PostgreSQL-only *_trgm
         context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True,
                                                                "include_object": include})

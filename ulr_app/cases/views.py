@@ -27,6 +27,7 @@ from ..agreements.models import Agreement
 from ..core.errors import Conflict, ServiceError, ValidationFailed
 from ..core.forms import date_hint, form_page, posted_version
 from ..core.listexport import requested_format
+from ..core import pagination
 from ..core.pagination import paginate
 from ..core.permissions import (
     ADMIN,
@@ -110,7 +111,7 @@ def cases():
                                   show_branch=current_user.role in (ADMIN, "regional_organiser"))
     page = paginate(queries.case_list(current_user, today=today, **filters))
     return render_template(
-        "cases/list.html", page=page, filters=filters, today=today, counts=queries.status_counts(current_user),
+        "cases/list.html", page=page, filters=filters, today=today, counts=queries.status_counts(current_user, cap=pagination.COUNT_CAP), count_cap=pagination.COUNT_CAP,
         next_steps=queries.next_follow_ups([c.id for c in page.items]),
         owner_name=queries.owner_name(current_user, filters["owner_id"]),
         filtered=any(filters.values()), can_add=current_user.role in WRITERS,

@@ -344,7 +344,7 @@ def funding_records(project_id: int, period: str, measure: str):
     if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every record, not a page
         return list_exports.records(fmt, stmt, title=f"{project.name} {title}", rows_of=_record_rows,
                                     filters=list_exports.query_filters())
-    page = paginate(stmt)
+    page = paginate(stmt, exact=True)  # the count is the figure: never capped
     # erased learners who joined the union in the range: counted (anonymously), never listed
     erased = (figures.erased_new_members(project, quarter, current_user, cumulative=cumulative)
               if measure == "new_members" else 0)
@@ -424,7 +424,7 @@ def schools_coverage_records(figure: str):
     if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every record, not a page
         return list_exports.records(fmt, stmt, title=builders.COVERAGE_FIGURES[figure], rows_of=_record_rows,
                                     filters=list_exports.query_filters())
-    page = paginate(stmt)
+    page = paginate(stmt, exact=True)  # the count is the figure: never capped
     rows = _record_rows(page.items)
     back = url_for("reports.schools_coverage", as_of=as_of.isoformat(),
                    **({"branch_id": branch_id} if branch_id else {"region_id": region_id} if region_id else {}))
@@ -486,7 +486,7 @@ def time_off_records():
     if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every record, not a page
         return list_exports.records(fmt, stmt, title="Time-off requests" + (f" {' '.join(narrowed)}" if narrowed else ""),
                                     rows_of=_time_off_rows, filters=list_exports.query_filters())
-    page = paginate(stmt)
+    page = paginate(stmt, exact=True)  # the count is the figure: never capped
     rows = _time_off_rows(page.items)
     back = url_for("reports.time_off", period=request.args.get("period") or None,
                    **({"branch_id": branch_id} if branch_id else {"region_id": region_id} if region_id else {}))
@@ -527,7 +527,7 @@ def equality_records():
     if (fmt := requested_format()) is not None:  # Download CSV / XLSX: every record, not a page
         return list_exports.records(fmt, stmt, title=f"Learners {builders._value_label(dimension, value)}",
                                     rows_of=_record_rows, filters=list_exports.query_filters())
-    page = paginate(stmt)
+    page = paginate(stmt, exact=True)  # the count is the figure: never capped
     back = url_for("reports.equality", period=request.args.get("period") or None,
                    **({"branch_id": branch_id} if branch_id else {"region_id": region_id} if region_id else {}))
     return render_template("reports/records.html", page=page, rows=_record_rows(page.items),

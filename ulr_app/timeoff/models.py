@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import Base, TimestampMixin, VersionedMixin
@@ -50,6 +50,9 @@ REFUSAL_REASONS = {
 
 class TimeOffRequest(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "time_off_request"
+    # the list's order (latest start first): its first page is read off the index, not sorted from the
+    # whole scope (migration e4f5a6b7c8d9, issue 13)
+    __table_args__ = (Index("ix_time_off_request_starts_at_id", "starts_at", "id"),)
     __label__ = "time-off request"
 
     id: Mapped[int] = mapped_column(primary_key=True)
