@@ -6,6 +6,7 @@ signed" is one request. Any refusal answers 409 or 422 and the request rolls bac
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field as dc_field
 from typing import Any, Optional
 
@@ -198,16 +199,25 @@ def coverage_summaries(agreements: list[Agreement]) -> dict[int, dict[str, int]]
         if kind == "school":
             by_employer.setdefault(employer_id, []).append((wid, establishment_type))
     out = {}
+    # the rule depends only on (scope, council or not, school type, named in/out): worked out once per
+    # distinct combination and counted, not once per school (a council employs hundreds: 160 agreements
+    # meant 21,000 calls and 190 ms at national scale; issue 13)
+    decided: dict[tuple, str] = {}
     for a in agreements:
         schools = dict(by_employer.get(a.employer_id, []))
         for wid in named[a.id]:
             if wid not in schools and wid in types:
                 schools[wid] = types[wid]
         council = a.employer.kind == "local_authority"
-        results = [(wid, rules.school_coverage(schools_scope=a.schools_scope, employer_is_council=council,
-                                               establishment_type=t, named=named[a.id].get(wid)))
-                   for wid, t in schools.items()]
-        out[a.id] = queries.coverage_summary(results)
+        summary = {"covered": 0, "not_covered": 0, "unclear": 0}
+        for (t, inclusion), n in Counter((t, named[a.id].get(wid)) for wid, t in schools.items()).items():
+            key = (a.schools_scope, council, t, inclusion)
+            if key not in decided:
+                c = rules.school_coverage(schools_scope=a.schools_scope, employer_is_council=council,
+                                          establishment_type=t, named=inclusion)
+                decided[key] = "covered" if c.covered else "unclear" if c.covered is None else "not_covered"
+            summary[decided[key]] += n
+        out[a.id] = summary
     return out
 
 
