@@ -69,19 +69,23 @@ def _ensure(url: str, scale: str, build: bool) -> None:
             conn.scalar(text("SELECT count(*) FROM user_account")) > 0
     engine.dispose()
     if has_users:
-        return
-    if not build:
-        raise SystemExit(f"{parsed.database} is empty: run without --no-build to fill it")
-    print(f"building the {scale} demo in {parsed.database} ...", flush=True)
-    t0 = time.perf_counter()
-    _flask(url, "db", "upgrade")
-    _flask(url, "reference", "load")
-    _flask(url, "demo-data", "--scale", scale)
+        _flask(url, "db", "upgrade")  # a database built by an older version gets the newer migrations (indexes)
+    else:
+        if not build:
+            raise SystemExit(f"{parsed.database} is empty: run without --no-build to fill it")
+        print(f"building the {scale} demo in {parsed.database} ...", flush=True)
+        t0 = time.perf_counter()
+        _flask(url, "db", "upgrade")
+        _flask(url, "reference", "load")
+        _flask(url, "demo-data", "--scale", scale)
+        print(f"  built in {time.perf_counter() - t0:.0f} s", flush=True)
+    # as autovacuum would have done on a live server (README: run it with autovacuum on): fresh statistics
+    # for the planner and a current visibility map, without which no count can be an index-only scan. These
+    # machines run PostgreSQL with autovacuum off, and a bulk-loaded set has neither
     engine = create_engine(parsed.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:  # autovacuum may be off: plans need fresh statistics after a bulk load
-        conn.execute(text("ANALYZE"))
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()
-    print(f"  built in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
 class Scale:
@@ -135,9 +139,16 @@ class Scale:
         by_branch = (select(Learner.branch_id, func.count().label("n")).group_by(Learner.branch_id)
                      .order_by(func.count().desc()))
         branch_id = db.session.execute(by_branch.limit(1)).first()[0]
+        from ulr_app.funding.models import Project
+
+        # the region with the most learners; on a tie (the small demo's two regions have 40 each) the one with a
+        # funding project, so that the quarterly return can be measured at both scales
         region_id = db.session.execute(
             select(Branch.region_id, func.count(Learner.id)).join(Learner, Learner.branch_id == Branch.id)
-            .group_by(Branch.region_id).order_by(func.count(Learner.id).desc()).limit(1)).first()[0]
+            .group_by(Branch.region_id)
+            .order_by(func.count(Learner.id).desc(),
+                      select(func.count(Project.id)).where(Project.region_id == Branch.region_id)
+                      .correlate(Branch).scalar_subquery().desc(), Branch.region_id).limit(1)).first()[0]
         ulr_user = db.session.execute(
             select(Rep.user_id, func.count(Learner.id)).join(Learner, Learner.rep_id == Rep.id)
             .where(Rep.user_id.is_not(None), Learner.merged_into_id.is_(None)).group_by(Rep.user_id)
@@ -251,7 +262,7 @@ class Scale:
         client = self.app.test_client() if api else self.clients[role]
         headers = {"Authorization": f"Bearer {self.tokens[role]}"} if api else None
         client.get(url, headers=headers)  # warm
-        times, counts, status = [], [], 0
+        times, counts, status, rows = [], [], 0, None
         for _ in range(self.runs):
             self.statements.clear()
             t0 = time.perf_counter()
@@ -259,10 +270,12 @@ class Scale:
             times.append((time.perf_counter() - t0) * 1000)
             counts.append(len(self.statements))
             status = answer.status_code
+            if api and status == 200:
+                rows = len(answer.get_json()["items"])
         times.sort()
         p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
         return {"status": status, "median_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
-                "statements": max(counts)}
+                "statements": max(counts), "rows": rows}
 
     def reports_vs_sql(self) -> dict[str, dict[str, float]]:
         """Each report's figures function against one hand-written aggregate over the same records."""
@@ -282,14 +295,12 @@ class Scale:
             fy = (date(2026, 4, 1), date(2027, 3, 31))
             employer = db.session.get(Employer, self.records["employer_id"]) if self.records["employer_id"] else None
             pairs = {
-                "time off": (lambda: figures.time_off(viewer, region_id=region, start=fy[0], end=fy[1]), text(
-                    "SELECT t.kind, t.status, count(*) FROM time_off_request t JOIN branch b ON b.id = t.branch_id "
-                    "WHERE b.region_id = :r AND t.requested_on BETWEEN '2026-04-01' AND '2027-03-31' "
-                    "GROUP BY t.kind, t.status").bindparams(r=region)),
-                "equality": (lambda: figures.equality(viewer, region_id=region, start=fy[0], end=fy[1]), text(
-                    "SELECT l.staff_category, count(*) FROM learner l JOIN branch b ON b.id = l.branch_id "
-                    "WHERE b.region_id = :r AND EXISTS (SELECT 1 FROM enrolment e WHERE e.learner_id = l.id AND "
-                    "e.started_on BETWEEN '2026-04-01' AND '2027-03-31') GROUP BY l.staff_category").bindparams(r=region)),
+                # time off: the same figures as figures.time_off, by hand (GROUPING SETS), checked below
+                "time off": (lambda: figures.time_off(viewer, region_id=region, start=fy[0], end=fy[1]),
+                             lambda: _time_off_by_hand(region, fy)),
+                # equality: the same figures as figures.equality_raw (every dimension and the total), checked below
+                "equality": (lambda: figures.equality_raw(viewer, region_id=region, start=fy[0], end=fy[1]),
+                             text(EQUALITY_SQL).bindparams(r=region)),
                 "schools coverage": (lambda: figures.schools_coverage(viewer, region_id=region, as_of=date.today()), text(
                     "SELECT w.kind = 'school', count(*), sum(CASE WHEN t.status = 'refused' THEN 1 ELSE 0 END) "
                     "FROM time_off_request t JOIN workplace w ON w.id = t.workplace_id JOIN branch b ON "
@@ -302,19 +313,150 @@ class Scale:
                     "w.id = l.workplace_id WHERE l.employer_id = :e AND c.category IN "
                     "('skills_for_life','esol','ict') GROUP BY c.subject, w.kind = 'school'").bindparams(e=employer.id))
             for name, (call, stmt) in pairs.items():
+                same = None
+                if name == "equality":  # the hand-written query must give the report's figures
+                    same = _equality_figures(db.session.execute(stmt).all()) == _without_zeros(call())
+                if name == "time off":
+                    same = stmt() == call()
+                run = stmt if callable(stmt) else (lambda stmt=stmt: db.session.execute(stmt).all())
                 report_times, sql_times = [], []
                 for _ in range(max(3, self.runs // 3)):
                     t0 = time.perf_counter()
                     call()
                     report_times.append(time.perf_counter() - t0)
                     t0 = time.perf_counter()
-                    db.session.execute(stmt).all()
+                    run()
                     sql_times.append(time.perf_counter() - t0)
                 report_ms, sql_ms = statistics.median(report_times) * 1000, statistics.median(sql_times) * 1000
                 out[name] = {"report_ms": round(report_ms, 1), "sql_ms": round(sql_ms, 1),
-                             "ratio": round(report_ms / sql_ms, 1) if sql_ms else None}
+                             "ratio": round(report_ms / sql_ms, 1) if sql_ms else None, "same_figures": same}
             db.session.rollback()
         return out
+
+
+#: equality monitoring by hand (PostgreSQL): the learners of the region with an enrolment started in FY2026,
+#: merged records aside, counted in all and by each dimension (blank or missing: not_recorded; the four
+#: dimensions an erasure removes are counted from the anonymous figures for erased learners) in one pass
+EQUALITY_SQL = """
+WITH counted AS (
+    SELECT l.* FROM learner l
+    WHERE l.branch_id IN (SELECT id FROM branch WHERE region_id = :r) AND l.merged_into_id IS NULL
+      AND EXISTS (SELECT 1 FROM enrolment e WHERE e.learner_id = l.id
+                  AND e.started_on BETWEEN '2026-04-01' AND '2027-03-31')),
+erased AS (
+    SELECT f.* FROM erased_learner_figures f
+    WHERE f.branch_id IN (SELECT id FROM branch WHERE region_id = :r)
+      AND EXISTS (SELECT 1 FROM erased_learner_count c WHERE c.figures_id = f.id
+                  AND c.started_on BETWEEN '2026-04-01' AND '2027-03-31')),
+cells AS (
+    SELECT d.dim, d.value FROM counted, LATERAL (VALUES ('staff_category', staff_category, true),
+        ('contract', contract, true), ('gender', gender, erased_at IS NULL),
+        ('ethnicity', ethnicity, erased_at IS NULL), ('disability', disability, erased_at IS NULL),
+        ('age_band', age_band, erased_at IS NULL)) AS d(dim, value, keep)
+    WHERE d.keep
+    UNION ALL
+    SELECT d.dim, d.value FROM erased, LATERAL (VALUES ('gender', gender), ('ethnicity', ethnicity),
+        ('disability', disability), ('age_band', age_band)) AS d(dim, value))
+SELECT dim, CASE WHEN value IS NULL OR trim(value) = '' THEN 'not_recorded' ELSE value END AS shown, count(*)
+FROM cells GROUP BY dim, shown
+UNION ALL SELECT '', '', count(*) FROM counted
+"""
+
+
+#: time-off monitoring by hand (PostgreSQL): the region's requests made in FY2026 counted by each grouping
+#: in one pass (GROUPING SETS); decided = granted, partly granted or refused; notice enough when the start's
+#: UK day is at least the notice days after the request
+TIME_OFF_SQL = """
+WITH r AS (
+    SELECT t.kind, t.purpose, t.status, t.refusal_reason, w.kind AS place, e.id AS employer_id, e.name AS employer,
+           CASE WHEN t.requested_on IS NULL THEN 'unknown'
+                WHEN (t.starts_at AT TIME ZONE 'Europe/London')::date >= t.requested_on
+                     + CASE WHEN t.kind IN ('ulr_training', 'learner_release') THEN :training ELSE :default END
+                THEN 'given_ok' ELSE 'short' END AS notice,
+           (t.status IN ('granted', 'partly_granted', 'refused'))::int AS decided, (t.status = 'refused')::int AS refused
+    FROM time_off_request t LEFT JOIN workplace w ON w.id = t.workplace_id LEFT JOIN employer e ON e.id = w.employer_id
+    WHERE t.branch_id IN (SELECT id FROM branch WHERE region_id = :r)
+      AND t.requested_on BETWEEN '2026-04-01' AND '2027-03-31')
+SELECT kind, purpose, status, refusal_reason, place, employer_id, employer, notice,
+       GROUPING(kind, purpose, status, refusal_reason, place, employer_id, notice) AS g,
+       count(*), sum(decided), sum(refused)
+FROM r GROUP BY GROUPING SETS ((kind), (purpose), (status), (refusal_reason), (place), (employer_id, employer), (notice))
+"""
+#: the refusals whose tribunal deadline may be ahead (the deadline itself is the rule's, in Python, as in the app)
+REFUSALS_SQL = """
+SELECT t.id, t.kind, t.decided_on, t.acas_ec_started_on, t.acas_ec_certificate_on FROM time_off_request t
+WHERE t.branch_id IN (SELECT id FROM branch WHERE region_id = :r)
+  AND t.requested_on BETWEEN '2026-04-01' AND '2027-03-31' AND t.status IN ('refused', 'partly_granted')
+  AND t.kind IN ('ulr_duties', 'ulr_training', 'member_access') AND t.tribunal_claim_on IS NULL
+  AND t.decided_on IS NOT NULL
+"""
+
+
+def _time_off_by_hand(region: int, fy: tuple[date, date]) -> dict:
+    from sqlalchemy import text
+
+    from ulr_app.extensions import db
+    from ulr_app.reports import rules as report_rules
+    from ulr_app.timeoff import queries as timeoff_queries
+    from ulr_app.timeoff import rules as timeoff_rules
+    from ulr_app.timeoff.models import KINDS, PURPOSES, REFUSAL_REASONS, STATUSES
+
+    s = timeoff_queries.settings()
+    rows = db.session.execute(text(TIME_OFF_SQL).bindparams(r=region, training=s["training_days"],
+                                                            default=s["default_days"])).all()
+    by: dict = {}
+    names = ("kind", "purpose", "status", "refusal_reason", "place", "employer", "notice")
+    for kind, purpose, status, reason, place, employer_id, employer, notice, _g, n, decided, refused in rows:
+        values = dict(zip(names, (kind, purpose, status, reason, place, employer_id, notice)))
+        # the grouping this row is of: the one column GROUPING() does not mark as rolled up (bit 0 is the last
+        # column); a NULL key (no workplace, no refusal reason) is left out, as the report's inner joins do
+        name = next(name for name, bit in zip(reversed(names), range(7)) if not (_g >> bit) & 1)
+        key = values[name]
+        if key is None:
+            continue
+        by.setdefault(name, {})[key] = (int(n), int(decided), int(refused), employer)
+
+    def counts(name, labels):
+        return {k: by.get(name, {}).get(k, (0,))[0] for k in labels}
+
+    def rates(d, x):
+        return {"decided": d, "refused": x, "rate_pct": report_rules.rate_pct(x, d)}
+
+    today = date.today()
+    open_refusals = []
+    for ident, kind, decided_on, ec_start, ec_cert in db.session.execute(text(REFUSALS_SQL).bindparams(r=region)):
+        last = timeoff_rules.tribunal_last_day(kind=kind, failure_on=decided_on, commencement_on=s["commencement_on"],
+                                               ec_started_on=ec_start, ec_certificate_on=ec_cert)
+        if last is not None and last >= today:
+            open_refusals.append((last, ident))
+    notice = counts("notice", ("given_ok", "short", "unknown"))
+    return {
+        "from": fy[0].isoformat(), "to": fy[1].isoformat(), "requests": sum(notice.values()),
+        "by_kind": counts("kind", KINDS), "by_purpose": counts("purpose", PURPOSES),
+        "by_status": counts("status", STATUSES), "by_refusal_reason": counts("refusal_reason", REFUSAL_REASONS),
+        "refusal_rate_by_employer": sorted(({"employer_id": i, "employer_name": e, **rates(d, x)}
+                                            for i, (_n, d, x, e) in by.get("employer", {}).items()),
+                                           key=lambda row: (row["employer_name"], row["employer_id"])),
+        "refusal_rate_by_workplace_kind": {k: rates(*by.get("place", {}).get(k, (0, 0, 0))[1:3])
+                                           for k in ("school", "service", "other")},
+        "notice": notice,
+        "open_refusals": [{"id": i, "tribunal_deadline": d.isoformat()} for d, i in sorted(open_refusals)],
+    }
+
+
+def _equality_figures(rows) -> dict:
+    out: dict = {"total": 0, "by": {}}
+    for dim, value, n in rows:
+        if dim:
+            out["by"].setdefault(dim, {})[value] = int(n)
+        else:
+            out["total"] = int(n)
+    return out
+
+
+def _without_zeros(raw: dict) -> dict:
+    return {"total": raw["total"], "by": {dim: {k: n for k, n in cells.items() if n}
+                                          for dim, cells in raw["by"].items() if any(cells.values())}}
 
 
 def _free_port() -> int:
@@ -402,8 +544,16 @@ def main() -> int:
             entry["median_ratio"] = round(national["median_ms"] / small["median_ms"], 2) if small["median_ms"] else None
             entry["p95_ratio"] = round(national["p95_ms"] / small["p95_ms"], 2) if small["p95_ms"] else None
             entry["same_statements"] = small["statements"] == national["statements"]
-            entry["pass"] = bool(entry["same_statements"] and (entry["median_ratio"] or 0) <= 1.5
-                                 and (entry["p95_ratio"] or 0) <= 2.0 and national["status"] == 200)
+            median_ratio, p95_ratio = entry["median_ratio"], entry["p95_ratio"]
+            if small.get("rows") and national.get("rows") and small["rows"] < national["rows"]:
+                # an API page the small demo cannot fill (80 learners at 500 a page): the same-size page is
+                # compared by its cost per row returned (O(page): the cost of a row must not grow with the scope)
+                per = national["rows"] / small["rows"]
+                entry["per_row_ratio"] = [round(median_ratio / per, 2) if median_ratio else None,
+                                          round(p95_ratio / per, 2) if p95_ratio else None]
+                median_ratio, p95_ratio = entry["per_row_ratio"]
+            entry["pass"] = bool(entry["same_statements"] and (median_ratio or 0) <= 1.5
+                                 and (p95_ratio or 0) <= 2.0 and national["status"] == 200)
         rows.append(entry)
         print(f"{role:10} {name:32} {json.dumps({k: entry.get(k) for k in ('small', 'national')})}", flush=True)
     reports = {label: scale.reports_vs_sql() for label, scale in scales.items()}
@@ -429,9 +579,11 @@ def markdown(result: dict) -> str:
         out.append(f"| {table} | " + " | ".join(f"{c.get(table, ''):,}" if isinstance(c.get(table), int) else ""
                                                 for c in result["counts"].values()) + " |")
     out += ["", "Targets: same SQL statements at both scales; national median <= 1.5x and p95 <= 2x the small one "
-            "(largest-scope user of each role at each scale).", "",
+            "(largest-scope user of each role at each scale). An API page the small demo cannot fill (fewer rows "
+            "than asked for) is judged by its cost per row returned: the ratios divided by national rows / small "
+            "rows (the last column but one).", "",
             "| role | page | small median / p95 ms | national median / p95 ms | ratio (median, p95) | statements "
-            "(small, national) | pass |", "|---|---|---|---|---|---|---|"]
+            "(small, national) | rows (small, national): per-row ratio | pass |", "|---|---|---|---|---|---|---|---|"]
     passed = 0
     for row in result["pages"]:
         s, n = row.get("small") or {}, row.get("national") or {}
@@ -439,14 +591,21 @@ def markdown(result: dict) -> str:
         passed += bool(ok)
         out.append(f"| {row['role']} | {row['page']} | {s.get('median_ms')} / {s.get('p95_ms')} | "
                    f"{n.get('median_ms')} / {n.get('p95_ms')} | {row.get('median_ratio')}, {row.get('p95_ratio')} | "
-                   f"{s.get('statements')}, {n.get('statements')} | {'pass' if ok else 'FAIL'} |")
+                   f"{s.get('statements')}, {n.get('statements')} | "
+                   + (f"{s.get('rows')}, {n.get('rows')}" if s.get("rows") is not None else "")
+                   + (f": {row['per_row_ratio'][0]}, {row['per_row_ratio'][1]}" if row.get("per_row_ratio") else "")
+                   + f" | {'pass' if ok else 'FAIL'} |")
     out += ["", f"**{passed} of {len(result['pages'])} pages meet the targets.**", "",
             "## Reports against a hand-written SQL query (target: within 2x)", "",
-            "| scale | report | figures ms | SQL ms | ratio | pass |", "|---|---|---|---|---|---|"]
+            "A pass needs the hand-written query to give the report's own figures (checked: 'same figures'). For "
+            "schools coverage and the Go Award it is still a narrower query (the coverage rule and the Go Award "
+            "standards are not written in SQL here): their ratios are shown but cannot pass.", "",
+            "| scale | report | figures ms | SQL ms | ratio | same figures | pass |", "|---|---|---|---|---|---|---|"]
     for label, reports in result["reports_vs_sql"].items():
         for name, r in reports.items():
             out.append(f"| {label} | {name} | {r['report_ms']} | {r['sql_ms']} | {r['ratio']} | "
-                       f"{'pass' if r['ratio'] is not None and r['ratio'] <= 2 else 'FAIL'} |")
+                       f"{ {True: 'yes', False: 'NO', None: 'not checked'}[r.get('same_figures')] } | "
+                       f"{'pass' if r.get('same_figures') and r['ratio'] is not None and r['ratio'] <= 2 else 'FAIL'} |")
     out += ["", "## Throughput (gunicorn, 2 workers, national database; target: at least 20% of /health)", ""]
     load = result["throughput"]
     if "skipped" in load:
