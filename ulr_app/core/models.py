@@ -36,6 +36,8 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
+        if value.tzinfo is timezone.utc:  # PostgreSQL with the session in UTC (config: TimeZone=UTC)
+            return value
         return value.astimezone(timezone.utc)
 
 
