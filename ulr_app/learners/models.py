@@ -153,6 +153,9 @@ class Course(VersionedMixin, TimestampMixin, Base):
 
 class Enrolment(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "enrolment"
+    # "has an enrolment started in the period" (equality monitoring, funding returns) as an index-only probe
+    # per learner, not a heap fetch each (migration f5a6b7c8d9e0, issue 13)
+    __table_args__ = (Index("ix_enrolment_learner_id_started_on", "learner_id", "started_on"),)
     __label__ = "enrolment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
