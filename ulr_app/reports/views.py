@@ -24,6 +24,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..agreements.models import Agreement
 from ..core import audit, periods
@@ -214,7 +215,11 @@ def index():
 # --- the quarterly return --------------------------------------------------------------------
 
 def _project_and_period(project_id: int, period_code: str) -> tuple[Project, periods.Period]:
-    project = get_visible_or_404(db.session, Project, project_id, current_user)
+    # its programme, region and branch joined: the pages name them, in the same statements for a region's
+    # project and a branch's (issue 13)
+    project = get_visible_or_404(db.session, Project, project_id, current_user,
+                                 options=(joinedload(Project.programme), joinedload(Project.region),
+                                          joinedload(Project.branch)))
     period = periods.parse(period_code)
     if period is None or period.kind != "quarter":
         abort(404)
