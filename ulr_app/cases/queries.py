@@ -18,6 +18,7 @@ from ..core.permissions import (
     scope_rule,
     visible,
 )
+from ..core.query_shapes import in_subquery
 from ..core.validation import like_pattern
 from ..extensions import db
 from ..learners.models import Learner
@@ -61,6 +62,11 @@ def _activities(user):
 
 @scope_rule(FollowUp)
 def _follow_ups(user):
+    if user.role == LEARNING_REP:
+        # a ULR's few cases and learners as two arrays: a BitmapOr of the case_id and learner_id indexes,
+        # instead of reading every overdue follow-up in the country and hashing the ULR's ids to filter them
+        # (the home page's overdue list, 21 ms on the national set; core/query_shapes.py)
+        return or_(in_subquery(FollowUp.case_id, _case_ids(user)), in_subquery(FollowUp.learner_id, _learner_ids(user)))
     return or_(FollowUp.case_id.in_(_case_ids(user)), FollowUp.learner_id.in_(_learner_ids(user)))
 
 
