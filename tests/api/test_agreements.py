@@ -113,6 +113,30 @@ def test_list_coverage_is_the_coverage_page_s(api_as, world):
     assert coverage_summaries([]) == {}
 
 
+@pytest.mark.parametrize("scope", ["included", "excluded", "silent"])
+def test_list_coverage_counts_named_workplaces_as_the_coverage_page_does(api_as, world, scope):
+    """Schools counted by type in SQL, named ones moved or added: the same as queries.coverage, with a
+    school of the employer named out, another employer's school named in, a service named in, several
+    schools of one type."""
+    from ulr_app.agreements.models import AgreementSchool
+
+    for n in range(3):
+        org.create_workplace({"employer_id": world.employers.a1.id, "name": f"Barnet Infant {n}", "kind": "school",
+                              "urn": 137000 + n, "establishment_type": "Community school", "phase": "Primary"})
+    academy = org.create_workplace({"employer_id": world.employers.a1.id, "name": "Barnet Academy", "kind": "school",
+                                    "urn": 136000, "establishment_type": "Academy converter", "phase": "Secondary"})
+    a = services.create_agreement({"title": f"Barnet {scope}", "employer_id": world.employers.a1.id,
+                                   "schools_scope": scope}, branch=world.branches.a1)
+    db.session.flush()
+    for workplace, inclusion in ((world.workplaces.school_a1, "out"), (academy, "in"), (world.workplaces.school_a2, "in"),
+                                 (world.workplaces.service_a1, "in")):
+        db.session.add(AgreementSchool(agreement_id=a.id, workplace_id=workplace.id, inclusion=inclusion))
+    db.session.commit()
+    expected = queries.coverage_summary(queries.coverage(db.session.get(Agreement, a.id)))
+    assert coverage_summaries([db.session.get(Agreement, a.id)])[a.id] == expected
+    assert sum(expected.values()) >= 7  # the employer's schools and the named workplaces were all counted
+
+
 def test_scope_per_role(api_as, world):
     made = agreements_of(world)
     ids = lambda key: sorted(i["id"] for i in api_as(key).get("/agreements").json["items"])  # noqa: E731
