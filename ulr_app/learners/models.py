@@ -124,7 +124,9 @@ class NeedsAssessment(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
-    assessed_on: Mapped[date]
+    #: indexed: a quarter's needs analyses (the funding return's needs_assessed) are read by date, not found
+    #: by probing every learner of the region (migration f5a6b7c8d9e0, issue 13)
+    assessed_on: Mapped[date] = mapped_column(index=True)
     assessed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     literacy_level: Mapped[Optional[str]] = mapped_column(String(20))
     numeracy_level: Mapped[Optional[str]] = mapped_column(String(20))
