@@ -37,7 +37,9 @@ def _due(today: date, branch_ids=None):
         branch_ids = list(branch_ids)
         open_cases = open_cases.where(Case.branch_id.in_(branch_ids))
         learner = learner.where(Learner.branch_id.in_(branch_ids))
-    learners = FollowUp.case_id.is_(None) & FollowUp.learner_id.is_not(None) & learner.exists()
+    # OFFSET 0: PostgreSQL then asks this EXISTS of each learner follow-up on its own (a few dozen) instead of
+    # hashing every contactable learner of the branches first (50,000 for a national region: 20 ms; issue 13)
+    learners = FollowUp.case_id.is_(None) & FollowUp.learner_id.is_not(None) & learner.offset(0).exists()
     conditions = (FollowUp.done_on.is_(None), FollowUp.due_on <= today + timedelta(days=DAYS),
                   or_(FollowUp.case_id.in_(open_cases), learners))
     if branch_ids is not None:
