@@ -134,3 +134,27 @@ def test_printed_once_not_twice(runner, world, refusals):
     again = run(runner, "--date", TODAY, "--all")
     assert "0 new, 2 already sent" in again.output and again.output.count("(already sent)") == 2
     assert len(_sent()) == 2
+
+
+@pytest.mark.parametrize("today", [date(2026, 6, 20), date(2026, 2, 28), date(2026, 3, 31), date(2026, 8, 31),
+                                   date(2026, 12, 31)])
+def test_the_training_facts_are_the_rule_applied_to_every_ulr_in_training(world, today):
+    """The query reads only notices whose six months can end within the month ahead; a notice on each day
+    from eight months before to a week after ``today`` (month ends and clamping included) gives exactly the
+    ULRs the rule warns about when asked of every ULR in training."""
+    from datetime import timedelta
+
+    from tests.reports import helpers as h
+    from ulr_app.reps import queries as rep_queries
+    from ulr_app.reps import rules as rep_rules
+    from ulr_app.reps.models import Rep
+
+    for back in range(-7, 245):
+        notice = today - timedelta(days=back)
+        h.rep(world, training_route="will_train", appointed_on=notice - timedelta(days=30),
+              notice_given_on=notice - timedelta(days=20), will_train_notice_on=notice)
+    db.session.commit()
+    every = db.session.scalars(select(Rep).where(Rep.training_route == "will_train")).all()
+    expected = {r.id for r in every if rep_rules.training_warning(rep_queries.facts(r), today)}
+    got = {rep.id for rep, _deadline in rep_queries.training_reminder_facts(today)}
+    assert got == expected and len(expected) >= 28

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Optional
 
 from sqlalchemy import exists, func, or_, select
@@ -17,6 +17,7 @@ from ..core.permissions import (
     scope_rule,
     visible,
 )
+from ..core.dates import add_months
 from ..core.validation import like_pattern
 from ..extensions import db
 from ..organisation.models import Branch, Employer, Workplace, branch_employer
@@ -122,8 +123,12 @@ def training_reminder_facts(today: date, *, branch_ids=None):
     month, for reminders."""
     # the employer each reminder names, joined: not one query per employer (nor statements that come and go
     # with the data: issue 13)
+    # only notices whose six months can end within the month ahead (a superset: add_months clamps by a few
+    # days; the rule below decides), not every ULR ever in training (issue 13)
+    earliest = add_months(today, -rules.TRAINING_MONTHS) - timedelta(days=7)
     stmt = select(Rep).options(joinedload(Rep.employer)).where(
-        Rep.training_route == "will_train", Rep.will_train_notice_on.is_not(None), Rep.stood_down_on.is_(None))
+        Rep.training_route == "will_train", Rep.will_train_notice_on.is_not(None), Rep.stood_down_on.is_(None),
+        Rep.will_train_notice_on >= earliest, Rep.will_train_notice_on <= today)
     if branch_ids is not None:
         stmt = stmt.where(Rep.branch_id.in_(list(branch_ids)))
     reps = db.session.scalars(stmt).all()

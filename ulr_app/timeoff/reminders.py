@@ -16,19 +16,37 @@ from .models import KINDS, TimeOffRequest
 DAYS = 14
 
 
-def tribunal_deadline_reminders(today: date, branch_ids=None) -> list[Notice]:
-    """Every branch's (or ``branch_ids``') open refusals whose tribunal deadline falls within DAYS days
-    of ``today``."""
+def _near(today: date, branch_ids=None) -> list[tuple[date, int]]:
+    """(deadline, request id) of the open refusals whose deadline falls within DAYS days, nearest first:
+    every open refusal's deadline from five columns, no record loaded."""
     ids = select(TimeOffRequest.id)
     if branch_ids is not None:
         ids = ids.where(TimeOffRequest.branch_id.in_(list(branch_ids)))
-    # every open refusal's deadline from five columns; only those within DAYS are loaded as records
-    near = {ident for last, ident in queries.refusal_deadlines(ids.where(TimeOffRequest.decided_on <= today), today)
-            if last <= today + timedelta(days=DAYS)}
-    if not near:
+    return [(last, ident) for last, ident in queries.refusal_deadlines(ids.where(TimeOffRequest.decided_on <= today), today)
+            if last <= today + timedelta(days=DAYS)]
+
+
+def tribunal_deadline_reminders(today: date, branch_ids=None) -> list[Notice]:
+    """Every branch's (or ``branch_ids``') open refusals whose tribunal deadline falls within DAYS days
+    of ``today``."""
+    return _notices([ident for _last, ident in _near(today, branch_ids)], today)
+
+
+def tribunal_deadline_reminders_page(today: date, branch_ids=None, limit: int = 20) -> tuple[list[Notice], dict[str, int]]:
+    """For a page: the ``limit`` nearest and how many there are; only those are loaded and made into notices
+    (a national region has hundreds: 54 ms of the organiser's home page; issue 13)."""
+    near = _near(today, branch_ids)
+    return _notices([ident for _last, ident in near[:limit]], today), ({"tribunal_deadline": len(near)} if near else {})
+
+
+tribunal_deadline_reminders.page = tribunal_deadline_reminders_page  # type: ignore[attr-defined]  (core.reminders.due_for_page)
+
+
+def _notices(ids: list[int], today: date) -> list[Notice]:
+    if not ids:
         return []
     out = []
-    for request in queries.requests_by_id(near):
+    for request in queries.requests_by_id(ids):
         deadline = queries.state(request, today=today).tribunal_deadline
         if deadline is None or not today <= deadline <= today + timedelta(days=DAYS):
             continue
