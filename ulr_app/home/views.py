@@ -46,7 +46,8 @@ def index():
         deadlines = timeoff_queries.open_refusal_deadlines(current_user, today)
         time_off["refusal_count"] = len(deadlines)
         time_off["urgent"] = sum(1 for last, _id in deadlines if (last - today).days <= URGENT_DAYS)
-        time_off["refusals"] = (timeoff_queries.open_refusals(current_user, today, limit=REFUSALS_SHOWN)
+        time_off["refusals"] = (timeoff_queries.open_refusals(current_user, today, limit=REFUSALS_SHOWN,
+                                                              deadlines=deadlines)
                                 if current_user.role == BRANCH_CONVENOR and deadlines else [])
         time_off["waiting"] = db.session.scalar(select(func.count()).select_from(
             visible(select(TimeOffRequest.id), current_user).where(TimeOffRequest.status == "submitted").subquery()))

@@ -175,12 +175,15 @@ def open_refusal_deadlines(user, today: date | None = None) -> list[tuple[date, 
     return refusal_deadlines(visible(select(TimeOffRequest.id), user), today or date.today())
 
 
-def open_refusals(user, today: date | None = None, *, limit: int | None = None
-                  ) -> list[tuple[TimeOffRequest, RequestState]]:
+def open_refusals(user, today: date | None = None, *, limit: int | None = None,
+                  deadlines: list[tuple[date, int]] | None = None) -> list[tuple[TimeOffRequest, RequestState]]:
     """Refusals of statutory kinds with no tribunal claim yet, nearest deadline first (the first ``limit``
-    only, when given: only those are loaded)."""
+    only, when given: only those are loaded). ``deadlines``: :func:`open_refusal_deadlines` already worked
+    out for this user and day (a page that counts them too need not work them out twice)."""
     today = today or date.today()
-    chosen = [ident for _last, ident in open_refusal_deadlines(user, today)[:limit]]
+    if deadlines is None:
+        deadlines = open_refusal_deadlines(user, today)
+    chosen = [ident for _last, ident in deadlines[:limit]]
     if not chosen:
         return []
     out = [(r, state(r, today=today)) for r in requests_by_id(chosen)]
