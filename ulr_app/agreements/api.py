@@ -225,9 +225,8 @@ def coverage_summaries(agreements: list[Agreement]) -> dict[int, dict[str, int]]
                 continue
             key = (a.schools_scope, council, t, inclusion)
             if key not in decided:
-                c = rules.school_coverage(schools_scope=a.schools_scope, employer_is_council=council,
-                                          establishment_type=t, named=inclusion)
-                decided[key] = "covered" if c.covered else "unclear" if c.covered is None else "not_covered"
+                decided[key] = queries.coverage_bucket(rules.school_coverage(
+                    schools_scope=a.schools_scope, employer_is_council=council, establishment_type=t, named=inclusion))
             summary[decided[key]] += n
         out[a.id] = summary
     return out

@@ -85,10 +85,15 @@ def coverage(agreement: Agreement) -> list[tuple[Workplace, rules.Coverage]]:
                                       establishment_type=s.establishment_type, named=named.get(s.id))) for s in schools]
 
 
+def coverage_bucket(c: rules.Coverage) -> str:
+    """Which count of a coverage summary a school's coverage goes in."""
+    return "covered" if c.covered else "unclear" if c.covered is None else "not_covered"
+
+
 def coverage_summary(rows) -> dict[str, int]:
     out = {"covered": 0, "not_covered": 0, "unclear": 0}
     for _school, c in rows:
-        out["covered" if c.covered else "unclear" if c.covered is None else "not_covered"] += 1
+        out[coverage_bucket(c)] += 1
     return out
 
 

@@ -18,6 +18,7 @@ from ..core.permissions import (
     scope_rule,
     visible,
 )
+from ..core.pagination import count_up_to
 from ..core.query_shapes import in_subquery
 from ..core.validation import like_pattern
 from ..extensions import db
@@ -119,8 +120,7 @@ def status_counts(user, cap: Optional[int] = None) -> dict[str, int]:
         counts = {s: 0 for s in rules.STATUSES}
         counts.update({s: n for s, n in rows})
         return counts
-    columns = [select(func.count()).select_from(visible(select(Case.id), user).where(Case.status == s)
-                                                 .limit(cap + 1).subquery()).scalar_subquery().label(s)
+    columns = [count_up_to(visible(select(Case.id), user).where(Case.status == s), cap).scalar_subquery().label(s)
                for s in rules.STATUSES]
     return dict(db.session.execute(select(*columns)).one()._mapping)
 

@@ -22,6 +22,13 @@ MAX_PAGE = 10**6
 COUNT_CAP = 1000
 
 
+def count_up_to(stmt, upto: int):
+    """SQL: how many rows ``stmt`` has, reading at most ``upto`` + 1 of them (a result above ``upto`` means
+    "more than upto"). The planner drops the columns count(*) does not read (PostgreSQL:
+    remove_unused_subquery_outputs)."""
+    return select(func.count()).select_from(stmt.order_by(None).limit(upto + 1).subquery())
+
+
 class CountedUpTo(SelectPagination):
     """Pages of a select whose count stops at :data:`COUNT_CAP` rows (or the end of this page):
     ``more`` is True when there are more rows than ``total`` says."""
@@ -30,9 +37,8 @@ class CountedUpTo(SelectPagination):
 
     def _query_count(self) -> int:
         upto = max(COUNT_CAP, self.page * self.per_page)
-        # the planner drops the columns count(*) does not read (PostgreSQL: remove_unused_subquery_outputs)
-        rows = self._query_args["select"].options(lazyload("*")).order_by(None).limit(upto + 1).subquery()
-        found = self._query_args["session"].execute(select(func.count()).select_from(rows)).scalar() or 0
+        found = self._query_args["session"].execute(
+            count_up_to(self._query_args["select"].options(lazyload("*")), upto)).scalar() or 0
         self.more = found > upto
         return min(found, upto)
 

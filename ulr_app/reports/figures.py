@@ -385,6 +385,11 @@ def _learners_from_schools(user, region_id, branch_id, as_of: date) -> Select:
         Learner.workplace_id.in_(counted), Learner.id.in_(learning))
 
 
+def _with_ulr(as_of: date) -> Any:
+    """A workplace with a ULR in post on the date."""
+    return exists(select(Rep.id).where(Rep.workplace_id == Workplace.id, _in_post(as_of)))
+
+
 def _coverage_time_off(user, region_id, branch_id, as_of: date) -> Select:
     start, end = twelve_months_to(as_of)
     return visible(select(TimeOffRequest), user).where(
@@ -410,7 +415,7 @@ def schools_coverage_records(user, figure: str, *, region_id: Optional[int] = No
     if figure == "schools_covered":
         return _covered_schools(*args).order_by(Workplace.name, Workplace.id)
     if figure in ("schools_with_ulr", "schools_without_ulr"):
-        with_ulr = exists(select(Rep.id).where(Rep.workplace_id == Workplace.id, _in_post(as_of)))
+        with_ulr = _with_ulr(as_of)
         return (_counted_schools(*args).where(with_ulr if figure == "schools_with_ulr" else ~with_ulr)
                 .order_by(Workplace.name, Workplace.id))
     if figure == "school_based_ulrs":
@@ -434,13 +439,8 @@ def schools_coverage(user, *, region_id: Optional[int] = None, branch_id: Option
     those 12 months, by staff category. Whether an agreement silent on schools had school
     activity looks at every ULR and learner at the employer's schools (not only those the viewer sees)."""
     args = (user, region_id, branch_id, as_of)
-    agreements = _agreements_in_force(*args).with_only_columns(Agreement.schools_scope).order_by(None).subquery()
-    by_scope = dict(db.session.execute(select(agreements.c.schools_scope, func.count())
-                                       .group_by(agreements.c.schools_scope)).all())
-    counts = {scope: by_scope.get(scope, 0) for scope in SCHOOLS_SCOPES}
-    counts["silent_without_school_activity"] = _count(schools_coverage_records(user, "silent_without_school_activity",
-                                                                               region_id=region_id, branch_id=branch_id,
-                                                                               as_of=as_of))
+    # the agreements by schools scope, the counted schools and those with a ULR: the headline's one statement
+    headline = schools_coverage_headline(user, region_id=region_id, branch_id=branch_id, as_of=as_of)
     learners = _learners_from_schools(*args).order_by(None).subquery()
     category = func.coalesce(learners.c.staff_category, NOT_RECORDED)
     by_category = dict(db.session.execute(select(category, func.count()).group_by(category)).all())
@@ -455,10 +455,10 @@ def schools_coverage(user, *, region_id: Optional[int] = None, branch_id: Option
                                                           as_of=as_of))
     return {
         "as_of": as_of.isoformat(),
-        "agreements": counts,
-        "schools": figure("schools"),
+        "agreements": headline["agreements"],
+        "schools": headline["schools"],
         "schools_covered": figure("schools_covered"),
-        "schools_with_ulr": figure("schools_with_ulr"),
+        "schools_with_ulr": headline["schools_with_ulr"],
         "school_based_ulrs": figure("school_based_ulrs"),
         "learners_from_schools": {**{k: by_category.get(k, 0) for k in STAFF_CATEGORIES},
                                   NOT_RECORDED: by_category.get(NOT_RECORDED, 0)},
@@ -468,8 +468,8 @@ def schools_coverage(user, *, region_id: Optional[int] = None, branch_id: Option
 
 def schools_coverage_headline(user, *, region_id: Optional[int] = None, branch_id: Optional[int] = None,
                               as_of: date) -> dict[str, Any]:
-    """The few schools-coverage figures an organiser's home page shows, each counted exactly as
-    :func:`schools_coverage` counts it, in one statement: agreements in force by schools scope (and
+    """The schools-coverage figures an organiser's home page shows (and the report takes from here), in
+    one statement: agreements in force by schools scope (and
     those silent with no school activity), the counted schools and those with a ULR in post. The
     home page left out the report's costliest figures (learners from schools, covered schools,
     time off) and still ran all 13 of its statements (issue 13)."""
@@ -478,7 +478,7 @@ def schools_coverage_headline(user, *, region_id: Optional[int] = None, branch_i
     def count_of(stmt: Select) -> Any:
         return select(func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
 
-    with_ulr = exists(select(Rep.id).where(Rep.workplace_id == Workplace.id, _in_post(as_of)))
+    with_ulr = _with_ulr(as_of)
     columns = {scope: count_of(_agreements_in_force(*args).with_only_columns(Agreement.id)
                                .where(Agreement.schools_scope == scope)) for scope in SCHOOLS_SCOPES}
     columns["silent_without_school_activity"] = count_of(_silent_without_activity(*args).with_only_columns(Agreement.id))
