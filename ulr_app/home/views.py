@@ -30,12 +30,7 @@ REFUSALS_SHOWN = 20
 
 @bp.route("/")
 def index():
-    counts = {
-        name: db.session.scalar(select(func.count()).select_from(visible(select(model.id), current_user).subquery()))
-        for name, model in (("branches", Branch), ("employers", Employer), ("workplaces", Workplace))
-    }
-    schools = db.session.scalar(select(func.count()).select_from(
-        visible(select(Workplace.id), current_user).where(Workplace.kind == "school").subquery()))
+    counts, schools = organisation_counts(current_user)
     needs_doing = []
     if current_user.role in (BRANCH_CONVENOR, REGIONAL_ORGANISER):
         needs_doing = _needs_doing(current_user, date.today())
@@ -65,6 +60,21 @@ def index():
                     "quiet": quiet, "quiet_total": quiet_total, "quiet_days": learner_caseload.NO_CONTACT_DAYS}
     return render_template(f"home/{current_user.role}.html", counts=counts, schools=schools, needs_doing=needs_doing,
                            time_off=time_off, learners=learners, today=today, coverage=coverage)
+
+
+def organisation_counts(user) -> tuple[dict[str, int], int]:
+    """"Your organisation": the branches, employers and workplaces the user can see, and how many of those
+    workplaces are schools, in one statement (the workplaces read once for both of their figures: an
+    administrator's are the country's 22,000; issue 13)."""
+    def count_of(model: type) -> object:
+        return select(func.count()).select_from(visible(select(model.id), user).subquery()).scalar_subquery()
+
+    places = visible(select(Workplace.kind), user).subquery()
+    row = db.session.execute(select(
+        count_of(Branch).label("branches"), count_of(Employer).label("employers"),
+        func.count().label("workplaces"), func.count().filter(places.c.kind == "school").label("schools"),
+    ).select_from(places)).one()
+    return ({"branches": row.branches, "employers": row.employers, "workplaces": row.workplaces}, row.schools)
 
 
 #: what needs doing, in the order a convenor deals with it: (notice kinds, heading, tag colour)
