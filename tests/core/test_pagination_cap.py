@@ -66,3 +66,35 @@ def test_the_case_lists_status_counts_stop_at_the_cap(login_as, seven_cases, mon
     monkeypatch.setattr(pagination, "COUNT_CAP", 4)
     counts = re.search(r'id="case-counts">([^<]+)<', client.get("/cases").get_data(as_text=True)).group(1)
     assert counts == "more than 4 open, 0 waiting, 0 closed"
+
+
+def test_what_needs_doing_counts_follow_ups_up_to_the_cap(login_as, world, monkeypatch):
+    """The home page's follow-up groups are counted up to COUNT_CAP too (a national region has 7,500 due):
+    "more than N" past it, the exact number under it, and the notices shown are the soonest either way."""
+    from datetime import date, timedelta
+
+    from ulr_app.cases import reminders as case_reminders
+    from ulr_app.contacts.models import FollowUp
+
+    g.audit_actor_label = "test set-up"
+    today = date.today()
+    case = case_services.create_case({"kind": next(iter(KINDS)), "summary": "Rota clash"}, world.branches.a1,
+                                     world.users.convenor_a1)
+    mine = [world.branches.a1.id]
+    due_before = case_reminders.follow_up_reminders_page(today, branch_ids=mine)[1].get("follow_up_due", 0)
+    for n in range(6):  # six overdue, two more due this week
+        db.session.add(FollowUp(case_id=case.id, title=f"Chase {n}", due_on=today - timedelta(days=n + 1)))
+    for n in range(2):
+        db.session.add(FollowUp(case_id=case.id, title=f"Call {n}", due_on=today + timedelta(days=n + 1)))
+    db.session.commit()
+    exact = case_reminders.follow_up_reminders_page(today, branch_ids=mine, limit=3)
+    capped = case_reminders.follow_up_reminders_page(today, branch_ids=mine, limit=3, count_cap=4)
+    assert exact[1] == {"follow_up_overdue": 6, "follow_up_due": due_before + 2}
+    assert capped[1] == {"follow_up_overdue": 5, "follow_up_due": due_before + 2}  # 5: more than 4
+    assert [n.key for n in capped[0]] == [n.key for n in exact[0]]
+    monkeypatch.setattr(pagination, "COUNT_CAP", 4)
+    page = _plain(login_as("convenor_a1").get("/").get_data(as_text=True))
+    assert "Overdue follow-ups (more than 4)" in page and f"Follow-ups due this week ({due_before + 2})" in page
+    assert "These are the 20 due soonest" not in page
+    monkeypatch.setattr(pagination, "COUNT_CAP", 1000)
+    assert "Overdue follow-ups (6)" in _plain(login_as("convenor_a1").get("/").get_data(as_text=True))

@@ -14,7 +14,7 @@ import inspect
 from dataclasses import dataclass
 from datetime import date
 from importlib import import_module
-from typing import Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from sqlalchemy import select
 
@@ -80,17 +80,21 @@ def due(today: date, branch_ids: Optional[Iterable[int]] = None) -> list[Notice]
     return sorted(notices, key=lambda n: (n.due_on, n.branch_id, n.key))
 
 
-def due_for_page(today: date, branch_ids: Iterable[int], per_kind: int) -> tuple[list[Notice], dict[str, int]]:
+def due_for_page(today: date, branch_ids: Iterable[int], per_kind: int, **known: Any) -> tuple[list[Notice], dict[str, int]]:
     """For a page that lists at most ``per_kind`` notices of each kind and says how many there are: those
     notices (by due date) and the count of each kind. A source with many notices (follow-ups) answers
-    through its ``page`` function, which counts in SQL and makes only the notices shown (issue 13)."""
+    through its ``page`` function, which counts in SQL and makes only the notices shown (issue 13).
+    ``known``: what the page has already worked out for these branches, handed to each ``page`` function
+    that takes it by name (the open refusals' deadlines: not worked out twice)."""
     wanted = sorted(set(branch_ids))
     shown: list[Notice] = []
     counts: dict[str, int] = {}
     for source in sources():
         page = getattr(source, "page", None)
         if page is not None:
-            found, found_counts = page(today, branch_ids=wanted, limit=per_kind)
+            takes = inspect.signature(page).parameters
+            found, found_counts = page(today, branch_ids=wanted, limit=per_kind,
+                                       **{name: value for name, value in known.items() if name in takes})
         else:
             if "branch_ids" in inspect.signature(source).parameters:
                 every = list(source(today, branch_ids=wanted))

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, ur
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..core import reminders
+from ..core import pagination, reminders
 from ..core.permissions import (
     BRANCH_CONVENOR,
     LEARNING_REP,
@@ -32,13 +32,14 @@ REFUSALS_SHOWN = 20
 def index():
     counts, schools = organisation_counts(current_user)
     needs_doing = []
-    if current_user.role in (BRANCH_CONVENOR, REGIONAL_ORGANISER):
-        needs_doing = _needs_doing(current_user, date.today())
     time_off: dict = {}
     today = date.today()
     if current_user.role in (BRANCH_CONVENOR, REGIONAL_ORGANISER):
-        # every open refusal's deadline (five columns each) to count them; the records of those listed only
+        # every open refusal's deadline (five columns each) to count them; the records of those listed only.
+        # The user's scope is their branch or their region's branches, as for What needs doing, which takes
+        # its tribunal deadlines from here
         deadlines = timeoff_queries.open_refusal_deadlines(current_user, today)
+        needs_doing = _needs_doing(current_user, today, refusal_deadlines=deadlines)
         time_off["refusal_count"] = len(deadlines)
         time_off["urgent"] = sum(1 for last, _id in deadlines if (last - today).days <= URGENT_DAYS)
         time_off["refusals"] = (timeoff_queries.open_refusals(current_user, today, limit=REFUSALS_SHOWN,
@@ -59,7 +60,8 @@ def index():
                     "overdue": learner_caseload.overdue_follow_ups(current_user, today),
                     "quiet": quiet, "quiet_total": quiet_total, "quiet_days": learner_caseload.NO_CONTACT_DAYS}
     return render_template(f"home/{current_user.role}.html", counts=counts, schools=schools, needs_doing=needs_doing,
-                           time_off=time_off, learners=learners, today=today, coverage=coverage)
+                           time_off=time_off, learners=learners, today=today, coverage=coverage,
+                           count_cap=pagination.COUNT_CAP)
 
 
 def organisation_counts(user) -> tuple[dict[str, int], int]:
@@ -93,9 +95,10 @@ NEEDS_DOING_SHOWN = 20
 RECORD_PAGES = reminders.RECORD_PAGES
 
 
-def _needs_doing(user, today: date) -> list[tuple[str, str, str, list]]:
+def _needs_doing(user, today: date, *, refusal_deadlines: list | None = None) -> list[tuple[str, str, str, list]]:
     """Every reminder for the user's branch (convenor) or region's branches (organiser), from the
-    same sources as ``flask reminders``, grouped in :data:`NEEDS_DOING_GROUPS` order."""
+    same sources as ``flask reminders``, grouped in :data:`NEEDS_DOING_GROUPS` order.
+    ``refusal_deadlines``: the open refusals' deadlines of those branches, already worked out."""
     if user.role == BRANCH_CONVENOR:
         branch_ids = [user.branch_id] if user.branch_id else []
     else:
@@ -103,7 +106,11 @@ def _needs_doing(user, today: date) -> list[tuple[str, str, str, list]]:
     if not branch_ids:
         return []
     # the first NEEDS_DOING_SHOWN of each kind and how many there are: only those are made into notices
-    notices, counts = reminders.due_for_page(today, branch_ids, NEEDS_DOING_SHOWN)
+    # follow-ups are counted up to COUNT_CAP ("more than 1,000"), as lists are
+    known = {"count_cap": pagination.COUNT_CAP}
+    if refusal_deadlines is not None:
+        known["refusal_deadlines"] = refusal_deadlines
+    notices, counts = reminders.due_for_page(today, branch_ids, NEEDS_DOING_SHOWN, **known)
 
     def href(notice):
         if notice.record is None or notice.record[0] not in RECORD_PAGES:

@@ -32,10 +32,17 @@ def tribunal_deadline_reminders(today: date, branch_ids=None) -> list[Notice]:
     return _notices([ident for _last, ident in _near(today, branch_ids)], today)
 
 
-def tribunal_deadline_reminders_page(today: date, branch_ids=None, limit: int = 20) -> tuple[list[Notice], dict[str, int]]:
+def tribunal_deadline_reminders_page(today: date, branch_ids=None, limit: int = 20, *,
+                                     refusal_deadlines: list[tuple[date, int]] | None = None,
+                                     ) -> tuple[list[Notice], dict[str, int]]:
     """For a page: the ``limit`` nearest and how many there are; only those are loaded and made into notices
-    (a national region has hundreds: 54 ms of the organiser's home page; issue 13)."""
-    near = _near(today, branch_ids)
+    (a national region has hundreds: 54 ms of the organiser's home page; issue 13). ``refusal_deadlines``:
+    the open refusals' deadlines of exactly these branches, already worked out by the page
+    (queries.refusal_deadlines), so they are not worked out twice."""
+    if refusal_deadlines is None:
+        near = _near(today, branch_ids)
+    else:
+        near = [(last, ident) for last, ident in refusal_deadlines if today <= last <= today + timedelta(days=DAYS)]
     return _notices([ident for _last, ident in near[:limit]], today), ({"tribunal_deadline": len(near)} if near else {})
 
 
