@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Optional
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import Base, TimestampMixin, VersionedMixin
@@ -100,6 +100,9 @@ class Employer(VersionedMixin, TimestampMixin, Base):
 class Workplace(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "workplace"
     __label__ = "workplace"
+    # "Your organisation" counts a scope's workplaces and schools from this index alone (an administrator's:
+    # the country's 22,590, 4.2 -> 2.5 ms on the national set; issue 13)
+    __table_args__ = (Index("ix_workplace_employer_id_kind", "employer_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("employer.id"), index=True)

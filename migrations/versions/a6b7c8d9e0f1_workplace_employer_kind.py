@@ -1,0 +1,40 @@
+"""workplaces by employer and kind: the home page's counts of a scope's workplaces and schools from the index alone (issue 13)
+
+"Your organisation" on every home page counts the workplaces the user can see and how many are schools. For
+an administrator that read the whole workplace table (22,590 rows on the national data set, 4.2 ms); for
+others the workplaces of their employers. ``(employer_id, kind)`` answers both from the index alone once the
+visibility map is current (2.5 ms for the country, 0.6 ms for a region).
+
+Revision ID: a6b7c8d9e0f1
+Revises: f5a6b7c8d9e0
+Create Date: 2026-12-07 19:50:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = 'a6b7c8d9e0f1'
+down_revision = 'f5a6b7c8d9e0'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index('ix_workplace_employer_id_kind', 'workplace', ['employer_id', 'kind'], unique=False)
+    _analyze("workplace")
+
+
+def _analyze(*tables: str) -> None:
+    """ANALYZE (PostgreSQL) each table that holds rows, as autovacuum may be off. Not an empty one (a new
+    database): ANALYZE would record it as empty (reltuples 0), and the planner then takes a freshly
+    bulk-loaded table to be as small as its first pages and caches sequential-scan plans for the foreign-key
+    checks of the rest of the load (the national build took over 20 minutes instead of 8)."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    for table in tables:
+        if bind.execute(sa.text(f"SELECT EXISTS (SELECT 1 FROM {table})")).scalar():  # nosec B608 - own table names
+            op.execute(f"ANALYZE {table}")
+
+
+def downgrade():
+    op.drop_index('ix_workplace_employer_id_kind', table_name='workplace')
