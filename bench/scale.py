@@ -88,6 +88,28 @@ def _ensure(url: str, scale: str, build: bool) -> None:
     engine.dispose()
 
 
+def summarise(samples: list[tuple[float, int, int, object]]) -> dict[str, float]:
+    """Median and p95 of the times; statements per request: the usual count (the mode: once a minute a request
+    also records the session's last-seen time, one UPDATE whatever the scale)."""
+    times = sorted(ms for ms, _n, _status, _rows in samples)
+    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    status, rows = samples[-1][2], samples[-1][3]
+    return {"status": status, "median_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
+            "statements": statistics.mode(n for _ms, n, _status, _rows in samples), "rows": rows}
+
+
+def measure_alternately(runs: int, pairs: list[tuple["Scale", str, str]]) -> list[dict[str, float]]:
+    """Each (scale, role, url) ``runs`` times, taking turns request by request (small, national, small, ...), so
+    that a slow spell of this shared machine falls on both scales alike rather than on one of them."""
+    for scale, role, url in pairs:
+        scale.request(role, url)  # warm
+    samples: list[list] = [[] for _ in pairs]
+    for _ in range(runs):
+        for i, (scale, role, url) in enumerate(pairs):
+            samples[i].append(scale.request(role, url))
+    return [summarise(s) for s in samples]
+
+
 class Scale:
     """One scale's app, its largest-scope users (signed in) and the records the pages open."""
 
@@ -257,25 +279,20 @@ class Scale:
                 rows.append(("organiser", "report: quarterly return", f"/projects/{r['project_id']}/returns/FY2026-Q2"))
         return rows
 
-    def measure(self, role: str, url: str) -> dict[str, float]:
+    def request(self, role: str, url: str):
+        """One GET of ``url`` as ``role``: (milliseconds, statements, status, API rows or None)."""
         api = url.startswith("/api/")
         client = self.app.test_client() if api else self.clients[role]
         headers = {"Authorization": f"Bearer {self.tokens[role]}"} if api else None
-        client.get(url, headers=headers)  # warm
-        times, counts, status, rows = [], [], 0, None
-        for _ in range(self.runs):
-            self.statements.clear()
-            t0 = time.perf_counter()
-            answer = client.get(url, headers=headers)
-            times.append((time.perf_counter() - t0) * 1000)
-            counts.append(len(self.statements))
-            status = answer.status_code
-            if api and status == 200:
-                rows = len(answer.get_json()["items"])
-        times.sort()
-        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-        return {"status": status, "median_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
-                "statements": max(counts), "rows": rows}
+        self.statements.clear()
+        t0 = time.perf_counter()
+        answer = client.get(url, headers=headers)
+        ms = (time.perf_counter() - t0) * 1000
+        rows = len(answer.get_json()["items"]) if api and answer.status_code == 200 else None
+        return ms, len(self.statements), answer.status_code, rows
+
+    def measure(self, role: str, url: str) -> dict[str, float]:
+        return summarise([self.request(role, url) for _ in range(self.runs)])
 
     def reports_vs_sql(self) -> dict[str, dict[str, float]]:
         """Each report's figures function against one hand-written aggregate over the same records."""
@@ -306,16 +323,14 @@ class Scale:
                                      lambda: _coverage_by_hand(region, date.today())),
             }
             if employer is not None:
-                pairs["Go Award"] = (lambda: figures.go_award(viewer, employer), text(
-                    "SELECT c.subject, w.kind = 'school', count(DISTINCT e.learner_id) FROM enrolment e JOIN course c "
-                    "ON c.id = e.course_id JOIN learner l ON l.id = e.learner_id LEFT JOIN workplace w ON "
-                    "w.id = l.workplace_id WHERE l.employer_id = :e AND c.category IN "
-                    "('skills_for_life','esol','ict') GROUP BY c.subject, w.kind = 'school'").bindparams(e=employer.id))
+                # the Go Award: the same figures as figures.go_award, by hand, checked below
+                pairs["Go Award"] = (lambda: figures.go_award(viewer, employer),
+                                     lambda: _go_award_by_hand(region, employer, date.today()))
             for name, (call, stmt) in pairs.items():
                 same = None
                 if name == "equality":  # the hand-written query must give the report's figures
                     same = _equality_figures(db.session.execute(stmt).all()) == _without_zeros(call())
-                if name in ("time off", "schools coverage"):
+                if name in ("time off", "schools coverage", "Go Award"):
                     same = stmt() == call()
                 run = stmt if callable(stmt) else (lambda stmt=stmt: db.session.execute(stmt).all())
                 report_times, sql_times = [], []
@@ -452,6 +467,117 @@ def _coverage_by_hand(region: int, as_of: date) -> dict:
             "learners_from_schools": {**{k: learners.get(k, 0) for k in STAFF_CATEGORIES},
                                       "not_recorded": learners.get("not_recorded", 0)},
             "time_off": time_off}
+
+
+#: the Go Award evidence pack by hand (PostgreSQL): every figure of figures.go_award for an employer (no date
+#: range: every date counts) as the viewer (an organiser: their region's learners, requests, agreements and
+#: ULRs) sees it, in one statement of (figure, a, b, c, n) rows
+GO_AWARD_SQL = """
+WITH people AS (
+    SELECT l.id AS learner_id, CASE WHEN w.kind = 'school' THEN 'school' ELSE 'rest' END AS side
+    FROM learner l LEFT JOIN workplace w ON w.id = l.workplace_id
+    WHERE l.branch_id IN (SELECT id FROM branch WHERE region_id = :r) AND l.merged_into_id IS NULL
+      AND l.employer_id = :e AND (l.workplace_id IS NULL OR l.workplace_id IN (SELECT id FROM workplace WHERE employer_id = :e))),
+latest AS (
+    SELECT DISTINCT ON (n.learner_id) n.learner_id, n.literacy_level, n.numeracy_level, n.ict_level, n.esol_need
+    FROM needs_assessment n WHERE n.assessed_on IS NOT NULL AND n.learner_id IN (SELECT learner_id FROM people)
+    ORDER BY n.learner_id, n.assessed_on DESC, n.id DESC),
+sfl AS (
+    SELECT p.side, p.learner_id, c.subject, c.level, en.id, en.started_on, en.achieved_on, en.status
+    FROM people p JOIN enrolment en ON en.learner_id = p.learner_id JOIN course c ON c.id = en.course_id
+    WHERE c.category = ANY(:categories) AND c.subject = ANY(:subjects))
+SELECT 'standard', code, status, '', 0 FROM go_award_standard WHERE employer_id = :e
+UNION ALL
+SELECT 'evidence', standard_code, '', '', count(*) FROM go_award_evidence WHERE employer_id = :e GROUP BY standard_code
+UNION ALL
+SELECT 'assessed', p.side, '', '', count(DISTINCT p.learner_id) FROM people p
+JOIN needs_assessment n ON n.learner_id = p.learner_id WHERE n.assessed_on IS NOT NULL GROUP BY p.side
+UNION ALL
+SELECT 'needs', p.side, x.subject, '', coalesce(sum(x.flag), 0) FROM people p JOIN latest l ON l.learner_id = p.learner_id
+CROSS JOIN LATERAL (VALUES ('literacy', (l.literacy_level = ANY(:below))::int), ('numeracy', (l.numeracy_level = ANY(:below))::int),
+                           ('ict', (l.ict_level = ANY(:below))::int), ('esol', (l.esol_need IS TRUE)::int)) AS x(subject, flag)
+GROUP BY p.side, x.subject
+UNION ALL
+SELECT 'enrolled', side, subject, '', count(DISTINCT learner_id) FROM sfl WHERE started_on IS NOT NULL GROUP BY side, subject
+UNION ALL
+SELECT 'enrolled_level', side, subject, level, count(id) FROM sfl WHERE started_on IS NOT NULL GROUP BY side, subject, level
+UNION ALL
+SELECT 'achieved', side, subject, '', count(DISTINCT learner_id) FROM sfl
+WHERE achieved_on IS NOT NULL AND status = 'achieved' GROUP BY side, subject
+UNION ALL
+SELECT 'achieved_level', side, subject, level, count(id) FROM sfl
+WHERE achieved_on IS NOT NULL AND status = 'achieved' GROUP BY side, subject, level
+UNION ALL
+SELECT 'hours', CASE WHEN t.paid THEN 'paid' ELSE 'matched' END, '', '',
+       coalesce(sum(CASE WHEN t.status = 'granted' AND t.hours_granted IS NULL THEN t.duration_hours
+                         ELSE coalesce(t.hours_granted, 0) END), 0)
+FROM time_off_request t
+WHERE t.branch_id IN (SELECT id FROM branch WHERE region_id = :r) AND t.kind = 'learner_release'
+  AND t.status IN ('granted', 'partly_granted') AND t.decided_on IS NOT NULL
+  AND t.workplace_id IN (SELECT id FROM workplace WHERE employer_id = :e)
+  AND (t.paid IS TRUE OR (t.paid IS FALSE AND EXISTS (
+      SELECT 1 FROM agreement a WHERE a.employer_id = :e AND a.status IN ('signed', 'under_review')
+        AND a.learner_time_off = 'matched' AND a.signed_on IS NOT NULL AND a.signed_on <= t.decided_on
+        AND (a.expires_on IS NULL OR a.expires_on >= t.decided_on))))
+GROUP BY 2
+UNION ALL
+(SELECT 'agreement', status, '', '', 0 FROM agreement
+ WHERE branch_id IN (SELECT id FROM branch WHERE region_id = :r) AND employer_id = :e ORDER BY id DESC LIMIT 1)
+UNION ALL
+SELECT 'ulrs_active', '', '', '', count(*) FROM rep p
+WHERE p.branch_id IN (SELECT id FROM branch WHERE region_id = :r) AND p.employer_id = :e AND p.appointed_on <= :today
+  AND (p.stood_down_on IS NULL OR p.stood_down_on > :today) AND p.notice_given_on IS NOT NULL AND p.notice_given_on <= :today
+  AND ((p.trained_on IS NOT NULL AND p.trained_on <= :today AND p.training_completion_notified_on IS NOT NULL
+        AND p.training_completion_notified_on <= :today)
+       OR (p.training_route = 'will_train' AND p.will_train_notice_on IS NOT NULL AND p.will_train_notice_on <= :today
+           AND p.will_train_notice_on >= :earliest_notice))
+"""
+
+
+def _go_award_by_hand(region: int, employer, today: date) -> dict:
+    """figures.go_award's dict from GO_AWARD_SQL (the rows put in the report's shape, nothing counted here)."""
+    from decimal import Decimal
+
+    from sqlalchemy import text
+
+    from ulr_app.extensions import db
+    from ulr_app.funding.models import GO_AWARD_STANDARDS
+    from ulr_app.learners import rules as learner_rules
+    from ulr_app.reports import figures
+
+    rows = db.session.execute(text(GO_AWARD_SQL).bindparams(
+        r=region, e=employer.id, today=today, earliest_notice=figures._earliest_notice_still_due(today),
+        categories=list(figures.GO_AWARD_CATEGORIES), subjects=list(figures.GO_AWARD_SUBJECTS),
+        below=list(figures.BELOW_LEVEL_2))).all()
+    got: dict = {}
+    for figure, a, b, c, n in rows:
+        got.setdefault(figure, {})[(a, b, c)] = n
+    standards = {a: b for (a, b, _c) in got.get("standard", {})}
+    evidence = {a: int(n) for (a, _b, _c), n in got.get("evidence", {}).items()}
+    order = {code: i for i, code in enumerate(learner_rules.LEVELS + (learner_rules.UNLEVELLED,))}
+    sfl: dict = {}
+    for side in ("school", "rest"):
+        sfl[side] = {}
+        for subject in figures.GO_AWARD_SUBJECTS:
+            def n(figure, level=""):
+                return int(got.get(figure, {}).get((side, subject, level), 0))
+            levels = sorted({c for figure in ("enrolled_level", "achieved_level")
+                             for (a, b, c) in got.get(figure, {}) if a == side and b == subject},
+                            key=lambda lvl: order.get(lvl, 99))
+            sfl[side][subject] = {
+                "assessed": int(got.get("assessed", {}).get((side, "", ""), 0)),
+                "needs_identified": n("needs"), "enrolled": n("enrolled"), "achieved": n("achieved"),
+                "by_level": {lvl: {"enrolled": n("enrolled_level", lvl), "achieved": n("achieved_level", lvl)}
+                             for lvl in levels}}
+    hours = {k: float(Decimal(str(got.get("hours", {}).get((k, "", ""), 0))).quantize(Decimal("0.01")))
+             for k in ("paid", "matched")}
+    agreement = next(iter(got.get("agreement", {})), (None,))[0]
+    return {"employer_id": employer.id, "employer_name": employer.name, "from": None, "to": None,
+            "standards": [{"code": code, "title": title, "status": standards.get(code, "not_started"),
+                           "evidence_count": evidence.get(code, 0)} for code, title in GO_AWARD_STANDARDS.items()],
+            "skills_for_life": sfl, "learning_hours": hours,
+            "partnership": {"agreement_status": agreement,
+                            "ulrs_active": int(got.get("ulrs_active", {}).get(("", "", ""), 0))}}
 
 
 #: time-off monitoring by hand (PostgreSQL): the region's requests made in FY2026 counted by each grouping
@@ -624,12 +750,15 @@ def main() -> int:
     rows = []
     for role, name, _url in scales["national"].pages():
         entry = {"role": role, "page": name}
+        pairs = []
         for label, scale in scales.items():
             match = [u for r, n, u in scale.pages() if r == role and n == name]
-            if not match or role not in scale.users:
-                continue
-            with scale.app.app_context():
-                entry[label] = scale.measure(role, match[0])
+            if match and role in scale.users:
+                pairs.append((label, (scale, role, match[0])))
+        # no app context held around the requests: each request has its own, as under gunicorn (held, the
+        # requests shared one g, and Flask-Login's user of the first request served the rest unchecked)
+        for (label, _pair), figures in zip(pairs, measure_alternately(args.runs, [p for _l, p in pairs])):
+            entry[label] = figures
         small, national = entry.get("small"), entry.get("national")
         if small and national:
             entry["median_ratio"] = round(national["median_ms"] / small["median_ms"], 2) if small["median_ms"] else None
@@ -672,7 +801,9 @@ def markdown(result: dict) -> str:
     out += ["", "Targets: same SQL statements at both scales; national median <= 1.5x and p95 <= 2x the small one "
             "(largest-scope user of each role at each scale). An API page the small demo cannot fill (fewer rows "
             "than asked for) is judged by its cost per row returned: the ratios divided by national rows / small "
-            "rows (the last column but one).", "",
+            "rows (the last column but one). The two scales take turns request by request (so a slow spell of the "
+            "machine falls on both), each request in its own app context as under gunicorn; statements: the usual "
+            "count per request (once a minute one more records the session's last-seen time).", "",
             "| role | page | small median / p95 ms | national median / p95 ms | ratio (median, p95) | statements "
             "(small, national) | rows (small, national): per-row ratio | pass |", "|---|---|---|---|---|---|---|---|"]
     passed = 0
@@ -688,9 +819,10 @@ def markdown(result: dict) -> str:
                    + f" | {'pass' if ok else 'FAIL'} |")
     out += ["", f"**{passed} of {len(result['pages'])} pages meet the targets.**", "",
             "## Reports against a hand-written SQL query (target: within 2x)", "",
-            "A pass needs the hand-written query to give the report's own figures (checked: 'same figures'). For "
-            "schools coverage and the Go Award it is still a narrower query (the coverage rule and the Go Award "
-            "standards are not written in SQL here): their ratios are shown but cannot pass.", "",
+            "Each hand-written query (bench/scale.py: TIME_OFF_SQL, EQUALITY_SQL, COVERAGE_SQL, GO_AWARD_SQL) "
+            "gives the report's own figures, checked ('same figures'); a pass needs that. The coverage rule is a CASE "
+            "there. The report's time includes building its statements with SQLAlchemy and shaping the figures; "
+            "the query's, only running the SQL.", "",
             "| scale | report | figures ms | SQL ms | ratio | same figures | pass |", "|---|---|---|---|---|---|---|"]
     for label, reports in result["reports_vs_sql"].items():
         for name, r in reports.items():
