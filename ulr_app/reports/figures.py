@@ -535,7 +535,15 @@ def time_off(user, *, region_id: Optional[int] = None, branch_id: Optional[int] 
     # One statement for every count: the requests are found once (a CTE), then counted by each grouping
     # (UNION ALL of small GROUP BYs over it, the shape of the equality report); a statement per grouping
     # found them eight times (issue 13). Each part's row: (part, key, employer name, count, decided, refused).
-    r = _time_off_requests(user, region_id, branch_id, start, end).order_by(None).cte("counted")
+    # only the columns counted, with the workplace's employer and kind read once here (the employer and
+    # workplace-kind groupings each joined every workplace in the country to the requests: 2 x 11 ms of 60 on
+    # a national region; issue 13)
+    r = (visible(select(TimeOffRequest.kind, TimeOffRequest.purpose, TimeOffRequest.status, TimeOffRequest.refusal_reason,
+                        TimeOffRequest.requested_on, TimeOffRequest.starts_at,
+                        Workplace.employer_id.label("employer_id"), Workplace.kind.label("place")), user)
+         .outerjoin(Workplace, Workplace.id == TimeOffRequest.workplace_id)
+         .where(_in_branches(TimeOffRequest.branch_id, region_id, branch_id),
+                _between(TimeOffRequest.requested_on, start, end)).cte("counted"))
     decided = func.coalesce(func.sum(case((r.c.status.in_(DECIDED), 1), else_=0)), 0)
     refused = func.coalesce(func.sum(case((r.c.status == "refused", 1), else_=0)), 0)
     none = literal(0)
@@ -557,9 +565,9 @@ def time_off(user, *, region_id: Optional[int] = None, branch_id: Optional[int] 
         part("kind", r.c.kind), part("purpose", r.c.purpose), part("status", r.c.status),
         part("refusal_reason", r.c.refusal_reason, r.c.refusal_reason.is_not(None)),
         part("notice", notice),
-        part("employer", Employer.id, by=(Employer.id, Employer.name), label=Employer.name, rates=True)
-        .join(Workplace, Workplace.id == r.c.workplace_id).join(Employer, Employer.id == Workplace.employer_id),
-        part("workplace_kind", Workplace.kind, rates=True).join(Workplace, Workplace.id == r.c.workplace_id),
+        part("employer", r.c.employer_id, by=(r.c.employer_id, Employer.name), label=Employer.name, rates=True)
+        .join(Employer, Employer.id == r.c.employer_id),
+        part("workplace_kind", r.c.place, r.c.place.is_not(None), rates=True),
     ]
     found: dict[str, dict[str, tuple[str, int, int, int]]] = {}
     for name, key, label, n, d, x in db.session.execute(union_all(*parts)).all():
