@@ -13,6 +13,7 @@ from typing import Optional
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from ..core.models import utcnow
 from ..extensions import db, login_manager
@@ -73,7 +74,10 @@ def current_session_row() -> Optional[UserSession]:
     token = session.get(SID)
     if not token:
         return None
-    return db.session.scalars(select(UserSession).where(UserSession.token_hash == _hash(token))).first()
+    # the user comes in the same statement (joined): every signed-in request reads both, and a second round trip
+    # for the user cost each page a statement (issue 13)
+    return db.session.scalars(select(UserSession).options(joinedload(UserSession.user))
+                              .where(UserSession.token_hash == _hash(token))).first()
 
 
 def end(reason: str = "signed_out") -> None:
