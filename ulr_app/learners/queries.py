@@ -158,7 +158,8 @@ def learner_list(user, *, name: str = "", workplace_id: int | None = None, rep_i
     """The learners the user can see, by name. ``name``, ``workplace`` and ``rep`` are typed words
     (part of the learner's, their workplace's or their ULR's name, any case); each is a
     ``lower(column) LIKE '%words%'`` the trigram indexes serve on PostgreSQL."""
-    stmt = visible(select(Learner), user).options(selectinload(Learner.workplace), selectinload(Learner.rep)) \
+    # each row's workplace and ULR joined (many-to-one) in the page's own statement, not two more (issue 13)
+    stmt = visible(select(Learner), user).options(joinedload(Learner.workplace), joinedload(Learner.rep)) \
         .order_by(Learner.name, Learner.id)
     if name:
         stmt = stmt.where(func.lower(Learner.name).like(like_pattern(name), escape="\\"))
