@@ -11,6 +11,8 @@ Create Date: 2026-12-07 16:55:00
 import sqlalchemy as sa
 from alembic import op
 
+from ulr_app.core.dbstats import analyze_tables_with_rows
+
 revision = 'd3e4f5a6b7c8'
 down_revision = 'c2d3e4f5a6b7'
 branch_labels = None
@@ -25,20 +27,8 @@ def upgrade():
                "WHERE learner.id = follow_up.learner_id) WHERE case_id IS NULL AND learner_id IS NOT NULL")
     op.create_index('ix_follow_up_open_branch_due_on', 'follow_up', ['branch_id', 'due_on', 'id'], unique=False,
                     postgresql_where=sa.text('done_on IS NULL'), sqlite_where=sa.text('done_on IS NULL'))
-    _analyze("follow_up")
-
-
-def _analyze(*tables: str) -> None:
-    """ANALYZE (PostgreSQL) each table that holds rows, as autovacuum may be off. Not an empty one (a new
-    database): ANALYZE would record it as empty (reltuples 0), and the planner then takes a freshly
-    bulk-loaded table to be as small as its first pages and caches sequential-scan plans for the foreign-key
-    checks of the rest of the load (the national build took over 20 minutes instead of 8)."""
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
-    for table in tables:
-        if bind.execute(sa.text(f"SELECT EXISTS (SELECT 1 FROM {table})")).scalar():  # nosec B608 - own table names
-            op.execute(f"ANALYZE {table}")
+    # autovacuum may be off: statistics for the new index, but not for an empty table (see the helper)
+    analyze_tables_with_rows(op.get_bind(), "follow_up")
 
 
 def downgrade():

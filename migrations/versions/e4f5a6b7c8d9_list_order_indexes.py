@@ -14,7 +14,8 @@ Revises: d3e4f5a6b7c8
 Create Date: 2026-12-07 16:20:00
 """
 from alembic import op
-import sqlalchemy as sa
+
+from ulr_app.core.dbstats import analyze_tables_with_rows
 
 revision = 'e4f5a6b7c8d9'
 down_revision = 'd3e4f5a6b7c8'
@@ -26,20 +27,8 @@ def upgrade():
     op.execute("CREATE INDEX ix_case_record_list_sort ON case_record "
                "((status = 'closed'), (due_on IS NULL), due_on, id DESC)")
     op.create_index('ix_time_off_request_starts_at_id', 'time_off_request', ['starts_at', 'id'], unique=False)
-    _analyze("case_record", "time_off_request")
-
-
-def _analyze(*tables: str) -> None:
-    """ANALYZE (PostgreSQL) each table that holds rows, as autovacuum may be off. Not an empty one (a new
-    database): ANALYZE would record it as empty (reltuples 0), and the planner then takes a freshly
-    bulk-loaded table to be as small as its first pages and caches sequential-scan plans for the foreign-key
-    checks of the rest of the load (the national build took over 20 minutes instead of 8)."""
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
-    for table in tables:
-        if bind.execute(sa.text(f"SELECT EXISTS (SELECT 1 FROM {table})")).scalar():  # nosec B608 - own table names
-            op.execute(f"ANALYZE {table}")
+    # autovacuum may be off: statistics for the new index, but not for an empty table (see the helper)
+    analyze_tables_with_rows(op.get_bind(), "case_record", "time_off_request")
 
 
 def downgrade():

@@ -12,7 +12,8 @@ Revises: e4f5a6b7c8d9
 Create Date: 2026-12-07 16:50:00
 """
 from alembic import op
-import sqlalchemy as sa
+
+from ulr_app.core.dbstats import analyze_tables_with_rows
 
 revision = 'f5a6b7c8d9e0'
 down_revision = 'e4f5a6b7c8d9'
@@ -23,20 +24,8 @@ depends_on = None
 def upgrade():
     op.create_index('ix_enrolment_learner_id_started_on', 'enrolment', ['learner_id', 'started_on'], unique=False)
     op.create_index('ix_needs_assessment_assessed_on', 'needs_assessment', ['assessed_on'], unique=False)
-    _analyze("enrolment", "needs_assessment")
-
-
-def _analyze(*tables: str) -> None:
-    """ANALYZE (PostgreSQL) each table that holds rows, as autovacuum may be off. Not an empty one (a new
-    database): ANALYZE would record it as empty (reltuples 0), and the planner then takes a freshly
-    bulk-loaded table to be as small as its first pages and caches sequential-scan plans for the foreign-key
-    checks of the rest of the load (the national build took over 20 minutes instead of 8)."""
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
-    for table in tables:
-        if bind.execute(sa.text(f"SELECT EXISTS (SELECT 1 FROM {table})")).scalar():  # nosec B608 - own table names
-            op.execute(f"ANALYZE {table}")
+    # autovacuum may be off: statistics for the new index, but not for an empty table (see the helper)
+    analyze_tables_with_rows(op.get_bind(), "enrolment", "needs_assessment")
 
 
 def downgrade():

@@ -38,7 +38,8 @@ def tribunal_deadline_reminders_page(today: date, branch_ids=None, limit: int = 
     """For a page: the ``limit`` nearest and how many there are; only those are loaded and made into notices
     (a national region has hundreds: 54 ms of the organiser's home page; issue 13). ``refusal_deadlines``:
     the open refusals' deadlines of exactly these branches, already worked out by the page
-    (queries.refusal_deadlines), so they are not worked out twice."""
+    (queries.refusal_deadlines), so they are not worked out twice. (They need not ask that the decision is
+    not after today, as :func:`_near` does: a decision date is refused if it is in the future.)"""
     if refusal_deadlines is None:
         near = _near(today, branch_ids)
     else:
