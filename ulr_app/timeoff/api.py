@@ -21,7 +21,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..organisation.queries import branch_for_new_record as branch_for_new
@@ -167,7 +167,8 @@ def list_time_off_requests() -> Any:
                                 branch_id=filters.get("branch_id"), employer_id=filters.get("employer_id"),
                                 workplace_kind=filters.get("workplace_kind", ""), rep_id=filters.get("rep_id"),
                                 workplace_id=filters.get("workplace_id"))
-    stmt = stmt.order_by(None).options(selectinload(TimeOffRequest.rep).selectinload(Rep.workplace))
+    # the ULR's own workplace too (the state reads it), joined as the list joins the ULR
+    stmt = stmt.order_by(None).options(joinedload(TimeOffRequest.rep).joinedload(Rep.workplace))
     today = date.today()
     return envelope(stmt, lambda r: item(r, today), page, per_page)
 
