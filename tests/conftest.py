@@ -139,6 +139,11 @@ def app(session_app):
         limiter.reset()
         yield session_app
         db.session.rollback()
+        # a background job the test started (a report file, a subject access export) finishes before the
+        # tables are emptied under it (it would fail on its vanished rows, in its thread, during the next test)
+        from ulr_app.core import jobs
+
+        jobs.wait_for_threads()
         _empty_tables()
         db.session.remove()
 

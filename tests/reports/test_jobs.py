@@ -144,6 +144,29 @@ def test_a_failing_builder_fails_the_job_in_plain_words_then_retry_after_the_fix
     response.close()
 
 
+def test_a_job_deleted_while_it_runs_ends_quietly(app, world, monkeypatch):
+    """A job whose row goes while it runs (its user removed, which deletes their jobs) records nothing and
+    raises nothing in its thread; before, the failure handler itself failed on the vanished row."""
+    from ulr_app.core.jobs_models import Job as JobRow
+
+    job = start_report_job("jobs_test_fake", {}, "csv", world.users.convenor_a1)
+    db.session.commit()
+    core_jobs.wait_for_threads()
+    job_id = job.id
+    db.session.execute(db.update(JobRow).where(JobRow.id == job_id).values(status="queued"))
+    db.session.commit()
+
+    def vanish(params, progress):
+        db.session.execute(db.delete(JobRow).where(JobRow.id == job_id))
+        db.session.commit()
+        raise RuntimeError("its records are gone")
+
+    monkeypatch.setitem(core_jobs.KINDS, job.kind, vanish)
+    assert core_jobs.run(job_id) is None
+    db.session.expire_all()
+    assert db.session.get(JobRow, job_id) is None
+
+
 def test_a_builder_refusal_is_shown_as_its_own_words(app, world):
     BEHAVIOUR["raise"] = ServiceError("You cannot see that project.")
     job = _finish(start_report_job("jobs_test_fake", {}, "csv", world.users.convenor_a1))

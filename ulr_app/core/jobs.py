@@ -143,6 +143,7 @@ def run(job_id: int) -> Optional[Job]:
         session.rollback()
         return job
     job.status, job.progress, job.started_at, job.attempts = "running", 5, utcnow(), job.attempts + 1
+    kind = job.kind
     session.commit()
 
     def progress(percent: int) -> None:
@@ -161,12 +162,15 @@ def run(job_id: int) -> Optional[Job]:
         session.commit()
     except Exception as exc:  # noqa: BLE001 - any failure is recorded for the user, in plain words
 
-        log.exception("job %s (%s) failed", job_id, job.kind)
+        log.exception("job %s (%s) failed", job_id, kind)
         # a ServiceError's message is written for users ("You cannot see that project"); anything
         # else may hold internals, so the user gets the general message
         message = exc.message if isinstance(exc, ServiceError) and exc.message else FAILED_MESSAGE
         session.rollback()
         job = session.get(Job, job_id)
+        if job is None:  # the job itself was deleted while it ran (its user removed): nothing left to record
+            log.warning("job %s (%s) was deleted while it ran", job_id, kind)
+            return None
         job.status, job.message, job.finished_at = "failed", message, utcnow()
         session.commit()
     return job
