@@ -97,9 +97,9 @@ def coverage_summary(rows) -> dict[str, int]:
     return out
 
 
-def reminder_facts(user=None, *, branch_ids=None, places: Optional[dict] = None) -> list[rules.AgreementFacts]:
-    """The facts the reminder rules read, of the agreements that can have reminders. ``places``: a dict
-    filled with each one's (branch_id, kind), read in the same statement (the reminders name them)."""
+def reminder_facts(user=None, *, branch_ids=None) -> list[rules.AgreementFacts]:
+    """The facts the reminder rules read, of the agreements that can have reminders, with each one's branch
+    and kind (the reminders name them) from the same statement."""
     stmt = select(Agreement.id, Agreement.title, Agreement.status, Agreement.review_due_on, Agreement.last_activity_at,
                   Agreement.branch_id, Agreement.kind)
     if user is not None:
@@ -107,12 +107,8 @@ def reminder_facts(user=None, *, branch_ids=None, places: Optional[dict] = None)
     if branch_ids is not None:
         stmt = stmt.where(Agreement.branch_id.in_(list(branch_ids)))
     stmt = stmt.where(Agreement.status.in_(("draft", "signed", "under_review")))
-    out = []
-    for i, t, s, r, la, branch_id, kind in db.session.execute(stmt):
-        out.append(rules.AgreementFacts(i, t, s, r, la.date()))
-        if places is not None:
-            places[i] = (branch_id, kind)
-    return out
+    return [rules.AgreementFacts(i, t, s, r, la.date(), branch_id, kind)
+            for i, t, s, r, la, branch_id, kind in db.session.execute(stmt)]
 
 
 def reminders_for(user, today: date) -> list[rules.Reminder]:

@@ -14,13 +14,11 @@ KIND_WORDS = {"short_term": "short-term learning agreement", "partnership": "lea
 def agreement_reminders(today: date, branch_ids=None) -> list[Notice]:
     """Every agreement's reminders for ``today`` (all branches, or ``branch_ids``')."""
     # each agreement's branch and kind come with its facts: one statement whether or not any is due (issue 13)
-    places: dict[int, tuple[int, str]] = {}
-    facts = queries.reminder_facts(None, branch_ids=branch_ids, places=places)
-    titles = {f.id: f.title for f in facts}
-    return [Notice(key=r.key, branch_id=places[r.agreement_id][0], kind=r.kind,
+    facts = {f.id: f for f in queries.reminder_facts(None, branch_ids=branch_ids)}
+    return [Notice(key=r.key, branch_id=facts[r.agreement_id].branch_id, kind=r.kind,
                    label=LABELS.get(r.kind, r.kind.replace("_", " ").capitalize()),
-                   subject=titles[r.agreement_id],
-                   subject_kind=KIND_WORDS.get(places[r.agreement_id][1], "learning agreement"),
+                   subject=facts[r.agreement_id].title,
+                   subject_kind=KIND_WORDS.get(facts[r.agreement_id].kind, "learning agreement"),
                    due_on=r.due_on, message=r.message, record=("agreement", r.agreement_id),
-                   email_subject=titles[r.agreement_id])
-            for r in rules.reminders(facts, today)]
+                   email_subject=facts[r.agreement_id].title)
+            for r in rules.reminders(list(facts.values()), today)]

@@ -146,6 +146,9 @@ class AgreementFacts:
     status: str
     review_due_on: Optional[date]
     last_activity_on: date
+    #: where the reminder belongs and how it names the agreement (read in the same statement as the facts)
+    branch_id: Optional[int] = None
+    kind: Optional[str] = None
 
 
 @dataclass(frozen=True)
