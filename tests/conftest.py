@@ -144,8 +144,14 @@ def app(session_app):
         from ulr_app.core import jobs
 
         jobs.wait_for_threads()
+        # whatever the test wrote, every learner's kept stage and last contact match their records
+        from ulr_app.learners import standing
+
+        stale = standing.stale_learners(db.session.connection())
+        db.session.rollback()
         _empty_tables()
         db.session.remove()
+        assert not stale, f"learners whose kept stage or last contact is out of date: {stale}"
 
 
 class Client:

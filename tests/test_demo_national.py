@@ -242,3 +242,25 @@ def test_migrations_analyze_only_the_tables_that_hold_rows(app):
         found = dict(connection.execute(text(
             "SELECT relname, reltuples FROM pg_class WHERE relname IN ('mig_empty', 'mig_full')")).all())
     assert found == {"mig_empty": -1, "mig_full": 50}, found
+
+
+def test_bulk_learners_keep_their_stage_and_last_contact_and_the_load_is_vacuumed(app, national_file):
+    """The bulk rows carry the stage and last contact the services keep (learners/standing.py), by the same
+    rule (a case's contacts with a learner included); on PostgreSQL the build ends as autovacuum would have
+    left it: vacuumed (visibility map, trigram pending lists) and analysed."""
+    from sqlalchemy import text
+
+    from ulr_app.demo.national import analyze
+    from ulr_app.learners import standing
+    from ulr_app.learners.models import Learner
+
+    _build()
+    assert standing.stale_learners(db.session.connection()) == []
+    stages = dict(db.session.execute(select(Learner.stage, func.count()).group_by(Learner.stage)).all())
+    assert {"no_enrolment", "needs_analysis", "in_progress", "achieved", "withdrawn"} <= set(stages), stages
+    assert db.session.scalar(select(func.count()).where(Learner.last_contact_on.is_not(None))) >= 300
+    analyze()
+    if db.engine.dialect.name == "postgresql":
+        vacuumed = db.session.scalar(text("SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL "
+                                          "FROM pg_stat_user_tables WHERE relname = 'learner'"))
+        assert vacuumed is True

@@ -68,7 +68,7 @@ EXPECTED_COUNTS = {
     "user_account": 15,
     "workplace": 380,
 }
-EXPECTED_SHA256 = "e1677a5b09b91820b955c17ead04fbc189275390b6f5725bc69c5b95cb0832dc"  # issues 14 and 15: consents, surveys, imports; issue 13: follow_up.branch_id
+EXPECTED_SHA256 = "f8f45ed7157ea2ef76683823c3bca168ce36d92f6aaca40068a260318019b7da"  # issues 14 and 15: consents, surveys, imports; issue 13: follow_up.branch_id, learner.stage and last_contact_on
 
 #: the national path, on the national-style file of tests/test_demo.py (write_fake_national)
 EXPECTED_NATIONAL_COUNTS = {
@@ -104,7 +104,7 @@ EXPECTED_NATIONAL_COUNTS = {
     "user_account": 12,
     "workplace": 58,
 }
-EXPECTED_NATIONAL_SHA256 = "c2c5a45920301cf911586f1c8e3af0ee61311eab20e1e3813ff7d2c13ccb5969"  # issues 14 and 15: consents, surveys, imports; issue 13: follow_up.branch_id
+EXPECTED_NATIONAL_SHA256 = "5215a30add59ff7507f8ab2ddc2f1e7d51208c1b9dfef89ebbd934ca5776894b"  # issues 14 and 15: consents, surveys, imports; issue 13: follow_up.branch_id, learner.stage and last_contact_on
 
 
 def _plain(value):

@@ -172,6 +172,9 @@ def _register_request_boundary(app: Flask) -> None:
     from .core.validation import install_flush_guard, text_problem
 
     install_flush_guard(Session)  # no record is ever stored holding a control or broken character
+    from .learners import standing
+
+    standing.install(Session)  # learners' stage and last contact kept up to date with their records
 
     @app.before_request
     def refuse_hostile_text() -> Any:

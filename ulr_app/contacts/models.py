@@ -31,7 +31,9 @@ class Activity(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
-    learner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    #: moved: both learners' kept last contact (standing.py)
+    learner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True,
+                                                      active_history=True)
     kind: Mapped[str] = mapped_column(String(20))
     happened_on: Mapped[date] = mapped_column(index=True)
     text: Mapped[str] = mapped_column(Text)

@@ -44,7 +44,12 @@ class Learner(VersionedMixin, TimestampMixin, Base):
     __label__ = "learner"
     __special_category__ = frozenset({"gender", "ethnicity", "disability", "age_band"})
     #: the branch's own reference is unique within the branch (imports update by it)
-    __table_args__ = (UniqueConstraint("branch_id", "reference", name="uq_learner_branch_reference"),)
+    __table_args__ = (UniqueConstraint("branch_id", "reference", name="uq_learner_branch_reference"),
+                      # a ULR's caseload includes the learners they recorded and nobody has been assigned yet:
+                      # found by a partial index of those alone, not by ANDing the creator's learners with the
+                      # country's 40,000 unassigned ones, in every ULR page's scope (migration b7c8d9e0f1a2)
+                      Index("ix_learner_unassigned_created_by_id", "created_by_id",
+                            postgresql_where=text("rep_id IS NULL"), sqlite_where=text("rep_id IS NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
@@ -79,6 +84,11 @@ class Learner(VersionedMixin, TimestampMixin, Base):
     #: set when the record was erased by anonymisation (ulr_app.dataprotection.erasure)
     erased_at: Mapped[Optional[datetime]]
     erased_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: kept up to date from the learner's enrolments and needs analyses (learners/standing.py): their stage
+    #: (queries.STAGES), so a caseload is counted by stage without working out each learner's (issue 13)
+    stage: Mapped[str] = mapped_column(String(20), default="no_enrolment", server_default="no_enrolment")
+    #: kept up to date from the learner's contacts (standing.py): the latest one's date, None if never
+    last_contact_on: Mapped[Optional[date]]
 
     branch: Mapped[Branch] = relationship()
     employer: Mapped[Optional[Employer]] = relationship()
@@ -123,7 +133,9 @@ class NeedsAssessment(TimestampMixin, Base):
     __label__ = "needs analysis"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    #: moved to another learner: both learners' kept stage (standing.py)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True,
+                                            active_history=True)
     #: indexed: a quarter's needs analyses (the funding return's needs_assessed) are read by date, not found
     #: by probing every learner of the region (migration f5a6b7c8d9e0, issue 13)
     assessed_on: Mapped[date] = mapped_column(index=True)
@@ -161,7 +173,9 @@ class Enrolment(VersionedMixin, TimestampMixin, Base):
     __label__ = "enrolment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    #: moved to another learner: both learners' kept stage (standing.py)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True,
+                                            active_history=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
     #: the funding project whose enrolment-based measures count this enrolment
     project_id: Mapped[Optional[int]] = mapped_column(ForeignKey("project.id", ondelete="SET NULL"), index=True)

@@ -275,7 +275,8 @@ def stage_of(statuses, assessed: bool) -> str:
 
 
 def stage_column():
-    """The learner's stage as a SQL expression on ``Learner``: the same rule as ``stage_of``.
+    """The learner's stage as a SQL expression on ``Learner``: the same rule as ``stage_of``. Reads use the
+    stage the learner row keeps (``Learner.stage``); this is what keeps it (standing.refresh).
 
     Correlated subqueries on the learner's own enrolments and needs analyses (both indexed by
     learner_id), so the database works out the stage of the rows it returns only, never an
@@ -288,9 +289,10 @@ def stage_column():
 
 
 def with_stage(stmt):
-    """``stmt`` (a SELECT from learners) -> (stmt, the stage column) (see :func:`stage_column`), so lists
-    can filter and count by stage without loading rows."""
-    return stmt, stage_column()
+    """``stmt`` (a SELECT from learners) -> (stmt, the stage column), so lists can filter and count by stage
+    without loading rows: the stage the learner row keeps (``Learner.stage``, kept up to date from the
+    same rule by standing.py), not worked out per learner at each read (issue 13)."""
+    return stmt, Learner.stage
 
 
 def current_learners(stmt):
@@ -308,12 +310,11 @@ def learners_page_list(user, *, stage: str = "", **filters):
 
 
 def stages_of(learner_ids) -> dict[int, str]:
-    """learner id -> stage, for a page of learners (one query, looking at those learners' records only)."""
+    """learner id -> stage, for a page of learners (one query, reading those learners' rows only)."""
     ids = list(learner_ids)
     if not ids:
         return {}
-    stmt, column = with_stage(select(Learner.id).where(Learner.id.in_(ids)))
-    return {learner_id: stage for learner_id, stage in db.session.execute(stmt.add_columns(column))}
+    return dict(db.session.execute(select(Learner.id, Learner.stage).where(Learner.id.in_(ids))).all())
 
 
 def stage_counts(user) -> dict[str, int]:
