@@ -49,7 +49,7 @@ from ..learners.models import Enrolment, Learner, NeedsAssessment
 from ..organisation.models import Branch, Employer, Region, Workplace
 from ..reps.models import Rep
 from ..timeoff.models import TimeOffRequest
-from . import builders, exports, figures, list_exports, services
+from . import builders, cache, exports, figures, list_exports, services
 from .jobs import start_report_job
 from .models import ReportRun
 
@@ -140,7 +140,9 @@ def _respond(report: str, params: dict[str, Any], template: str, **context: Any)
         abort(404)
     if fmt in ("pdf", "xlsx"):
         return _start_job(report, params, fmt)
-    doc = builders.build(report, params, current_user, links=not fmt)
+    # kept while no record changes (reports/cache.py): an organiser opens the same report again and again
+    doc = cache.kept_or_built(report, params, current_user, variant=not fmt,
+                              build=lambda: builders.build(report, params, current_user, links=not fmt))
     if fmt == "csv":
         return _csv(doc)
     return render_template(template, doc=doc, report=report, params=params, **context)
@@ -266,7 +268,8 @@ def funding_return(project_id: int, period: str):
         return _run_file(ret.run, fmt)
     if fmt:
         return _respond("funding", {"project_id": project.id, "period": quarter.code}, "reports/funding_return.html")
-    now = figures.funding_return(project, quarter, current_user)
+    now = cache.kept_or_built("funding_return", {"project_id": project.id, "period": quarter.code}, current_user,
+                              build=lambda: figures.funding_return(project, quarter, current_user))
     submitted = ret is not None and ret.status == "submitted" and ret.run is not None
     shown = ret.run.figures if submitted else {**now, "explanations": dict(ret.explanations or {}) if ret else {}}
     doc = builders.funding_document(project, quarter, shown, run_hash=ret.run.sha256 if submitted else None,
