@@ -15,6 +15,22 @@ from ..extensions import db
 from .models import Branch, Employer, Region, Workplace, branch_employer
 
 
+def region_branch_ids(region_id: Optional[int]) -> list[int]:
+    """The ids of the region's branches, read once per request (or app context) and then remembered.
+
+    Scopes written as ``branch_id IN (<these ids>)`` instead of ``IN (SELECT id FROM branch WHERE
+    region_id = ?)``: PostgreSQL can estimate a list of constants, and then ANDs a name search's trigram
+    matches with the region's branches once; with the subquery it probed the trigram index once per branch
+    (28 times for a national region, 17 ms) or walked the whole name index (28 ms) (issue 13)."""
+    from flask import g
+
+    known = g.setdefault("region_branch_ids", {})
+    if region_id not in known:
+        known[region_id] = list(db.session.scalars(select(Branch.id).where(Branch.region_id == region_id)
+                                                   .order_by(Branch.id)))
+    return known[region_id]
+
+
 def _branch_employer_ids(user):
     return select(branch_employer.c.employer_id).where(branch_employer.c.branch_id == user.branch_id)
 
