@@ -316,14 +316,6 @@ def learners_page_list(user, *, stage: str = "", **filters):
     return stmt
 
 
-def stages_of(learner_ids) -> dict[int, str]:
-    """learner id -> stage, for a page of learners (one query, reading those learners' rows only)."""
-    ids = list(learner_ids)
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Learner.id, Learner.stage).where(Learner.id.in_(ids))).all())
-
-
 def stage_counts(user) -> dict[str, int]:
     """stage -> how many learners the user can see are at it (merged records left out; one query)."""
     stmt, column = with_stage(current_learners(visible(select(Learner.id), user)))

@@ -182,7 +182,7 @@ def learners():
         return list_exports.learners(fmt, stmt, current_user, filters)
     page = paginate(stmt)
     chosen = queries.filter_names(current_user, workplace_id=filters["workplace_id"], rep_id=filters["rep_id"])
-    return render_template("learners/list.html", page=page, filters=filters, stages=queries.stages_of(l.id for l in page.items),
+    return render_template("learners/list.html", page=page, filters=filters, stages={lr.id: lr.stage for lr in page.items},
                            chosen=chosen, can_add=current_user.role in WRITERS,
                            filtered=any(filters.values()), no_contact_days=caseload.NO_CONTACT_DAYS)
 
@@ -366,7 +366,7 @@ def _detail(learner: Learner, *, contact_form: Optional[ContactForm] = None, sta
         may_contact=rules.may_contact(consent_facts, today, legacy_consent_on=learner.consent_on),
         erase_url=(url_for("learners.erase", learner_id=learner.id) if "learners.erase" in current_app.view_functions
                    else None),
-        stage=queries.stages_of([learner.id]).get(learner.id, "no_enrolment")), status
+        stage=learner.stage), status
 
 
 @bp.route("/<int:learner_id>")
