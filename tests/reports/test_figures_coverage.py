@@ -170,3 +170,22 @@ def test_the_organisers_home_page_shows_the_reports_figures(world, scene, login_
     assert numbers == [str(a["silent_without_school_activity"]), str(full["schools"] - full["schools_with_ulr"]),
                        f'{a["included"]} / {a["excluded"]} / {a["silent"]}']
     assert f'of {full["schools"]} schools with no ULR in post' in section
+
+
+def test_the_organisers_home_page_keeps_its_figures_until_a_record_changes(world, scene, login_as, count_queries):
+    """The headline is kept as the reports are (reports/cache.py): asked again, it is not counted again; a
+    new school in the region is counted at once."""
+    import re
+
+    def schools_shown(page: str) -> int:
+        section = page[page.index('id="schools-coverage-headline"'):]
+        return int(re.search(r"of ([\d,]+) schools with no ULR in post", section).group(1).replace(",", ""))
+
+    c = login_as("organiser_a")
+    with count_queries() as first:
+        before = schools_shown(c.get("/").get_data(as_text=True))
+    with count_queries() as again:
+        assert schools_shown(c.get("/").get_data(as_text=True)) == before
+    assert again.count == first.count - 1  # the headline's one statement
+    h.workplace(world, "a1", kind="school")
+    assert schools_shown(c.get("/").get_data(as_text=True)) == before + 1
