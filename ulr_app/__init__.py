@@ -177,7 +177,7 @@ def _register_request_boundary(app: Flask) -> None:
     standing.install(Session)  # learners' stage and last contact kept up to date with their records
     from .core import generation
 
-    generation.install(Session)  # the data generation moves on after each commit that changed a record
+    generation.install(Session)  # the data generation moves on with each commit that changed a record
 
     @app.before_request
     def refuse_hostile_text() -> Any:

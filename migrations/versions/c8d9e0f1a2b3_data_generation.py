@@ -1,6 +1,6 @@
 """the data generation: one number that goes up after every committed change, so report figures can be kept (issue 13)
 
-``ulr_app/core/generation.py`` moves it on after each commit that changed a record; ``ulr_app/reports/cache.py``
+``ulr_app/core/generation.py`` moves it on in each commit that changed a record; ``ulr_app/reports/cache.py``
 keeps a report's document while it stays the same (and for 5 minutes at most).
 
 Revision ID: c8d9e0f1a2b3

@@ -101,3 +101,17 @@ def test_pages_and_downloads_only_read_the_documents_kept(world, login_as, progr
     for url in urls:  # served from what was kept
         assert c.get(url).status_code == 200
     assert {key: doc for key, (_at, doc) in cache._kept.items()} == built
+
+
+def test_a_savepoint_rolled_back_leaves_the_changes_before_it_counted(world):
+    """The generation moves on in the committing transaction itself; a savepoint rolled back inside it forgets
+    neither the changes made before it nor that they need a new generation."""
+    before = generation.current(db.session)
+    db.session.add(Learner(branch_id=world.branches.a1.id, name="Kept Learner"))
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    db.session.add(Learner(branch_id=world.branches.a1.id, name="Dropped Learner"))
+    db.session.flush()
+    savepoint.rollback()
+    db.session.commit()
+    assert generation.current(db.session) == before + 1

@@ -1,17 +1,18 @@
-"""The data generation: a number that goes up after every committed change to the app's records, so that
+"""The data generation: a number that goes up with every committed change to the app's records, so that
 what was worked out from them (a report's figures, ``reports/cache.py``) can be kept until it changes.
 
 Every worker and job shares it: it is one row in the database (``data_generation``). A session marks itself
 changed when it flushes a new, changed or deleted record, or runs an INSERT, UPDATE or DELETE through the ORM
 (imports' bulk inserts), of any table but the app's own bookkeeping (:data:`BOOKKEEPING`: the audit trail,
-sessions, jobs...); when such a session commits, the generation goes up by one, in a short transaction of
-its own. Going up after the commit, never before, is what makes it safe: whatever was worked out while the
-change was not yet committed is kept under the old number, which the commit then leaves behind. A rollback
-forgets the mark.
+sessions, jobs...). When such a session commits, the generation goes up by one as the last statement of the
+same transaction: the change and the new number are committed together or not at all, and whatever was worked
+out before the commit was kept under the old number. The row stays locked only from that last statement to
+the commit, after which the transaction takes no other lock, so writers queue on it briefly but can never
+deadlock on it. A savepoint's commit leaves the mark for the outermost commit; a rollback forgets it.
 
-What it cannot see: SQL written by hand outside the ORM (the national demo's COPY calls :func:`bump`
-itself), and a process that dies between its commit and the bump. Whatever is kept under a generation is
-therefore also kept for a limited time only (``reports/cache.py``: 5 minutes).
+What it cannot see: SQL written by hand outside the ORM (the national demo's COPY goes with ORM writes that
+mark its session). Whatever is kept under a generation is therefore also kept for a limited time only
+(``reports/cache.py``: 5 minutes).
 """
 from __future__ import annotations
 
@@ -68,21 +69,17 @@ def _do_orm_execute(state) -> None:
             state.session.info[CHANGED] = True
 
 
-def _after_commit(session: Session) -> None:
-    if not session.info.pop(CHANGED, False):
-        return
-    engine = session.get_bind()
-    try:
-        with engine.begin() as connection:
-            bump(connection)
-    except Exception:  # noqa: BLE001 - the change is committed; kept figures then expire with their time limit
-        import logging
-
-        logging.getLogger(__name__).exception("could not move the data generation on after a commit")
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the outermost commit moves the generation on
+    session.flush()  # what the commit would flush next: its changes mark the session too
+    if session.info.pop(CHANGED, False):
+        bump(session.connection())
 
 
-def _forget(session: Session, *_args: Any) -> None:
-    session.info.pop(CHANGED, None)
+def _forget(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint within it
+        session.info.pop(CHANGED, None)
 
 
 def install(session_class: Any) -> None:
@@ -90,6 +87,6 @@ def install(session_class: Any) -> None:
     from sqlalchemy import event
 
     for name, fn in (("after_flush", _after_flush), ("do_orm_execute", _do_orm_execute),
-                     ("after_commit", _after_commit), ("after_rollback", _forget)):
+                     ("before_commit", _before_commit), ("after_soft_rollback", _forget)):
         if not event.contains(session_class, name, fn):
             event.listen(session_class, name, fn)

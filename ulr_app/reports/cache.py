@@ -8,8 +8,7 @@ for the user who asked, and hands the same one back while:
 - the data generation (``core/generation.py``) is the same: no change to any record has been committed
   since, by any worker, job or command;
 - it is the same day (reports are as of today);
-- it is less than :data:`KEEP_SECONDS` old (the generation cannot see hand-written SQL, or a process that
-  died between its commit and moving the generation on).
+- it is less than :data:`KEEP_SECONDS` old (the generation cannot see SQL written by hand outside the ORM).
 
 Kept per user (the user's id is part of the key), never shared between users, so one user's scope can
 never serve another. At most :data:`KEEP` documents per worker, the least recently used dropped first.
