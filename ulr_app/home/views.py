@@ -17,6 +17,7 @@ from ..core.permissions import (
 )
 from ..extensions import db
 from ..learners import caseload as learner_caseload
+from ..organisation import queries as org_queries
 from ..organisation.models import Branch, Employer, Workplace
 from ..reports import cache as report_cache
 from ..reports import figures as report_figures
@@ -106,7 +107,7 @@ def _needs_doing(user, today: date, *, refusal_deadlines: list | None = None) ->
     if user.role == BRANCH_CONVENOR:
         branch_ids = [user.branch_id] if user.branch_id else []
     else:
-        branch_ids = list(db.session.scalars(select(Branch.id).where(Branch.region_id == user.region_id)))
+        branch_ids = list(org_queries.region_branch_ids(user.region_id))  # read once per request
     if not branch_ids:
         return []
     # the first NEEDS_DOING_SHOWN of each kind and how many there are: only those are made into notices

@@ -299,13 +299,6 @@ def stage_column():
     return func.coalesce(by_rank, case((assessed, literal("needs_analysis")), else_=literal("no_enrolment")))
 
 
-def with_stage(stmt):
-    """``stmt`` (a SELECT from learners) -> (stmt, the stage column), so lists can filter and count by stage
-    without loading rows: the stage the learner row keeps (``Learner.stage``, kept up to date from the
-    same rule by standing.py), not worked out per learner at each read (issue 13)."""
-    return stmt, Learner.stage
-
-
 def current_learners(stmt):
     """Leave out the records merged into another learner (their history lives on the kept one)."""
     return stmt.where(Learner.merged_into_id.is_(None))
@@ -315,15 +308,13 @@ def learners_page_list(user, *, stage: str = "", **filters):
     """The learner list of the pages: ``learner_list`` without merged records, optionally at one stage."""
     stmt = current_learners(learner_list(user, **filters))
     if stage in STAGES:
-        stmt, column = with_stage(stmt)
-        stmt = stmt.where(column == stage)
+        stmt = stmt.where(Learner.stage == stage)  # the stage the row keeps (standing.py)
     return stmt
 
 
 def stage_counts(user) -> dict[str, int]:
     """stage -> how many learners the user can see are at it (merged records left out; one query)."""
-    stmt, column = with_stage(current_learners(visible(select(Learner.id), user)))
-    sub = stmt.add_columns(column.label("stage")).subquery()
+    sub = current_learners(visible(select(Learner.id, Learner.stage), user)).subquery()
     rows = db.session.execute(select(sub.c.stage, func.count()).group_by(sub.c.stage))
     return {stage: count for stage, count in rows}
 
