@@ -9,6 +9,10 @@ counted, and every row goes into one SHA-256: all its columns in id order, but f
 are kept: the build writes in a fixed order and each test starts from empty tables, so they are
 the same on every run, on SQLite and PostgreSQL alike.
 
+The build runs with the clock stopped at ``CLOCK``, a day the plan never uses, so the checksum is the same
+whatever day the suite runs; a record dated by the clock instead of the build date carries that day, and
+:func:`clock_dated` finds it (it found the equality consents the convenor recorded "today").
+
 The small world, and the national path on the small national-style file of tests/test_demo.py
 (the real national list of schools is not shipped, and takes minutes to build).
 
@@ -19,16 +23,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import time_machine
+
 from flask import g
-from sqlalchemy import DateTime, select
+from sqlalchemy import Date, DateTime, String, Text, select
 
 from ulr_app.extensions import db
 
 SEED = 2008
 TODAY = date(2026, 10, 5)
+#: the clock during the build: after TODAY (the plan's dates pass the checks against the real day), and a day
+#: no planned record is dated
+CLOCK = datetime(2027, 2, 11, 9, 30, tzinfo=timezone.utc)
 #: Alembic's own table (reference data is counted: the demo adds the courses and programmes)
 IGNORED_TABLES = {"alembic_version", "data_generation"}  # the second: how many commits it took
 #: random on every build (demo passwords come from `secrets`), and when each was set
@@ -68,7 +77,7 @@ EXPECTED_COUNTS = {
     "user_account": 15,
     "workplace": 380,
 }
-EXPECTED_SHA256 = "f8f45ed7157ea2ef76683823c3bca168ce36d92f6aaca40068a260318019b7da"  # issues 14 and 15: consents, surveys, imports; issue 13: follow_up.branch_id, learner.stage and last_contact_on
+EXPECTED_SHA256 = "11b27e8819dc1ad22f517a2528fceed44e1a4a41dedab7d4aee605e8c94e0af4"  # issues 14 and 15: consents, surveys, imports; issue 13: follow_up.branch_id, learner.stage and last_contact_on; equality consents dated by the build, not the clock
 
 #: the national path, on the national-style file of tests/test_demo.py (write_fake_national)
 EXPECTED_NATIONAL_COUNTS = {
@@ -104,7 +113,7 @@ EXPECTED_NATIONAL_COUNTS = {
     "user_account": 12,
     "workplace": 58,
 }
-EXPECTED_NATIONAL_SHA256 = "5215a30add59ff7507f8ab2ddc2f1e7d51208c1b9dfef89ebbd934ca5776894b"  # issues 14 and 15: consents, surveys, imports; issue 13: follow_up.branch_id, learner.stage and last_contact_on
+EXPECTED_NATIONAL_SHA256 = "b7f5e50ba6e3909d711d152968c26512651da6ef2ac2194a0401b3a51d868f29"  # issues 14 and 15: consents, surveys, imports; issue 13: follow_up.branch_id, learner.stage and last_contact_on; equality consents dated by the build, not the clock
 
 
 def _plain(value):
@@ -143,6 +152,22 @@ def snapshot() -> tuple[dict[str, int], str]:
     return counts, digest.hexdigest()
 
 
+def clock_dated() -> list[str]:
+    """The date columns (and audit or timeline wording) that hold the clock's day: records dated by the
+    clock, not by the build date."""
+    found = []
+    day, words = CLOCK.date(), "11 February 2027"
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(getattr(column.type, "impl_instance", column.type), Date) and not _clock(column):
+                if db.session.execute(select(column).where(column == day).limit(1)).first():
+                    found.append(f"{table.name}.{column.name}")
+            elif isinstance(column.type, (String, Text)) and table.name in ("audit_entry", "timeline_entry"):
+                if db.session.execute(select(column).where(column.contains(words)).limit(1)).first():
+                    found.append(f"{table.name}.{column.name}")
+    return found
+
+
 def _evidence_stand_in(title: str, employer_name: str, text: str) -> bytes:
     """The Go Award evidence "PDF" of the pinned worlds: its bytes come from the plan alone. WeasyPrint's
     real bytes depend on the machine (its fonts, and HarfBuzz or fontTools to subset them), and the
@@ -156,13 +181,14 @@ def build(scale: str = "small") -> None:
     from ulr_app.demo import build_demo
 
     g.audit_actor_label = "demo data"
-    with mock.patch("ulr_app.demo.funding._evidence_pdf", _evidence_stand_in):
+    with mock.patch("ulr_app.demo.funding._evidence_pdf", _evidence_stand_in), time_machine.travel(CLOCK, tick=True):
         build_demo(scale=scale, seed=SEED, today=TODAY)
     db.session.commit()
 
 
 def test_the_small_world_is_unchanged_record_for_record(app):
     build("small")
+    assert clock_dated() == []
     counts, checksum = snapshot()
     assert counts == EXPECTED_COUNTS
     assert checksum == EXPECTED_SHA256
@@ -176,6 +202,7 @@ def test_a_national_world_is_unchanged_record_for_record(app, tmp_path, monkeypa
     write_fake_national(tmp_path / "schools.csv")
     monkeypatch.setenv("ULR_SCHOOLS_CSV", str(tmp_path / "schools.csv"))
     build("national")
+    assert clock_dated() == []
     counts, checksum = snapshot()
     assert counts == EXPECTED_NATIONAL_COUNTS
     assert checksum == EXPECTED_NATIONAL_SHA256

@@ -878,7 +878,7 @@ def apply_learners(plans: tuple[LearnerPlan, ...], world: "DemoWorld") -> None:
         may_record = actor is None or actor.role != "learning_rep"
         learner = learners.create_learner({**data, **(equality if may_record else {})}, branch=branch, actor=actor)
         if equality and not may_record:
-            learners.update_learner(learner, equality, actor=convenor)
+            learners.update_learner(learner, equality, actor=convenor, on=learner.consent_on)  # the same day, not the clock's
         for assessment in p.assessments:
             values = dict(assessment)
             learners.record_needs_assessment(learner, {**values, "barriers": list(values.get("barriers", ()))},

@@ -88,10 +88,11 @@ def equality_refused(learner: Optional[Learner], values: Mapping[str, Any]) -> d
     return {f: [message] for f in sent}
 
 
-def follow_learner(learner: Learner, changes: Mapping[str, tuple[Any, Any]], *, actor=None, created: bool = False) -> None:
+def follow_learner(learner: Learner, changes: Mapping[str, tuple[Any, Any]], *, actor=None, created: bool = False,
+                   on: Optional[date] = None) -> None:
     """After a learner was recorded or changed on the form or the API: consent_on / consent_scope give
     (or correct) the consents to keep the record and to contact them; equality monitoring filled in
-    for the first time records the consent to it."""
+    for the first time records the consent to it (given ``on``, default today, when filled in later)."""
     if not changes and not created:
         return
     # (a learner recorded just now has no consents yet)
@@ -116,7 +117,7 @@ def follow_learner(learner: Learner, changes: Mapping[str, tuple[Any, Any]], *, 
     filled = [f for f in EQUALITY_FIELDS if f in changes and getattr(learner, f) is not None]
     if filled and learner.consent_on and "equality" not in current:
         # recorded with the learner: given with their consent (as the migration reads today's data); later: today
-        _add(learner, purpose="equality", given_on=learner.consent_on if created else date.today(),
+        _add(learner, purpose="equality", given_on=learner.consent_on if created else (on or date.today()),
              method="not_recorded", actor=actor,
              note="Recorded with the equality monitoring on the learner's details")
 

@@ -235,7 +235,9 @@ def check_learner(data: Mapping[str, Any], *, branch_id: int, existing: Optional
 
 
 def update_learner(learner: Learner, data: Mapping[str, Any], *, version: Optional[int] = None, actor=None,
-                   known: Optional[BranchFacts] = None) -> dict:
+                   known: Optional[BranchFacts] = None, on: Optional[date] = None) -> dict:
+    """Change a learner's details. ``on``: the day the change is made (default: today), which dates a consent to
+    equality monitoring recorded by it."""
     if version is not None and int(version) != learner.version:
         raise Conflict("This learner was changed by someone else. Reload it and try again.")
     if learner.erased_at is not None:
@@ -245,7 +247,7 @@ def update_learner(learner: Learner, data: Mapping[str, Any], *, version: Option
     if changes:
         db.session.flush()
         audit.record(db.session, "update", learner, summary=f"Changed learner {learner.name}", changes=changes)
-        consent.follow_learner(learner, changes, actor=actor)
+        consent.follow_learner(learner, changes, actor=actor, on=on)
         if "consent_on" in changes and learner.consent_on:
             timeline.add(db.session, learner, "milestone", f"Consent given on {uk_date(learner.consent_on)}")
         if "rep_id" in changes:
