@@ -300,8 +300,6 @@ def worker(burst) -> None:
     from flask import current_app
     from redis import Redis
     from redis.exceptions import RedisError
-    from rq import SimpleWorker
-
     url = current_app.config.get("REDIS_URL")
     if not url:
         _fail("ULR_REDIS_URL is not set, so there is no job queue to work on. Set it to the Redis the web "
@@ -322,7 +320,7 @@ def worker(burst) -> None:
     click.echo(f"Worker listening on the queue {jobs.QUEUE_NAME!r} at {shown}"
                + (" (burst: it stops when the queue is empty)." if burst else ". Stop it with Ctrl+C."))
     # the scheduler starts the delayed tasks: an e-mail tried again after the SMTP server refused it
-    SimpleWorker([queue], connection=connection).work(burst=burst, with_scheduler=True)
+    jobs.worker([queue], connection).work(burst=burst, with_scheduler=True)
     if burst:
         click.echo("Queue empty: worker stopped.")
 

@@ -299,15 +299,13 @@ def redis_queue(app, monkeypatch):
 
 
 def test_a_report_file_is_made_by_an_rq_worker(app, world, redis_queue, login_as):
-    from rq import SimpleWorker
-
     job = start_report_job("jobs_test_fake", {"period": "FY2026-Q2"}, "csv", world.users.convenor_a1)
     db.session.commit()
     core_jobs.wait_for_threads()
     assert _job(job.id).status == "queued"  # nothing ran in this process
     queue = core_jobs.queue(app)
     assert queue.count == 1
-    SimpleWorker([queue], connection=redis_queue).work(burst=True)
+    core_jobs.worker([queue], redis_queue).work(burst=True)
     job = _job(job.id)
     assert job.status == "done", job.message
     content = core_jobs.path_of(job).read_bytes()

@@ -238,6 +238,29 @@ def run_task(name: str) -> None:
         db.session.rollback()
 
 
+#: how long the worker's command listener waits for a message before it looks whether it should stop
+COMMAND_POLL_SECONDS = 1
+
+
+def worker(queues, connection):
+    """An RQ worker that runs jobs in its own process (no fork: the app and its database pool are set up once).
+
+    RQ listens for commands (stop, kill) on a Redis channel in a thread that waits 60 s per poll, and when the
+    worker stops it waits for that thread: a burst run (`flask worker --burst`, the tests) sat for up to a minute
+    after the queue was empty. This one polls every second, so it stops within one."""
+    from rq import SimpleWorker
+
+    class Worker(SimpleWorker):
+        def subscribe(self):
+            self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+            self.pubsub = self.connection.pubsub()
+            self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+            self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=COMMAND_POLL_SECONDS, daemon=True,
+                                                           exception_handler=self._pubsub_exception_handler)
+
+    return Worker(queues, connection=connection)
+
+
 def workers_listening(app: Optional[Flask] = None) -> int:
     """How many RQ workers listen on the queue (0 in the embedded default, with no Redis)."""
     app = app or current_app
@@ -263,4 +286,4 @@ def path_of(job: Job) -> Path:
 
 __all__ = ["JOB_STATUSES", "FAILED_MESSAGE", "Job", "JobResult", "KINDS", "TASKS", "dispatch", "enqueue", "job_kind",
            "path_of", "queue", "retry", "run", "run_task", "start_task", "task", "uses_queue", "wait_for_threads",
-           "workers_listening"]
+           "worker", "workers_listening"]
