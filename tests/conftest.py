@@ -163,29 +163,54 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+def _after_test() -> None:
+    """What every test leaves behind is checked and cleared: its background jobs finished, every learner's
+    kept stage and last contact matching their records, the tables emptied, the kept report figures dropped."""
+    db.session.rollback()
+    # a background job the test started (a report file, a subject access export) finishes before the
+    # tables are emptied under it (it would fail on its vanished rows, in its thread, during the next test)
+    from ulr_app.core import jobs
+
+    jobs.wait_for_threads()
+    # whatever the test wrote, every learner's kept stage and last contact match their records
+    from ulr_app.learners import standing
+
+    stale = standing.stale_learners(db.session.connection())
+    db.session.rollback()
+    _empty_tables()
+    db.session.remove()
+    from ulr_app.reports import cache as report_cache
+
+    report_cache.clear()  # the tables were emptied by hand (no generation moved on) and ids start again
+    assert not stale, f"learners whose kept stage or last contact is out of date: {stale}"
+
+
 @pytest.fixture
 def app(session_app):
     """The app, with an empty database (but for reference data) and fresh rate limits."""
     with session_app.app_context():
         limiter.reset()
         yield session_app
-        db.session.rollback()
-        # a background job the test started (a report file, a subject access export) finishes before the
-        # tables are emptied under it (it would fail on its vanished rows, in its thread, during the next test)
-        from ulr_app.core import jobs
+        _after_test()
 
-        jobs.wait_for_threads()
-        # whatever the test wrote, every learner's kept stage and last contact match their records
-        from ulr_app.learners import standing
 
-        stale = standing.stale_learners(db.session.connection())
-        db.session.rollback()
-        _empty_tables()
-        db.session.remove()
-        from ulr_app.reports import cache as report_cache
+@pytest.fixture(scope="class")
+def small_demo(session_app):
+    """The small demo world (`flask demo-data --scale small`), built once for a class of tests that only read it
+    (a build takes 6 to 12 s; each test building its own was the slowest part of the suite)."""
+    with session_app.app_context():
+        limiter.reset()
+        result = session_app.test_cli_runner().invoke(args=["demo-data", "--scale", "small"])
+        assert result.exit_code == 0, result.output
+        yield SimpleNamespace(app=session_app, result=result)
+        _after_test()
 
-        report_cache.clear()  # the tables were emptied by hand (no generation moved on) and ids start again
-        assert not stale, f"learners whose kept stage or last contact is out of date: {stale}"
+
+@pytest.fixture
+def demo_world(small_demo):
+    """The class's small demo world, for one test: what the test left in the session is rolled back after it."""
+    yield small_demo
+    db.session.rollback()
 
 
 class Client:

@@ -47,56 +47,6 @@ def test_shipped_schools_file_is_small_real_and_open():
     assert "Contains public sector information licensed under the Open Government Licence v3.0." in readme
 
 
-def test_small_world(app, runner):
-    result = run_small(runner)
-    logins = logins_from(result.output)
-    assert [role for role, _e, _p in logins] == sorted((r for r, _e, _p in logins), key=ROLES.index)
-    assert {role for role, _e, _p in logins} == set(ROLES)
-
-    branches = db.session.scalars(select(Branch).order_by(Branch.id)).all()
-    assert [b.name for b in branches] == ["Barnet", "Camden", "Newcastle City", "Gateshead"]
-    assert {b.region.code for b in branches} == {"greater_london", "northern"}
-
-    councils = {e.la_code: e for e in db.session.scalars(select(Employer).where(Employer.kind == "local_authority"))}
-    assert set(councils) == {"302", "202", "391", "390"}
-    for branch, code in zip(branches, ["302", "202", "391", "390"]):
-        assert [b.id for b in councils[code].branches] == [branch.id]
-        assert councils[code].region_id == branch.region_id
-    kinds = {e.kind for e in db.session.scalars(select(Employer))}
-    assert {"academy_trust", "contractor"} <= kinds
-
-    schools = db.session.scalars(select(Workplace).where(Workplace.kind == "school")).all()
-    shipped = {int(r["URN"]): r for r in shipped_schools()}
-    assert len(schools) >= 50
-    assert {s.urn for s in schools} <= set(shipped)
-    for school in schools:
-        row = shipped[school.urn]
-        assert school.name == row["EstablishmentName"] and school.postcode == row["Postcode"]
-        assert school.la_code == row["LA (code)"] and school.phase and school.establishment_type
-        if school.establishment_type_group == "Academies":
-            assert school.employer.kind == "academy_trust"
-        else:
-            assert school.employer.kind == "local_authority" and school.employer.la_code == school.la_code
-    assert any(s.establishment_type_group == "Academies" for s in schools)
-    services = db.session.scalars(select(Workplace).where(Workplace.kind == "service")).all()
-    assert {s.service for s in services} >= {"Housing", "Environment", "Children's services", "Adult social care", "Resources"}
-    assert {s.employer.kind for s in services} == {"local_authority"}
-
-    users = db.session.scalars(select(User)).all()
-    assert sorted(u.role for u in users) == sorted(["admin"] + ["regional_organiser"] * 2
-                                                  + ["branch_convenor"] * 4 + ["learning_rep"] * 8)
-    assert {u.email for u in users} == {email for _r, email, _p in logins}
-    assert all(u.email.endswith("@example.org") for u in users)
-    convenors = [u for u in users if u.role == "branch_convenor"]
-    assert sorted(u.branch_id for u in convenors) == sorted(b.id for b in branches)
-
-    # everything is in the audit trail, as the demo data
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "create")).all()
-    assert {e.actor_label for e in entries} == {"demo data"}
-    assert {e.object_id for e in entries if e.object_type == "workplace"} == {s.id for s in schools} | {
-        w.id for w in db.session.scalars(select(Workplace).where(Workplace.kind != "school"))}
-
-
 def test_every_demo_login_signs_in(app, runner, make_client):
     logins = logins_from(run_small(runner).output)
     assert len(logins) == 15
@@ -111,14 +61,6 @@ def test_if_empty_does_nothing_the_second_time(app, runner):
     second = run_small(runner, "--if-empty")
     assert "Demo data not loaded" in second.output
     assert [db.session.scalar(select(func.count()).select_from(m)) for m in (User, Branch, Workplace)] == counts
-
-
-def test_refuses_a_database_that_has_an_organisation(app, runner):
-    run_small(runner)
-    again = runner.invoke(args=["demo-data"])
-    assert again.exit_code == 1
-    assert "already has branches" in again.output
-    assert db.session.scalar(select(func.count()).select_from(Branch)) == 4
 
 
 def test_refuses_without_reference_data(app, runner):
@@ -248,83 +190,6 @@ def _agreements():
     return {a.title: a for a in db.session.scalars(select(Agreement).order_by(Agreement.id))}
 
 
-def test_small_world_has_agreements_in_every_status_and_scope(app, runner):
-    from ulr_app.agreements.models import SCHOOLS_SCOPES, STATUSES
-
-    run_small(runner)
-    agreements = _agreements()
-    assert {a.status for a in agreements.values()} == set(STATUSES)
-    assert {a.schools_scope for a in agreements.values()} == set(SCHOOLS_SCOPES)
-    councils = {a.employer.la_code for a in agreements.values() if a.employer.kind == "local_authority"}
-    assert councils == {"302", "202", "391", "390"}
-    assert {a.employer.kind for a in agreements.values()} >= {"local_authority", "academy_trust"}
-    for a in agreements.values():  # every employer is one its branch deals with
-        assert a.branch_id in {b.id for b in a.employer.branches}
-    named = [s for a in agreements.values() for s in a.named_schools]
-    assert {s.inclusion for s in named} == {"in", "out"}
-    assert all(s.workplace.kind == "school" for s in named)
-
-
-def test_the_barnet_agreement(app, runner):
-    from ulr_app.agreements import queries
-    from ulr_app.core.timeline import TimelineEntry
-
-    run_small(runner)
-    a = _agreements()["Barnet UNISON and London Borough of Barnet learning agreement"]
-    assert (a.branch.name, a.employer.name, a.kind, a.status, a.schools_scope) == (
-        "Barnet", "London Borough of Barnet", "partnership", "signed", "included")
-    assert [(p.service, p.places) for p in a.ulr_places_by_service] == [
-        ("Housing", 2), ("Environment", 2), ("Children's services", 3), ("Adult social care", 2), ("Resources", 1)]
-    assert a.ulr_places == 10
-    assert (a.partnership_group, a.partnership_employer_members, a.partnership_union_members,
-            a.partnership_meeting_frequency) == (True, 4, 4, "quarterly")
-    assert a.coordinator and a.coordinator_release_days == 1 and a.learning_centre and a.learning_centre_details
-    assert {t.course_category: t.arrangement for t in a.learner_time_by_course} == {
-        "skills_for_life": "paid", "vocational": "matched", "higher_education": "own_time"}
-    assert a.signed_on == demo.REFERENCE_DATE - timedelta(days=300)
-    assert a.review_due_on == demo.REFERENCE_DATE + timedelta(days=430)
-    assert a.expires_on == demo.REFERENCE_DATE + timedelta(days=795)
-    assert a.employer_signatory and a.union_signatory and "Barnet UNISON" in a.union_signatory_role
-    assert a.needs_analysis_learning_only and a.confidentiality and "JNC" in a.disputes_route
-    # every school the council maintains is covered (the academies are the trust's, not the council's)
-    council_schools = db.session.scalar(select(func.count()).select_from(Workplace).where(
-        Workplace.employer_id == a.employer_id, Workplace.kind == "school"))
-    assert council_schools > 50
-    assert queries.coverage_summary(queries.coverage(a)) == {"covered": council_schools, "not_covered": 0, "unclear": 0}
-    # made through the services: audited as the demo data, with a timeline
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "agreement",
-                                                          AuditEntry.object_id == a.id)).all()
-    assert {e.actor_label for e in entries} == {"demo data"} and entries[0].action == "create"
-    timeline = db.session.scalars(select(TimelineEntry).where(TimelineEntry.object_type == "agreement",
-                                                              TimelineEntry.object_id == a.id)
-                                  .order_by(TimelineEntry.id)).all()
-    assert [t.kind for t in timeline] == ["created", "status_changed", "edited", "status_changed"]
-    assert "Joint Negotiating Committee" in timeline[-1].text
-
-
-def test_the_demo_has_reminders_on_the_day_it_is_built(app, runner):
-    from ulr_app.agreements import queries, rules
-
-    run_small(runner)
-    agreements = _agreements()
-    today = date.today()
-    reminders = rules.reminders(queries.reminder_facts(None), today)
-    by_kind = {}
-    for r in reminders:
-        by_kind.setdefault(r.kind, []).append(r)
-    assert set(by_kind) == {"review_overdue", "review_due", "stale_draft"}
-    due = [agreements_by_id(agreements)[r.agreement_id] for r in by_kind["review_due"]]
-    assert [a.title for a in due] == ["Gateshead Council and Gateshead UNISON learning agreement"]
-    assert due[0].review_due_on == today + timedelta(days=40)
-    overdue = {agreements_by_id(agreements)[r.agreement_id].title for r in by_kind["review_overdue"]}
-    assert "Newcastle City Council and UNISON learning agreement" in overdue
-    stale = agreements_by_id(agreements)[by_kind["stale_draft"][0].agreement_id]
-    assert stale.status == "draft" and stale.last_activity_at.date() == demo.REFERENCE_DATE - timedelta(days=120)
-    # and still on a later day (the overdue and the stale ones do not depend on the build date)
-    later = {r.kind for r in rules.reminders(queries.reminder_facts(None), today + timedelta(days=400))}
-    assert {"review_overdue", "stale_draft"} <= later
-
-
 def agreements_by_id(agreements):
     return {a.id: a for a in agreements.values()}
 
@@ -375,83 +240,6 @@ def _reps_and_requests():
 
     return (db.session.scalars(select(Rep).order_by(Rep.id)).all(),
             db.session.scalars(select(TimeOffRequest).order_by(TimeOffRequest.id)).all())
-
-
-def test_small_world_has_ulrs_in_every_status(app, runner):
-    from ulr_app.reps import queries, rules
-
-    run_small(runner)
-    reps, _requests = _reps_and_requests()
-    today = date.today()
-    states = {r.id: queries.state(r, today) for r in reps}
-    assert {s.status for s in states.values()} == set(rules.STATUSES)
-    # "almost no ULRs are based in schools": some, but a minority
-    school_based = [r for r in reps if states[r.id].school_based]
-    assert 0 < len(school_based) < len(reps) / 3
-    branches = db.session.scalars(select(Branch)).all()
-    for branch in branches:
-        assert 2 <= sum(r.branch_id == branch.id for r in reps) <= 3
-    # every demo ULR login is a ULR; a few ULRs have no login
-    logins = db.session.scalars(select(User).where(User.role == "learning_rep")).all()
-    assert sorted(u.id for u in logins) == sorted(r.user_id for r in reps if r.user_id)
-    assert all(r.email == db.session.get(User, r.user_id).email for r in reps if r.user_id)
-    assert any(r.user_id is None for r in reps)
-    # one ULR's training deadline falls within a month of the build date, so the warning shows
-    warned = [r for r in reps if states[r.id].training_warning]
-    assert len(warned) == 1 and 0 < states[warned[0].id].days_left <= 31 and warned[0].user_id
-    # the training milestones went through the services: on the timeline, audited as the demo data
-    from ulr_app.core.timeline import TimelineEntry
-
-    trained = next(r for r in reps if r.training_completion_notified_on and r.will_train_notice_on)
-    kinds = db.session.scalars(select(TimelineEntry.kind).where(TimelineEntry.object_type == "rep",
-                                                                TimelineEntry.object_id == trained.id)).all()
-    assert kinds[0] == "created" and "milestone" in kinds
-    actors = set(db.session.scalars(select(AuditEntry.actor_label).where(AuditEntry.object_type == "rep")))
-    assert actors == {"demo data"}
-
-
-def test_a_year_of_time_off_requests_with_schools_refusing_more(app, runner):
-    from ulr_app.timeoff import queries
-    from ulr_app.timeoff.models import KIND_PURPOSES, KINDS
-
-    run_small(runner)
-    reps, requests = _reps_and_requests()
-    today = date.today()
-    assert len(requests) >= 100
-    assert {r.kind for r in requests} == set(KINDS)
-    assert all(r.purpose in KIND_PURPOSES[r.kind] for r in requests)
-    sent = [r for r in requests if r.requested_on]
-    assert all(today - timedelta(days=366) <= r.requested_on <= today for r in sent)
-    assert {"draft", "submitted", "granted", "partly_granted", "refused", "withdrawn"} == {r.status for r in requests}
-    # notice mostly adequate, some short
-    notice = [queries.state(r, today=today).notice_ok for r in sent]
-    assert 0 < notice.count(False) < len(notice) * 0.3
-    # schools refuse noticeably more often than council services, mostly for want of cover and for workload
-    decided = [r for r in requests if r.decided_on and r.status != "withdrawn"]
-    rate = {}
-    for kind in ("school", "service"):
-        of_kind = [r for r in decided if r.workplace.kind == kind]
-        rate[kind] = sum(r.status == "refused" for r in of_kind) / len(of_kind)
-    assert rate["school"] >= 0.25 and rate["service"] <= 0.15 and rate["school"] > 2 * rate["service"]
-    school_reasons = [r.refusal_reason for r in decided if r.status == "refused" and r.workplace.kind == "school"]
-    top_two = sorted(set(school_reasons), key=school_reasons.count, reverse=True)[:2]
-    assert set(top_two) == {"cover", "workload"}
-    # open refusals on the build date: some within 14 days, one with Acas early conciliation
-    admin = db.session.scalars(select(User).where(User.role == "admin")).one()
-    open_refusals = queries.open_refusals(admin, today)
-    assert len(open_refusals) >= 3
-    assert sum((s.tribunal_deadline - today).days <= 14 for _r, s in open_refusals) >= 2
-    assert any(r.acas_ec_started_on for r, _s in open_refusals)
-    # recorded through the services: a ULR's own requests are theirs; audited as the demo data
-    by_ulr = [r for r in requests if r.created_by_id and r.rep and r.rep.user_id == r.created_by_id]
-    assert by_ulr and all(r.kind in ("ulr_duties", "ulr_training") for r in by_ulr)
-    actors = set(db.session.scalars(select(AuditEntry.actor_label).where(AuditEntry.object_type == "time_off_request")))
-    assert actors == {"demo data"}
-    # and `flask reminders` has both kinds to tell on the build date
-    from ulr_app.core import reminders
-
-    kinds = {n.kind for n in reminders.due(today)}
-    assert {"training_deadline", "tribunal_deadline"} <= kinds
 
 
 def test_ulr_and_time_off_plans_are_deterministic_and_dated_from_today():
@@ -630,36 +418,6 @@ def _check_cases(w, today):
     assert {a.case_id for a in w.activities if a.case_id} == {c.id for c in w.cases}
 
 
-def test_small_world_has_learners_and_cases(app, runner):
-    from ulr_app.cases.models import Case
-    from ulr_app.core.permissions import visible
-    from ulr_app.core.timeline import TimelineEntry
-    from ulr_app.learners.models import Learner
-
-    logins = logins_from(run_small(runner).output)
-    today = date.today()
-    w = _learner_world()
-    _check_learners(w, today)
-    _check_cases(w, today)
-    # the demo ULR logins have a caseload: learners assigned to them, and their own cases
-    ulr_emails = [email for role, email, _p in logins if role == "learning_rep"]
-    for email in ulr_emails:
-        user = db.session.scalars(select(User).where(User.email == email)).one()
-        assert db.session.scalars(visible(select(Learner), user)).all(), email
-    first = db.session.scalars(select(User).where(User.email == ulr_emails[0])).one()
-    assert len(db.session.scalars(visible(select(Learner), first)).all()) >= 5
-    assert any(db.session.scalars(visible(select(Case), db.session.scalars(select(User).where(
-        User.email == email)).one())).all() for email in ulr_emails)
-    # recorded through the services, as the demo data: audit trail and timelines
-    for kind in ("learner", "enrolment", "needs_assessment", "case_record", "activity", "follow_up"):
-        actors = set(db.session.scalars(select(AuditEntry.actor_label).where(AuditEntry.object_type == kind)))
-        assert actors == {"demo data"}, kind
-    kinds = set(db.session.scalars(select(TimelineEntry.kind).where(TimelineEntry.object_type == "learner")))
-    assert {"created", "needs_analysis", "enrolment", "contact", "follow_up"} <= kinds
-    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "reassign")) >= 1  # the stood-down ULR's learners were moved
-
-
 def test_learner_and_case_plans_are_deterministic_and_dated_from_today():
     plan, again = demo.plan_small(2008), demo.plan_small(2008)
     assert (plan.learners, plan.cases) == (again.learners, again.cases)
@@ -688,3 +446,242 @@ def test_learner_and_case_plans_are_deterministic_and_dated_from_today():
     # the same people on a later day, their journeys moved along with it
     later = demo.plan_small(2008, today=date(2027, 3, 1))
     assert [p.field("name") for p in later.learners] == [p.field("name") for p in plan.learners]
+
+
+class TestTheSmallWorld:
+    """Tests that only read the small world: it is built once for them all (conftest.small_demo)."""
+
+    def test_small_world(self, demo_world):
+        result = demo_world.result
+        logins = logins_from(result.output)
+        assert [role for role, _e, _p in logins] == sorted((r for r, _e, _p in logins), key=ROLES.index)
+        assert {role for role, _e, _p in logins} == set(ROLES)
+
+        branches = db.session.scalars(select(Branch).order_by(Branch.id)).all()
+        assert [b.name for b in branches] == ["Barnet", "Camden", "Newcastle City", "Gateshead"]
+        assert {b.region.code for b in branches} == {"greater_london", "northern"}
+
+        councils = {e.la_code: e for e in db.session.scalars(select(Employer).where(Employer.kind == "local_authority"))}
+        assert set(councils) == {"302", "202", "391", "390"}
+        for branch, code in zip(branches, ["302", "202", "391", "390"]):
+            assert [b.id for b in councils[code].branches] == [branch.id]
+            assert councils[code].region_id == branch.region_id
+        kinds = {e.kind for e in db.session.scalars(select(Employer))}
+        assert {"academy_trust", "contractor"} <= kinds
+
+        schools = db.session.scalars(select(Workplace).where(Workplace.kind == "school")).all()
+        shipped = {int(r["URN"]): r for r in shipped_schools()}
+        assert len(schools) >= 50
+        assert {s.urn for s in schools} <= set(shipped)
+        for school in schools:
+            row = shipped[school.urn]
+            assert school.name == row["EstablishmentName"] and school.postcode == row["Postcode"]
+            assert school.la_code == row["LA (code)"] and school.phase and school.establishment_type
+            if school.establishment_type_group == "Academies":
+                assert school.employer.kind == "academy_trust"
+            else:
+                assert school.employer.kind == "local_authority" and school.employer.la_code == school.la_code
+        assert any(s.establishment_type_group == "Academies" for s in schools)
+        services = db.session.scalars(select(Workplace).where(Workplace.kind == "service")).all()
+        assert {s.service for s in services} >= {"Housing", "Environment", "Children's services", "Adult social care", "Resources"}
+        assert {s.employer.kind for s in services} == {"local_authority"}
+
+        users = db.session.scalars(select(User)).all()
+        assert sorted(u.role for u in users) == sorted(["admin"] + ["regional_organiser"] * 2
+                                                      + ["branch_convenor"] * 4 + ["learning_rep"] * 8)
+        assert {u.email for u in users} == {email for _r, email, _p in logins}
+        assert all(u.email.endswith("@example.org") for u in users)
+        convenors = [u for u in users if u.role == "branch_convenor"]
+        assert sorted(u.branch_id for u in convenors) == sorted(b.id for b in branches)
+
+        # everything is in the audit trail, as the demo data
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "create")).all()
+        assert {e.actor_label for e in entries} == {"demo data"}
+        assert {e.object_id for e in entries if e.object_type == "workplace"} == {s.id for s in schools} | {
+            w.id for w in db.session.scalars(select(Workplace).where(Workplace.kind != "school"))}
+
+
+    def test_refuses_a_database_that_has_an_organisation(self, demo_world):
+        again = demo_world.app.test_cli_runner().invoke(args=["demo-data"])
+        assert again.exit_code == 1
+        assert "already has branches" in again.output
+        assert db.session.scalar(select(func.count()).select_from(Branch)) == 4
+
+
+    def test_small_world_has_agreements_in_every_status_and_scope(self, demo_world):
+        from ulr_app.agreements.models import SCHOOLS_SCOPES, STATUSES
+
+        agreements = _agreements()
+        assert {a.status for a in agreements.values()} == set(STATUSES)
+        assert {a.schools_scope for a in agreements.values()} == set(SCHOOLS_SCOPES)
+        councils = {a.employer.la_code for a in agreements.values() if a.employer.kind == "local_authority"}
+        assert councils == {"302", "202", "391", "390"}
+        assert {a.employer.kind for a in agreements.values()} >= {"local_authority", "academy_trust"}
+        for a in agreements.values():  # every employer is one its branch deals with
+            assert a.branch_id in {b.id for b in a.employer.branches}
+        named = [s for a in agreements.values() for s in a.named_schools]
+        assert {s.inclusion for s in named} == {"in", "out"}
+        assert all(s.workplace.kind == "school" for s in named)
+
+
+    def test_the_barnet_agreement(self, demo_world):
+        from ulr_app.agreements import queries
+        from ulr_app.core.timeline import TimelineEntry
+
+        a = _agreements()["Barnet UNISON and London Borough of Barnet learning agreement"]
+        assert (a.branch.name, a.employer.name, a.kind, a.status, a.schools_scope) == (
+            "Barnet", "London Borough of Barnet", "partnership", "signed", "included")
+        assert [(p.service, p.places) for p in a.ulr_places_by_service] == [
+            ("Housing", 2), ("Environment", 2), ("Children's services", 3), ("Adult social care", 2), ("Resources", 1)]
+        assert a.ulr_places == 10
+        assert (a.partnership_group, a.partnership_employer_members, a.partnership_union_members,
+                a.partnership_meeting_frequency) == (True, 4, 4, "quarterly")
+        assert a.coordinator and a.coordinator_release_days == 1 and a.learning_centre and a.learning_centre_details
+        assert {t.course_category: t.arrangement for t in a.learner_time_by_course} == {
+            "skills_for_life": "paid", "vocational": "matched", "higher_education": "own_time"}
+        assert a.signed_on == demo.REFERENCE_DATE - timedelta(days=300)
+        assert a.review_due_on == demo.REFERENCE_DATE + timedelta(days=430)
+        assert a.expires_on == demo.REFERENCE_DATE + timedelta(days=795)
+        assert a.employer_signatory and a.union_signatory and "Barnet UNISON" in a.union_signatory_role
+        assert a.needs_analysis_learning_only and a.confidentiality and "JNC" in a.disputes_route
+        # every school the council maintains is covered (the academies are the trust's, not the council's)
+        council_schools = db.session.scalar(select(func.count()).select_from(Workplace).where(
+            Workplace.employer_id == a.employer_id, Workplace.kind == "school"))
+        assert council_schools > 50
+        assert queries.coverage_summary(queries.coverage(a)) == {"covered": council_schools, "not_covered": 0, "unclear": 0}
+        # made through the services: audited as the demo data, with a timeline
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "agreement",
+                                                              AuditEntry.object_id == a.id)).all()
+        assert {e.actor_label for e in entries} == {"demo data"} and entries[0].action == "create"
+        timeline = db.session.scalars(select(TimelineEntry).where(TimelineEntry.object_type == "agreement",
+                                                                  TimelineEntry.object_id == a.id)
+                                      .order_by(TimelineEntry.id)).all()
+        assert [t.kind for t in timeline] == ["created", "status_changed", "edited", "status_changed"]
+        assert "Joint Negotiating Committee" in timeline[-1].text
+
+
+    def test_the_demo_has_reminders_on_the_day_it_is_built(self, demo_world):
+        from ulr_app.agreements import queries, rules
+
+        agreements = _agreements()
+        today = date.today()
+        reminders = rules.reminders(queries.reminder_facts(None), today)
+        by_kind = {}
+        for r in reminders:
+            by_kind.setdefault(r.kind, []).append(r)
+        assert set(by_kind) == {"review_overdue", "review_due", "stale_draft"}
+        due = [agreements_by_id(agreements)[r.agreement_id] for r in by_kind["review_due"]]
+        assert [a.title for a in due] == ["Gateshead Council and Gateshead UNISON learning agreement"]
+        assert due[0].review_due_on == today + timedelta(days=40)
+        overdue = {agreements_by_id(agreements)[r.agreement_id].title for r in by_kind["review_overdue"]}
+        assert "Newcastle City Council and UNISON learning agreement" in overdue
+        stale = agreements_by_id(agreements)[by_kind["stale_draft"][0].agreement_id]
+        assert stale.status == "draft" and stale.last_activity_at.date() == demo.REFERENCE_DATE - timedelta(days=120)
+        # and still on a later day (the overdue and the stale ones do not depend on the build date)
+        later = {r.kind for r in rules.reminders(queries.reminder_facts(None), today + timedelta(days=400))}
+        assert {"review_overdue", "stale_draft"} <= later
+
+
+    def test_small_world_has_ulrs_in_every_status(self, demo_world):
+        from ulr_app.reps import queries, rules
+
+        reps, _requests = _reps_and_requests()
+        today = date.today()
+        states = {r.id: queries.state(r, today) for r in reps}
+        assert {s.status for s in states.values()} == set(rules.STATUSES)
+        # "almost no ULRs are based in schools": some, but a minority
+        school_based = [r for r in reps if states[r.id].school_based]
+        assert 0 < len(school_based) < len(reps) / 3
+        branches = db.session.scalars(select(Branch)).all()
+        for branch in branches:
+            assert 2 <= sum(r.branch_id == branch.id for r in reps) <= 3
+        # every demo ULR login is a ULR; a few ULRs have no login
+        logins = db.session.scalars(select(User).where(User.role == "learning_rep")).all()
+        assert sorted(u.id for u in logins) == sorted(r.user_id for r in reps if r.user_id)
+        assert all(r.email == db.session.get(User, r.user_id).email for r in reps if r.user_id)
+        assert any(r.user_id is None for r in reps)
+        # one ULR's training deadline falls within a month of the build date, so the warning shows
+        warned = [r for r in reps if states[r.id].training_warning]
+        assert len(warned) == 1 and 0 < states[warned[0].id].days_left <= 31 and warned[0].user_id
+        # the training milestones went through the services: on the timeline, audited as the demo data
+        from ulr_app.core.timeline import TimelineEntry
+
+        trained = next(r for r in reps if r.training_completion_notified_on and r.will_train_notice_on)
+        kinds = db.session.scalars(select(TimelineEntry.kind).where(TimelineEntry.object_type == "rep",
+                                                                    TimelineEntry.object_id == trained.id)).all()
+        assert kinds[0] == "created" and "milestone" in kinds
+        actors = set(db.session.scalars(select(AuditEntry.actor_label).where(AuditEntry.object_type == "rep")))
+        assert actors == {"demo data"}
+
+
+    def test_a_year_of_time_off_requests_with_schools_refusing_more(self, demo_world):
+        from ulr_app.timeoff import queries
+        from ulr_app.timeoff.models import KIND_PURPOSES, KINDS
+
+        reps, requests = _reps_and_requests()
+        today = date.today()
+        assert len(requests) >= 100
+        assert {r.kind for r in requests} == set(KINDS)
+        assert all(r.purpose in KIND_PURPOSES[r.kind] for r in requests)
+        sent = [r for r in requests if r.requested_on]
+        assert all(today - timedelta(days=366) <= r.requested_on <= today for r in sent)
+        assert {"draft", "submitted", "granted", "partly_granted", "refused", "withdrawn"} == {r.status for r in requests}
+        # notice mostly adequate, some short
+        notice = [queries.state(r, today=today).notice_ok for r in sent]
+        assert 0 < notice.count(False) < len(notice) * 0.3
+        # schools refuse noticeably more often than council services, mostly for want of cover and for workload
+        decided = [r for r in requests if r.decided_on and r.status != "withdrawn"]
+        rate = {}
+        for kind in ("school", "service"):
+            of_kind = [r for r in decided if r.workplace.kind == kind]
+            rate[kind] = sum(r.status == "refused" for r in of_kind) / len(of_kind)
+        assert rate["school"] >= 0.25 and rate["service"] <= 0.15 and rate["school"] > 2 * rate["service"]
+        school_reasons = [r.refusal_reason for r in decided if r.status == "refused" and r.workplace.kind == "school"]
+        top_two = sorted(set(school_reasons), key=school_reasons.count, reverse=True)[:2]
+        assert set(top_two) == {"cover", "workload"}
+        # open refusals on the build date: some within 14 days, one with Acas early conciliation
+        admin = db.session.scalars(select(User).where(User.role == "admin")).one()
+        open_refusals = queries.open_refusals(admin, today)
+        assert len(open_refusals) >= 3
+        assert sum((s.tribunal_deadline - today).days <= 14 for _r, s in open_refusals) >= 2
+        assert any(r.acas_ec_started_on for r, _s in open_refusals)
+        # recorded through the services: a ULR's own requests are theirs; audited as the demo data
+        by_ulr = [r for r in requests if r.created_by_id and r.rep and r.rep.user_id == r.created_by_id]
+        assert by_ulr and all(r.kind in ("ulr_duties", "ulr_training") for r in by_ulr)
+        actors = set(db.session.scalars(select(AuditEntry.actor_label).where(AuditEntry.object_type == "time_off_request")))
+        assert actors == {"demo data"}
+        # and `flask reminders` has both kinds to tell on the build date
+        from ulr_app.core import reminders
+
+        kinds = {n.kind for n in reminders.due(today)}
+        assert {"training_deadline", "tribunal_deadline"} <= kinds
+
+
+    def test_small_world_has_learners_and_cases(self, demo_world):
+        from ulr_app.cases.models import Case
+        from ulr_app.core.permissions import visible
+        from ulr_app.core.timeline import TimelineEntry
+        from ulr_app.learners.models import Learner
+
+        logins = logins_from(demo_world.result.output)
+        today = date.today()
+        w = _learner_world()
+        _check_learners(w, today)
+        _check_cases(w, today)
+        # the demo ULR logins have a caseload: learners assigned to them, and their own cases
+        ulr_emails = [email for role, email, _p in logins if role == "learning_rep"]
+        for email in ulr_emails:
+            user = db.session.scalars(select(User).where(User.email == email)).one()
+            assert db.session.scalars(visible(select(Learner), user)).all(), email
+        first = db.session.scalars(select(User).where(User.email == ulr_emails[0])).one()
+        assert len(db.session.scalars(visible(select(Learner), first)).all()) >= 5
+        assert any(db.session.scalars(visible(select(Case), db.session.scalars(select(User).where(
+            User.email == email)).one())).all() for email in ulr_emails)
+        # recorded through the services, as the demo data: audit trail and timelines
+        for kind in ("learner", "enrolment", "needs_assessment", "case_record", "activity", "follow_up"):
+            actors = set(db.session.scalars(select(AuditEntry.actor_label).where(AuditEntry.object_type == kind)))
+            assert actors == {"demo data"}, kind
+        kinds = set(db.session.scalars(select(TimelineEntry.kind).where(TimelineEntry.object_type == "learner")))
+        assert {"created", "needs_analysis", "enrolment", "contact", "follow_up"} <= kinds
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "reassign")) >= 1  # the stood-down ULR's learners were moved

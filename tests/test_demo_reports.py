@@ -90,189 +90,6 @@ def test_project_periods_and_target_sizing():
     assert not demo_reports.active_in(None, None, date(2026, 4, 1), date(2026, 6, 30))
 
 
-def test_the_ulf_project_has_four_quarters_of_targets_and_a_lead(app, runner):
-    logins = logins_from(run_small(runner).output)
-    today = date.today()
-    quarters = _quarters(today)
-    project = _main_project()
-    barnet = db.session.scalars(select(Branch).order_by(Branch.id)).first()
-    assert barnet.name == "Barnet"
-    assert (project.branch_id, project.region_id) == (barnet.id, barnet.region_id)
-    assert project.programme.measures == list(MEASURES)
-    assert (project.starts_on, project.ends_on) == (quarters[0].start, quarters[-1].end)
-    assert project.budget == Decimal("48000.00")
-    # the lead is the first organiser `make run` prints (the one whose region holds the project)
-    first_organiser = next(email for role, email, _p in logins if role == "regional_organiser")
-    lead = db.session.get(User, project.lead_organiser_id)
-    assert lead.email == first_organiser and lead.region_id == project.region_id
-    # the demo convenor shown first is Barnet's
-    first_convenor = next(email for role, email, _p in logins if role == "branch_convenor")
-    assert db.session.scalars(select(User).where(User.email == first_convenor)).one().branch_id == barnet.id
-    targets = targets_of(project)
-    assert set(targets) == {(q.code, m) for q in quarters for m in MEASURES}
-    assert all(isinstance(v, int) and v >= 0 for v in targets.values())
-    assert sum(targets[(q.code, "learners_engaged")] > 0 for q in quarters) == 4
-    # the enrolments linked to it are Barnet learners' enrolments, active in its quarters
-    linked = db.session.execute(text(
-        "SELECT l.branch_id, e.started_on FROM enrolment e JOIN learner l ON l.id = e.learner_id "
-        "WHERE e.project_id = :p"), {"p": project.id}).all()
-    assert len(linked) >= 10 and {b for b, _s in linked} == {barnet.id}
-    # recorded as the demo data
-    for kind in ("project", "project_target", "project_spend", "project_profile_change", "funding_return",
-                 "go_award_standard", "go_award_evidence"):
-        actors = set(db.session.scalars(select(AuditEntry.actor_label).where(AuditEntry.object_type == kind)))
-        assert actors == {"demo data"}, kind
-    # the rest of the region has a region-wide Go Award project
-    others = db.session.scalars(select(Project).where(Project.id != project.id)).all()
-    assert [(p.programme.code, p.branch_id, p.region_id) for p in others] == [("go_award", None, barnet.region_id)]
-    assert _sql("SELECT COUNT(*) FROM enrolment WHERE project_id = :p", p=others[0].id) >= 5
-
-
-def test_actuals_land_near_the_targets_but_one_measure_is_missed_and_explained(app, runner):
-    run_small(runner)
-    today = date.today()
-    q1, q2, *_later = _quarters(today)
-    project = _main_project()
-    targets = targets_of(project)
-    variances = {}
-    for q in (q1, q2):
-        for measure in MEASURES:
-            got, want = actual(project, measure, q), targets[(q.code, measure)]
-            variances[(q.code, measure)] = (got, want)
-            if (q.code, measure) == (q2.code, "learners_engaged"):
-                assert got < 0.8 * want, (got, want)  # clearly missed: more than 20% under
-            elif want:
-                assert abs(got - want) <= 0.2 * want, (q.code, measure, got, want)
-            else:
-                assert got == 0, (q.code, measure)
-    # real figures: learners engaged and outcomes in both past quarters, an agreement signed
-    assert all(variances[(q.code, "learners_engaged")][0] >= 5 for q in (q1, q2))
-    assert all(variances[(q.code, "learning_outcomes")][0] >= 1 for q in (q1, q2))
-    assert variances[(q1.code, "agreements_signed")][0] >= 1
-    # the draft return for the second quarter explains the miss, and only it needs explaining
-    returns = db.session.scalars(select(FundingReturn)).all()
-    assert [(r.project_id, r.period, r.status) for r in returns] == [(project.id, q2.code, "draft")]
-    assert set(returns[0].explanations) == {"learners_engaged"}
-    assert "summer" in returns[0].explanations["learners_engaged"]
-    assert returns[0].submitted_at is None and returns[0].run_id is None
-    # the app's own figures agree: the organiser can submit it with that one explanation
-    figures = pytest.importorskip("ulr_app.reports.figures")
-    if hasattr(figures, "funding_return"):
-        organiser = db.session.get(User, project.lead_organiser_id)
-        second = figures.funding_return(project, q2, organiser)
-        assert second["needs_explanation"] == ["learners_engaged"] and not second["spend"]["needs_explanation"]
-        assert {m["code"]: m["actual"] for m in second["measures"]} == {m: v[0] for (p, m), v in variances.items()
-                                                                        if p == q2.code}
-        assert figures.funding_return(project, q1, organiser)["needs_explanation"] == []
-
-
-def test_budget_spend_and_the_re_profile(app, runner):
-    run_small(runner)
-    today = date.today()
-    quarters = _quarters(today)
-    project = _main_project()
-    spend = {s.period: s for s in db.session.scalars(select(ProjectSpend).where(ProjectSpend.project_id == project.id))}
-    assert set(spend) == {q.code for q in quarters}
-    assert sum(s.budget for s in spend.values()) == project.budget
-    assert all(s.budget == s.budget.quantize(Decimal("0.01")) for s in spend.values())
-    for q in quarters:
-        assert (spend[q.code].actual is not None) == (q.end < today), q.code
-    past = [spend[q.code] for q in quarters if q.end < today]
-    assert len(past) == 2
-    assert past[0].actual > past[0].budget  # the first quarter overspent
-    assert past[1].actual <= past[1].budget
-    assert all(s.actual == s.actual.quantize(Decimal("0.01")) for s in past)
-    # one re-profile, with its reason; "after" is what the profile says now, and it moved, not added
-    changes = db.session.scalars(select(ProfileChange).where(ProfileChange.project_id == project.id)).all()
-    assert len(changes) == 1
-    change = changes[0]
-    assert "moved" in change.reason and change.changed_by_id == project.lead_organiser_id
-    assert quarters[1].start <= change.changed_at.date() <= quarters[1].end
-    targets = targets_of(project)
-    for period, values in change.after["targets"].items():
-        for measure, value in values.items():
-            assert targets[(period, measure)] == value
-    for period, values in change.after["spend"].items():
-        assert spend[period].budget == Decimal(values["budget"])
-    assert sum(Decimal(v["budget"]) for v in change.before["spend"].values()) == sum(
-        Decimal(v["budget"]) for v in change.after["spend"].values())
-    assert change.before != change.after
-
-
-def test_go_award_standards_and_evidence(app, runner):
-    run_small(runner)
-    council = db.session.scalars(select(Employer).where(Employer.la_code == "302",
-                                                        Employer.kind == "local_authority")).one()
-    standards = db.session.scalars(select(GoAwardStandard)).all()
-    assert {s.employer_id for s in standards} == {council.id}
-    from ulr_app.funding.models import GO_AWARD_STANDARDS
-
-    assert sorted(s.code for s in standards) == sorted(GO_AWARD_STANDARDS)
-    assert Counter(s.status for s in standards) == {"met": 3, "in_progress": 3, "not_started": 2}
-    evidence = db.session.scalars(select(GoAwardEvidence).order_by(GoAwardEvidence.id)).all()
-    assert {e.employer_id for e in evidence} == {council.id}
-    links = {e.link_type: e for e in evidence if e.kind == "link"}
-    assert set(links) == {"agreement", "rep"}
-    from ulr_app.agreements.models import Agreement
-    from ulr_app.reps.models import Rep
-
-    agreement = db.session.get(Agreement, links["agreement"].link_id)
-    assert agreement.employer_id == council.id and agreement.status == "signed"
-    rep = db.session.get(Rep, links["rep"].link_id)
-    assert rep.employer_id == council.id and rep.stood_down_on is None
-    documents = [e for e in evidence if e.kind == "document"]
-    assert 1 <= len(documents) <= 2
-    for doc in documents:
-        path = Path(app.instance_path) / doc.stored_as
-        content = path.read_bytes()
-        assert content.startswith(b"%PDF-") and len(content) == doc.size_bytes
-        assert hashlib.sha256(content).hexdigest() == doc.sha256
-        assert doc.content_type == "application/pdf" and doc.original_name.endswith(".pdf")
-        assert doc.stored_as.startswith(f"goaward/{council.id}/")
-    # every piece of evidence is for a standard that has started
-    status = {s.code: s.status for s in standards}
-    assert all(status[e.standard_code] != "not_started" for e in evidence)
-    # the Go Award pages find the files where uploads are kept
-    goaward = pytest.importorskip("ulr_app.funding.goaward")
-    if hasattr(goaward, "evidence_path"):
-        assert all(goaward.evidence_path(doc).is_file() for doc in documents)
-
-
-def test_schools_refuse_time_off_far_more_and_few_ulrs_are_school_based(app, runner):
-    run_small(runner)
-    rows = db.session.execute(text(
-        "SELECT w.kind, t.status FROM time_off_request t JOIN workplace w ON w.id = t.workplace_id "
-        "WHERE t.status IN ('granted', 'partly_granted', 'refused')")).all()
-    rate = {}
-    for group, kinds in (("school", {"school"}), ("other", {"service", "other"})):
-        decided = [s for k, s in rows if k in kinds]
-        rate[group] = sum(s == "refused" for s in decided) / len(decided)
-        assert len(decided) >= 20, group
-    # "Time to train": about 40% of decided school requests refused, about 10% elsewhere
-    assert 0.30 <= rate["school"] <= 0.55, rate
-    assert rate["other"] <= 0.15, rate
-    assert rate["school"] >= 3 * rate["other"], rate
-    # ULRs: mostly not school-based (only a few are)
-    reps = db.session.execute(text(
-        "SELECT w.kind FROM rep r JOIN workplace w ON w.id = r.workplace_id")).scalars().all()
-    assert 1 <= reps.count("school") <= len(reps) / 4
-    # learners from schools in every school staff category, learning support the largest
-    from_schools = Counter(db.session.execute(text(
-        "SELECT l.staff_category FROM learner l JOIN workplace w ON w.id = l.workplace_id "
-        "WHERE w.kind = 'school' AND l.staff_category IS NOT NULL")).scalars())
-    assert set(from_schools) == {"learning_support", "pupil_welfare", "specialist_technical", "administrative", "site"}
-    assert max(from_schools, key=from_schools.get) == "learning_support"
-
-
-def test_equality_monitoring_has_small_groups(app, runner):
-    run_small(runner)
-    for column in ("gender", "ethnicity", "disability", "age_band"):
-        counts = dict(db.session.execute(text(
-            f"SELECT {column}, COUNT(*) FROM learner WHERE {column} IS NOT NULL GROUP BY {column}")).all())
-        assert any(n >= 5 for n in counts.values()), column  # shown
-        assert any(1 <= n < 5 for n in counts.values()), column  # suppressed as "<5"
-
-
 def _fingerprint() -> tuple[dict, str]:
     counts = {m.__tablename__: db.session.scalar(select(func.count()).select_from(m)) for m in (
         Project, ProjectTarget, ProjectSpend, ProfileChange, FundingReturn, GoAwardStandard, GoAwardEvidence)}
@@ -326,3 +143,184 @@ def test_national_scale_has_a_project_in_a_few_regions(app, runner, tmp_path, mo
     assert db.session.scalar(select(func.count()).select_from(ProjectTarget)) == len(projects) * 4 * len(MEASURES)
     assert [r.project_id for r in db.session.scalars(select(FundingReturn))] == [projects[0].id]
     assert db.session.scalar(select(func.count()).select_from(GoAwardStandard)) == 8
+
+
+class TestTheSmallWorldsReports:
+    """Tests that only read the small world: it is built once for them all (conftest.small_demo)."""
+
+    def test_the_ulf_project_has_four_quarters_of_targets_and_a_lead(self, demo_world):
+        logins = logins_from(demo_world.result.output)
+        today = date.today()
+        quarters = _quarters(today)
+        project = _main_project()
+        barnet = db.session.scalars(select(Branch).order_by(Branch.id)).first()
+        assert barnet.name == "Barnet"
+        assert (project.branch_id, project.region_id) == (barnet.id, barnet.region_id)
+        assert project.programme.measures == list(MEASURES)
+        assert (project.starts_on, project.ends_on) == (quarters[0].start, quarters[-1].end)
+        assert project.budget == Decimal("48000.00")
+        # the lead is the first organiser `make run` prints (the one whose region holds the project)
+        first_organiser = next(email for role, email, _p in logins if role == "regional_organiser")
+        lead = db.session.get(User, project.lead_organiser_id)
+        assert lead.email == first_organiser and lead.region_id == project.region_id
+        # the demo convenor shown first is Barnet's
+        first_convenor = next(email for role, email, _p in logins if role == "branch_convenor")
+        assert db.session.scalars(select(User).where(User.email == first_convenor)).one().branch_id == barnet.id
+        targets = targets_of(project)
+        assert set(targets) == {(q.code, m) for q in quarters for m in MEASURES}
+        assert all(isinstance(v, int) and v >= 0 for v in targets.values())
+        assert sum(targets[(q.code, "learners_engaged")] > 0 for q in quarters) == 4
+        # the enrolments linked to it are Barnet learners' enrolments, active in its quarters
+        linked = db.session.execute(text(
+            "SELECT l.branch_id, e.started_on FROM enrolment e JOIN learner l ON l.id = e.learner_id "
+            "WHERE e.project_id = :p"), {"p": project.id}).all()
+        assert len(linked) >= 10 and {b for b, _s in linked} == {barnet.id}
+        # recorded as the demo data
+        for kind in ("project", "project_target", "project_spend", "project_profile_change", "funding_return",
+                     "go_award_standard", "go_award_evidence"):
+            actors = set(db.session.scalars(select(AuditEntry.actor_label).where(AuditEntry.object_type == kind)))
+            assert actors == {"demo data"}, kind
+        # the rest of the region has a region-wide Go Award project
+        others = db.session.scalars(select(Project).where(Project.id != project.id)).all()
+        assert [(p.programme.code, p.branch_id, p.region_id) for p in others] == [("go_award", None, barnet.region_id)]
+        assert _sql("SELECT COUNT(*) FROM enrolment WHERE project_id = :p", p=others[0].id) >= 5
+
+
+    def test_actuals_land_near_the_targets_but_one_measure_is_missed_and_explained(self, demo_world):
+        today = date.today()
+        q1, q2, *_later = _quarters(today)
+        project = _main_project()
+        targets = targets_of(project)
+        variances = {}
+        for q in (q1, q2):
+            for measure in MEASURES:
+                got, want = actual(project, measure, q), targets[(q.code, measure)]
+                variances[(q.code, measure)] = (got, want)
+                if (q.code, measure) == (q2.code, "learners_engaged"):
+                    assert got < 0.8 * want, (got, want)  # clearly missed: more than 20% under
+                elif want:
+                    assert abs(got - want) <= 0.2 * want, (q.code, measure, got, want)
+                else:
+                    assert got == 0, (q.code, measure)
+        # real figures: learners engaged and outcomes in both past quarters, an agreement signed
+        assert all(variances[(q.code, "learners_engaged")][0] >= 5 for q in (q1, q2))
+        assert all(variances[(q.code, "learning_outcomes")][0] >= 1 for q in (q1, q2))
+        assert variances[(q1.code, "agreements_signed")][0] >= 1
+        # the draft return for the second quarter explains the miss, and only it needs explaining
+        returns = db.session.scalars(select(FundingReturn)).all()
+        assert [(r.project_id, r.period, r.status) for r in returns] == [(project.id, q2.code, "draft")]
+        assert set(returns[0].explanations) == {"learners_engaged"}
+        assert "summer" in returns[0].explanations["learners_engaged"]
+        assert returns[0].submitted_at is None and returns[0].run_id is None
+        # the app's own figures agree: the organiser can submit it with that one explanation
+        figures = pytest.importorskip("ulr_app.reports.figures")
+        if hasattr(figures, "funding_return"):
+            organiser = db.session.get(User, project.lead_organiser_id)
+            second = figures.funding_return(project, q2, organiser)
+            assert second["needs_explanation"] == ["learners_engaged"] and not second["spend"]["needs_explanation"]
+            assert {m["code"]: m["actual"] for m in second["measures"]} == {m: v[0] for (p, m), v in variances.items()
+                                                                            if p == q2.code}
+            assert figures.funding_return(project, q1, organiser)["needs_explanation"] == []
+
+
+    def test_budget_spend_and_the_re_profile(self, demo_world):
+        today = date.today()
+        quarters = _quarters(today)
+        project = _main_project()
+        spend = {s.period: s for s in db.session.scalars(select(ProjectSpend).where(ProjectSpend.project_id == project.id))}
+        assert set(spend) == {q.code for q in quarters}
+        assert sum(s.budget for s in spend.values()) == project.budget
+        assert all(s.budget == s.budget.quantize(Decimal("0.01")) for s in spend.values())
+        for q in quarters:
+            assert (spend[q.code].actual is not None) == (q.end < today), q.code
+        past = [spend[q.code] for q in quarters if q.end < today]
+        assert len(past) == 2
+        assert past[0].actual > past[0].budget  # the first quarter overspent
+        assert past[1].actual <= past[1].budget
+        assert all(s.actual == s.actual.quantize(Decimal("0.01")) for s in past)
+        # one re-profile, with its reason; "after" is what the profile says now, and it moved, not added
+        changes = db.session.scalars(select(ProfileChange).where(ProfileChange.project_id == project.id)).all()
+        assert len(changes) == 1
+        change = changes[0]
+        assert "moved" in change.reason and change.changed_by_id == project.lead_organiser_id
+        assert quarters[1].start <= change.changed_at.date() <= quarters[1].end
+        targets = targets_of(project)
+        for period, values in change.after["targets"].items():
+            for measure, value in values.items():
+                assert targets[(period, measure)] == value
+        for period, values in change.after["spend"].items():
+            assert spend[period].budget == Decimal(values["budget"])
+        assert sum(Decimal(v["budget"]) for v in change.before["spend"].values()) == sum(
+            Decimal(v["budget"]) for v in change.after["spend"].values())
+        assert change.before != change.after
+
+
+    def test_go_award_standards_and_evidence(self, demo_world):
+        council = db.session.scalars(select(Employer).where(Employer.la_code == "302",
+                                                            Employer.kind == "local_authority")).one()
+        standards = db.session.scalars(select(GoAwardStandard)).all()
+        assert {s.employer_id for s in standards} == {council.id}
+        from ulr_app.funding.models import GO_AWARD_STANDARDS
+
+        assert sorted(s.code for s in standards) == sorted(GO_AWARD_STANDARDS)
+        assert Counter(s.status for s in standards) == {"met": 3, "in_progress": 3, "not_started": 2}
+        evidence = db.session.scalars(select(GoAwardEvidence).order_by(GoAwardEvidence.id)).all()
+        assert {e.employer_id for e in evidence} == {council.id}
+        links = {e.link_type: e for e in evidence if e.kind == "link"}
+        assert set(links) == {"agreement", "rep"}
+        from ulr_app.agreements.models import Agreement
+        from ulr_app.reps.models import Rep
+
+        agreement = db.session.get(Agreement, links["agreement"].link_id)
+        assert agreement.employer_id == council.id and agreement.status == "signed"
+        rep = db.session.get(Rep, links["rep"].link_id)
+        assert rep.employer_id == council.id and rep.stood_down_on is None
+        documents = [e for e in evidence if e.kind == "document"]
+        assert 1 <= len(documents) <= 2
+        for doc in documents:
+            path = Path(demo_world.app.instance_path) / doc.stored_as
+            content = path.read_bytes()
+            assert content.startswith(b"%PDF-") and len(content) == doc.size_bytes
+            assert hashlib.sha256(content).hexdigest() == doc.sha256
+            assert doc.content_type == "application/pdf" and doc.original_name.endswith(".pdf")
+            assert doc.stored_as.startswith(f"goaward/{council.id}/")
+        # every piece of evidence is for a standard that has started
+        status = {s.code: s.status for s in standards}
+        assert all(status[e.standard_code] != "not_started" for e in evidence)
+        # the Go Award pages find the files where uploads are kept
+        goaward = pytest.importorskip("ulr_app.funding.goaward")
+        if hasattr(goaward, "evidence_path"):
+            assert all(goaward.evidence_path(doc).is_file() for doc in documents)
+
+
+    def test_schools_refuse_time_off_far_more_and_few_ulrs_are_school_based(self, demo_world):
+        rows = db.session.execute(text(
+            "SELECT w.kind, t.status FROM time_off_request t JOIN workplace w ON w.id = t.workplace_id "
+            "WHERE t.status IN ('granted', 'partly_granted', 'refused')")).all()
+        rate = {}
+        for group, kinds in (("school", {"school"}), ("other", {"service", "other"})):
+            decided = [s for k, s in rows if k in kinds]
+            rate[group] = sum(s == "refused" for s in decided) / len(decided)
+            assert len(decided) >= 20, group
+        # "Time to train": about 40% of decided school requests refused, about 10% elsewhere
+        assert 0.30 <= rate["school"] <= 0.55, rate
+        assert rate["other"] <= 0.15, rate
+        assert rate["school"] >= 3 * rate["other"], rate
+        # ULRs: mostly not school-based (only a few are)
+        reps = db.session.execute(text(
+            "SELECT w.kind FROM rep r JOIN workplace w ON w.id = r.workplace_id")).scalars().all()
+        assert 1 <= reps.count("school") <= len(reps) / 4
+        # learners from schools in every school staff category, learning support the largest
+        from_schools = Counter(db.session.execute(text(
+            "SELECT l.staff_category FROM learner l JOIN workplace w ON w.id = l.workplace_id "
+            "WHERE w.kind = 'school' AND l.staff_category IS NOT NULL")).scalars())
+        assert set(from_schools) == {"learning_support", "pupil_welfare", "specialist_technical", "administrative", "site"}
+        assert max(from_schools, key=from_schools.get) == "learning_support"
+
+
+    def test_equality_monitoring_has_small_groups(self, demo_world):
+        for column in ("gender", "ethnicity", "disability", "age_band"):
+            counts = dict(db.session.execute(text(
+                f"SELECT {column}, COUNT(*) FROM learner WHERE {column} IS NOT NULL GROUP BY {column}")).all())
+            assert any(n >= 5 for n in counts.values()), column  # shown
+            assert any(1 <= n < 5 for n in counts.values()), column  # suppressed as "<5"
