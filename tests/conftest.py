@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -71,6 +72,24 @@ def pytest_unconfigure(config):
 
 
 _per_worker_services()
+
+#: the day this process started: test modules date their facts from it (``TODAY = date.today()`` on import)
+RUN_DAY = date.today()
+
+
+@pytest.fixture(autouse=True)
+def _the_day_the_run_started():
+    """A run that goes past midnight keeps the day it started, in this process, so the facts a test module dated
+    on import (TODAY) and the app's "today" still agree (a run that crossed midnight failed 75 tests on the
+    dates). A run within one day is not touched."""
+    days = (date.today() - RUN_DAY).days
+    if not days:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(datetime.now(timezone.utc) - timedelta(days=days), tick=True):
+        yield
 
 PASSWORD = "correct horse battery staple"
 KEEP_TABLES = {"alembic_version", "region", "local_authority", "reference_term", "data_generation"}

@@ -300,6 +300,7 @@ def worker(burst) -> None:
     from flask import current_app
     from redis import Redis
     from redis.exceptions import RedisError
+
     url = current_app.config.get("REDIS_URL")
     if not url:
         _fail("ULR_REDIS_URL is not set, so there is no job queue to work on. Set it to the Redis the web "
