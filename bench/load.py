@@ -82,7 +82,8 @@ def prepare(app, per_role: dict[str, int]) -> dict:
 
 
 def verify(app, log_path: Path) -> dict:
-    """Every write a client saw succeed is in the database."""
+    """Every write a client saw succeed is in the database, and every learner's kept stage and last contact
+    still match their records after the concurrent writes (learners/standing.py)."""
     from sqlalchemy import select
 
     from ulr_app.agreements.models import Agreement
@@ -120,7 +121,11 @@ def verify(app, log_path: Path) -> dict:
             if row is None or (row.version == w["version"] and row.ulr_places != w["ulr_places"]) \
                     or row.version < w["version"]:
                 lost.append(w)
-    return {"writes_seen": len(writes), "by_kind": counts, "lost": lost}
+        from ulr_app.learners import standing
+
+        stale = standing.stale_learners(db.session.connection())
+        db.session.rollback()
+    return {"writes_seen": len(writes), "by_kind": counts, "lost": lost, "stale_learners": stale}
 
 
 def main() -> int:
@@ -195,7 +200,9 @@ def main() -> int:
              f"- requests: {result['requests']:,} ({result['req_per_s']:.1f}/s), failures: {result['failures']}, "
              f"**5xx: {result['server_errors_5xx']}**",
              f"- writes the clients saw succeed: {checked['writes_seen']} ({checked['by_kind']}); "
-             f"**missing from the database: {len(checked['lost'])}**", "",
+             f"**missing from the database: {len(checked['lost'])}**",
+             f"- learners whose kept stage or last contact differ from their records afterwards: "
+             f"**{len(checked['stale_learners'])}**", "",
              "| request | count | failures | median ms | p95 ms |", "|---|---|---|---|---|"]
     for row in result["requests_by_name"]:
         lines.append(f"| {row['type']} {row['name']} | {row['count']} | {row['failures']} | {row['median_ms']} | "
@@ -204,7 +211,7 @@ def main() -> int:
     print("\n".join(lines))
     if run.returncode not in (0, 1):
         print(run.stdout[-3000:], run.stderr[-3000:])
-    return 0 if not errors_5xx and not checked["lost"] else 1
+    return 0 if not errors_5xx and not checked["lost"] and not checked["stale_learners"] else 1
 
 
 if __name__ == "__main__":
