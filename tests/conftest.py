@@ -7,6 +7,8 @@ else is emptied after each test.
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import re
 from datetime import date, datetime, timedelta, timezone
@@ -141,18 +143,18 @@ def session_app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
-#: PostgreSQL: the statement that empties the tables and restarts their ids, made once per database
-_EMPTYING: dict[str, str] = {}
-_EMPTIED = {"count": 0}
 #: PostgreSQL: the emptied tables are vacuumed every so many tests (autovacuum is off on our machines)
 VACUUM_EVERY = 25
+_emptied = itertools.count(1)
 
 
-def _postgresql_emptying(tables) -> str:
-    """DELETE from every table, then every id sequence they own back to 1: one round trip of a few milliseconds.
-    (TRUNCATE ... RESTART IDENTITY did the same in 0.6 s a test: it makes new files for 49 tables and their
-    indexes, and syncs them to disk; that was about 7 of the full run's 29 minutes.)"""
-    names = [t.name for t in tables]
+@functools.cache
+def _postgresql_emptying(url: str) -> str:
+    """The statement that empties ``url``'s tables (made once per database): DELETE from every table, then
+    every id sequence they own back to 1, in one round trip of a few milliseconds. (TRUNCATE ... RESTART
+    IDENTITY did the same in 0.6 s a test: it makes new files for 49 tables and their indexes, and syncs them
+    to disk; that was about 7 of the full run's 29 minutes.)"""
+    names = [t.name for t in _emptied_tables()]
     sequences = db.session.execute(text(
         "SELECT s.oid::regclass::text FROM pg_class s JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
         "JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S' AND t.relname = ANY(:names) ORDER BY 1"),
@@ -165,21 +167,20 @@ def _postgresql_emptying(tables) -> str:
     return f"{replica}; {deletes}; SELECT {restarts}" if restarts else f"{replica}; {deletes}"
 
 
+def _emptied_tables():
+    return [t for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
+
+
 def _empty_tables() -> None:
-    tables = [t for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
     if db.engine.dialect.name == "postgresql":
-        url = str(db.engine.url)
-        if url not in _EMPTYING:
-            _EMPTYING[url] = _postgresql_emptying(tables)
-        db.session.connection().exec_driver_sql(_EMPTYING[url])
+        db.session.connection().exec_driver_sql(_postgresql_emptying(str(db.engine.url)))
         db.session.commit()
-        _EMPTIED["count"] += 1
-        if _EMPTIED["count"] % VACUUM_EVERY == 0:  # the deleted rows' space back, and the planner's page counts
-            names = ", ".join(f'"{t.name}"' for t in tables)
+        if next(_emptied) % VACUUM_EVERY == 0:  # the deleted rows' space back, and the planner's page counts
+            names = ", ".join(f'"{t.name}"' for t in _emptied_tables())
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql(f"VACUUM {names}, data_generation")
         return
-    for table in reversed(tables):
+    for table in reversed(_emptied_tables()):
         db.session.execute(table.delete())
     db.session.commit()
 
